@@ -1,0 +1,6 @@
+; torch-load: every call whose callee is a name or an attribute chain.
+; The callee's text cannot be filtered here: `from torch import load as tl`
+; makes `tl(...)` a torch.load call, so the rule resolves it through imports.
+(call
+  function: [(identifier) (attribute)] @callee
+  arguments: (argument_list) @args) @call

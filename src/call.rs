@@ -1,0 +1,238 @@
+//! A read-only view of one call expression's arguments, and the one helper
+//! every rule uses to add a keyword argument to a call in any layout.
+
+use tree_sitter::Node;
+
+use crate::edit::Edit;
+
+/// One argument of a call, as written.
+#[derive(Debug, Clone, Copy)]
+pub enum Arg<'t> {
+    Positional(Node<'t>),
+    Keyword { name: Node<'t>, value: Node<'t> },
+    /// `*args`
+    ListSplat(Node<'t>),
+    /// `**kwargs`
+    DictSplat(Node<'t>),
+}
+
+/// A call whose arguments are a parenthesised list (not a bare generator).
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'t> {
+    pub node: Node<'t>,
+    pub callee: Node<'t>,
+    pub arguments: Node<'t>,
+}
+
+impl<'t> Call<'t> {
+    /// `node` must be a `call`; returns `None` for `f(x for x in y)`, whose
+    /// argument cannot take a keyword without rewriting it.
+    pub fn new(node: Node<'t>) -> Option<Call<'t>> {
+        let callee = node.child_by_field_name("function")?;
+        let arguments = node.child_by_field_name("arguments")?;
+        (node.kind() == "call" && arguments.kind() == "argument_list")
+            .then_some(Call { node, callee, arguments })
+    }
+
+    pub fn args(&self) -> Vec<Arg<'t>> {
+        let mut cursor = self.arguments.walk();
+        self.arguments
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "comment")
+            .map(|n| match n.kind() {
+                "keyword_argument" => match (n.child_by_field_name("name"), n.child_by_field_name("value")) {
+                    (Some(name), Some(value)) => Arg::Keyword { name, value },
+                    _ => Arg::Positional(n),
+                },
+                "list_splat" => Arg::ListSplat(n),
+                "dictionary_splat" => Arg::DictSplat(n),
+                _ => Arg::Positional(n),
+            })
+            .collect()
+    }
+
+    /// The value of keyword argument `name`, if passed.
+    pub fn keyword(&self, src: &str, name: &str) -> Option<Node<'t>> {
+        self.args().into_iter().find_map(|a| match a {
+            Arg::Keyword { name: n, value } if text(n, src) == name => Some(value),
+            _ => None,
+        })
+    }
+
+    pub fn positional(&self) -> Vec<Node<'t>> {
+        self.args()
+            .into_iter()
+            .filter_map(|a| match a {
+                Arg::Positional(n) => Some(n),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `**kwargs`: the dict may already hold any keyword we would add.
+    pub fn has_dict_splat(&self) -> bool {
+        self.args().iter().any(|a| matches!(a, Arg::DictSplat(_)))
+    }
+
+    /// `*args`: may fill any positional parameter.
+    pub fn has_list_splat(&self) -> bool {
+        self.args().iter().any(|a| matches!(a, Arg::ListSplat(_)))
+    }
+
+    /// The edits that append `keyword` (for example `weights_only=True`) as
+    /// the last argument, following the call's own layout:
+    /// - `f()` → `f(weights_only=True)`;
+    /// - one line: `f(a, b)` → `f(a, b, weights_only=True)`, keeping a trailing comma;
+    /// - one argument per line: a new line with the same indentation, with a
+    ///   trailing comma when the call has one, after any comment on the last line.
+    pub fn insert_keyword(&self, src: &str, newline: &str, keyword: &str) -> Vec<Edit> {
+        let Some(last) = self.last_argument() else {
+            return vec![Edit::insert(self.arguments.start_byte() + 1, keyword)];
+        };
+        let trailing_comma = self.trailing_comma(last);
+        if !starts_its_line(src, last.start_byte()) {
+            return match trailing_comma {
+                Some(comma) => vec![Edit::insert(comma.end_byte(), format!(" {keyword},"))],
+                None => vec![Edit::insert(last.end_byte(), format!(", {keyword}"))],
+            };
+        }
+        let indent = line_indent(src, last.start_byte());
+        let anchor = trailing_comma.map_or(last.end_byte(), |c| c.end_byte());
+        let rest = &src[anchor..line_end(src, anchor)];
+        let rest = rest.trim_start();
+        if rest.starts_with(')') {
+            let sep = if trailing_comma.is_some() { "" } else { "," };
+            return vec![Edit::insert(anchor, format!("{sep}{newline}{indent}{keyword}"))];
+        }
+        let line = format!("{newline}{indent}{keyword}");
+        match trailing_comma {
+            Some(_) => vec![Edit::insert(line_end(src, anchor), format!("{line},"))],
+            None if rest.is_empty() => vec![Edit::insert(anchor, format!(",{line}"))],
+            // A comment follows the last argument: the comma goes before it,
+            // the new argument on its own line after it.
+            None => vec![Edit::insert(anchor, ","), Edit::insert(line_end(src, anchor), line)],
+        }
+    }
+
+    fn last_argument(&self) -> Option<Node<'t>> {
+        let mut cursor = self.arguments.walk();
+        self.arguments.named_children(&mut cursor).filter(|n| n.kind() != "comment").last()
+    }
+
+    fn trailing_comma(&self, last: Node<'t>) -> Option<Node<'t>> {
+        let mut next = last.next_sibling();
+        while let Some(n) = next {
+            match n.kind() {
+                "," => return Some(n),
+                "comment" => next = n.next_sibling(),
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+/// The source text of a node.
+pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+    &src[node.byte_range()]
+}
+
+/// Is `pos` the first non-blank character on its line?
+pub fn starts_its_line(src: &str, pos: usize) -> bool {
+    src[line_start(src, pos)..pos].chars().all(|c| c == ' ' || c == '\t' || c == '\x0c')
+}
+
+pub fn line_start(src: &str, pos: usize) -> usize {
+    src[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The offset of the line's end, before its `\n` or `\r\n`.
+pub fn line_end(src: &str, pos: usize) -> usize {
+    let end = src[pos..].find('\n').map_or(src.len(), |i| pos + i);
+    if end > pos && src.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The leading blanks (spaces, tabs) of the line holding `pos`.
+pub fn line_indent(src: &str, pos: usize) -> &str {
+    let start = line_start(src, pos);
+    let len = src[start..].find(|c: char| c != ' ' && c != '\t').unwrap_or(src.len() - start);
+    &src[start..start + len]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::apply;
+
+    fn add(src: &str, kw: &str) -> String {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let call = find_call(tree.root_node()).expect("a call");
+        let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
+        let out = apply(src, &Call::new(call).unwrap().insert_keyword(src, newline, kw)).unwrap();
+        let check = parser.parse(&out, None).unwrap();
+        assert!(!check.root_node().has_error(), "does not parse:\n{out}");
+        out
+    }
+
+    fn find_call(node: Node<'_>) -> Option<Node<'_>> {
+        if node.kind() == "call" {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        children.into_iter().find_map(find_call)
+    }
+
+    #[test]
+    fn empty_and_single_line() {
+        assert_eq!(add("f()\n", "k=1"), "f(k=1)\n");
+        assert_eq!(add("f(a)\n", "k=1"), "f(a, k=1)\n");
+        assert_eq!(add("f(a, b,)\n", "k=1"), "f(a, b, k=1,)\n");
+        assert_eq!(add("f(a, b  # why\n)\n", "k=1"), "f(a, b, k=1  # why\n)\n");
+        assert_eq!(add("f(*a)\n", "k=1"), "f(*a, k=1)\n");
+    }
+
+    #[test]
+    fn vertical_with_and_without_trailing_comma() {
+        assert_eq!(add("f(\n    a,\n    b,\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1,\n)\n");
+        assert_eq!(add("f(\n    a,\n    b\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1\n)\n");
+        assert_eq!(add("f(\n    a,\n    b)\n", "k=1"), "f(\n    a,\n    b,\n    k=1)\n");
+    }
+
+    #[test]
+    fn comments_stay_where_they_are() {
+        assert_eq!(
+            add("f(\n    a,  # first\n    b  # last\n)\n", "k=1"),
+            "f(\n    a,  # first\n    b,  # last\n    k=1\n)\n"
+        );
+        assert_eq!(
+            add("f(\n    a,\n    b,  # last\n    # closing\n)\n", "k=1"),
+            "f(\n    a,\n    b,  # last\n    k=1,\n    # closing\n)\n"
+        );
+    }
+
+    #[test]
+    fn tabs_and_crlf_are_kept() {
+        assert_eq!(add("f(\r\n\ta,\r\n)\r\n", "k=1"), "f(\r\n\ta,\r\n\tk=1,\r\n)\r\n");
+    }
+
+    #[test]
+    fn hanging_argument_that_spans_lines() {
+        assert_eq!(add("f(open(\n    p))\n", "k=1"), "f(open(\n    p), k=1)\n");
+        assert_eq!(add("x = f(\n    p, m='cpu')\n", "k=1"), "x = f(\n    p, m='cpu', k=1)\n");
+    }
+
+    #[test]
+    fn generator_argument_is_not_a_call_view() {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parser.parse("f(x for x in y)\n", None).unwrap();
+        assert!(Call::new(find_call(tree.root_node()).unwrap()).is_none());
+    }
+}

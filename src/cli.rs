@@ -1,0 +1,113 @@
+//! Command-line arguments only; what they do lives in `main.rs` and below.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing to report (check), nothing left to review (fix), no changes (diff --exit-code)
+  1  findings remain (check, fix), or changes exist (diff --exit-code)
+  2  usage, configuration or I/O error";
+
+/// Find and fix the security findings Bandit reports in ML Python code:
+/// unsafe torch.load, unpinned Hugging Face downloads, HTTP calls without
+/// timeouts, swallowed exceptions.
+#[derive(Debug, Parser)]
+#[command(name = "remediate", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the fixes as a unified diff (dry run); `remediate diff | git apply` applies them.
+    Diff(DiffArgs),
+    /// Apply the fixes in place.
+    Fix(FixArgs),
+    /// List every finding, fixable or not.
+    Check(CheckArgs),
+    /// Describe the rules.
+    Rules(RulesArgs),
+}
+
+/// Options every scanning command shares.
+#[derive(Debug, Args, Clone)]
+pub struct RuleOptions {
+    /// Files or directories to scan (directories are walked for *.py, honouring .gitignore).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules: ids, Bandit or ruff codes, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Model revision pins [default: configs/model_revisions.yaml, when present].
+    #[arg(long, value_name = "FILE")]
+    pub revisions: Option<PathBuf>,
+    /// HTTP timeouts [default: configs/timeouts.yaml, when present].
+    #[arg(long, value_name = "FILE")]
+    pub timeouts: Option<PathBuf>,
+    /// Also apply fixes that change behaviour (see `remediate rules`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// except-pass / except-continue: flag handlers of any exception type.
+    #[arg(long)]
+    pub strict_except: bool,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but findings, diffs or errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit 0 even when findings remain (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
+    /// Exit 1 when anything would change.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Show one rule's documentation (id or code).
+    pub rule: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,358 @@
+//! The two configuration files: `configs/model_revisions.yaml` (which
+//! revision each Hugging Face id is pinned to) and `configs/timeouts.yaml`
+//! (the HTTP timeouts fixes insert). Both are validated strictly: an unknown
+//! key or a bad value is an error naming the file, line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+pub const DEFAULT_REVISIONS: &str = "configs/model_revisions.yaml";
+pub const DEFAULT_TIMEOUTS: &str = "configs/timeouts.yaml";
+
+/// Everything the rules read besides the source.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub revisions: ModelRevisions,
+    pub timeouts: Timeouts,
+    /// `--strict-except`: except-pass/continue flag every exception type.
+    pub strict_except: bool,
+}
+
+/// Where the configuration comes from: explicit paths must exist; the
+/// defaults are read only when present.
+pub struct ConfigPaths {
+    pub revisions: Option<PathBuf>,
+    pub timeouts: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn load(paths: &ConfigPaths) -> Result<Config> {
+        let revisions = match chosen(&paths.revisions, DEFAULT_REVISIONS) {
+            Some(path) => ModelRevisions::load(&path)?,
+            None => ModelRevisions::default(),
+        };
+        let timeouts = match chosen(&paths.timeouts, DEFAULT_TIMEOUTS) {
+            Some(path) => Timeouts::load(&path)?,
+            None => Timeouts::default(),
+        };
+        Ok(Config { revisions, timeouts, strict_except: false })
+    }
+}
+
+fn chosen(explicit: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
+    match explicit {
+        Some(path) => Some(path.clone()),
+        None => Some(PathBuf::from(default)).filter(|p| p.is_file()),
+    }
+}
+
+/// Reads and parses one YAML file, turning any error into
+/// `path:line:column: message`.
+pub fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.valid_up_to()))?;
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        bail!("{}: the file is empty", path.display());
+    }
+    serde_yaml::from_str(text).map_err(|e| match e.location() {
+        Some(at) => {
+            let message = strip_location(&e);
+            let (line, column) = refine_location(text, &message, at.line(), at.column());
+            anyhow::anyhow!("{}:{line}:{column}: {message}", path.display())
+        }
+        None => anyhow::anyhow!("{}: {}", path.display(), e),
+    })
+}
+
+/// Errors our validators raise carry the location of the enclosing mapping;
+/// when the message names the offending key (`` `read`: ... ``), point at
+/// that key's line instead.
+fn refine_location(text: &str, message: &str, line: usize, column: usize) -> (usize, usize) {
+    let key = message
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once("`:"))
+        .map(|(key, _)| key);
+    let Some(key) = key else { return (line, column) };
+    for (i, l) in text.lines().enumerate().skip(line.saturating_sub(1)) {
+        let trimmed = l.trim_start();
+        let bare = trimmed.trim_start_matches(['"', '\'']);
+        if bare.starts_with(key) && bare[key.len()..].trim_start_matches(['"', '\'']).trim_start().starts_with(':') {
+            return (i + 1, l.len() - trimmed.len() + 1);
+        }
+    }
+    (line, column)
+}
+
+/// serde_yaml appends " at line L column C"; we lead with it instead.
+fn strip_location(e: &serde_yaml::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+// ---------------------------------------------------------------- revisions
+
+/// The pin for one model id.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPin {
+    pub revision: Revision,
+    #[serde(default)]
+    pub trust_remote_code: Option<bool>,
+}
+
+/// A revision string: a commit SHA, tag or branch name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision(pub String);
+
+impl Revision {
+    /// 7 to 40 hexadecimal digits: an immutable commit.
+    pub fn is_commit_sha(&self) -> bool {
+        is_commit_sha(&self.0)
+    }
+}
+
+pub fn is_commit_sha(s: &str) -> bool {
+    (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl<'de> Deserialize<'de> for Revision {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let valid = !s.is_empty()
+            && !s.starts_with('-')
+            && !s.contains("..")
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
+        if !valid {
+            return Err(de::Error::custom(format!(
+                "invalid revision {s:?}: expected a commit SHA, tag or branch name"
+            )));
+        }
+        Ok(Revision(s))
+    }
+}
+
+/// `model_revisions.yaml`: model id → pin, in file order, plus `default`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelRevisions {
+    pub pins: Vec<(String, ModelPin)>,
+    pub default: Option<ModelPin>,
+    /// The file they came from, for messages.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevisionsFile {
+    model_revisions: PinTable,
+}
+
+struct PinTable(Vec<(String, ModelPin)>);
+
+impl<'de> Deserialize<'de> for PinTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct TableVisitor;
+        impl<'de> Visitor<'de> for TableVisitor {
+            type Value = PinTable;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping from model id to {revision, trust_remote_code}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<PinTable, A::Error> {
+                let mut pins: Vec<(String, ModelPin)> = Vec::new();
+                while let Some(id) = map.next_key::<String>()? {
+                    if id.trim().is_empty() {
+                        return Err(de::Error::custom("empty model id"));
+                    }
+                    if pins.iter().any(|(seen, _)| *seen == id) {
+                        return Err(de::Error::custom(format!("model id {id:?} appears twice")));
+                    }
+                    pins.push((id, map.next_value()?));
+                }
+                Ok(PinTable(pins))
+            }
+        }
+        d.deserialize_map(TableVisitor)
+    }
+}
+
+impl ModelRevisions {
+    pub fn load(path: &Path) -> Result<ModelRevisions> {
+        let file: RevisionsFile = read_yaml(path)?;
+        let mut pins = file.model_revisions.0;
+        let default = pins.iter().position(|(id, _)| id == "default").map(|i| pins.remove(i).1);
+        Ok(ModelRevisions { pins, default, path: Some(path.to_owned()) })
+    }
+
+    /// The pin for `id`; the `default` entry when the id has none.
+    pub fn pin_for(&self, id: &str) -> Option<&ModelPin> {
+        self.exact(id).or(self.default.as_ref())
+    }
+
+    pub fn exact(&self, id: &str) -> Option<&ModelPin> {
+        self.pins.iter().find(|(k, _)| k == id).map(|(_, p)| p)
+    }
+
+    /// Where a user should add a pin, for messages.
+    pub fn file_hint(&self) -> String {
+        self.path.as_ref().map_or(DEFAULT_REVISIONS.to_owned(), |p| p.display().to_string())
+    }
+}
+
+// ---------------------------------------------------------------- timeouts
+
+/// Seconds, a positive finite number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seconds(pub f64);
+
+impl fmt::Display for Seconds {
+    /// Always with a decimal point, as the plan writes them: `10.0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            write!(f, "{:.1}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+/// One set of httpx-style timeouts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeoutSet {
+    pub connect: Seconds,
+    pub read: Seconds,
+    pub write: Seconds,
+    pub pool: Seconds,
+}
+
+impl<'de> Deserialize<'de> for TimeoutSet {
+    /// All four keys are required; each error names its key.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct SetVisitor;
+        impl<'de> Visitor<'de> for SetVisitor {
+            type Value = TimeoutSet;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping with connect, read, write and pool (seconds)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<TimeoutSet, A::Error> {
+                let mut values: [Option<Seconds>; 4] = [None; 4];
+                while let Some(key) = map.next_key::<String>()? {
+                    let Some(slot) = TIMEOUT_KEYS.iter().position(|k| *k == key) else {
+                        return Err(de::Error::custom(format!(
+                            "`{key}`: unknown key, expected one of connect, read, write, pool"
+                        )));
+                    };
+                    let value: serde_yaml::Value = map.next_value()?;
+                    values[slot] = Some(seconds(&key, &value).map_err(de::Error::custom)?);
+                }
+                match values {
+                    [Some(connect), Some(read), Some(write), Some(pool)] => Ok(TimeoutSet { connect, read, write, pool }),
+                    _ => {
+                        let missing: Vec<&str> = TIMEOUT_KEYS
+                            .iter()
+                            .zip(values)
+                            .filter(|(_, v)| v.is_none())
+                            .map(|(k, _)| *k)
+                            .collect();
+                        Err(de::Error::custom(format!("missing {}", missing.join(", "))))
+                    }
+                }
+            }
+        }
+        d.deserialize_map(SetVisitor)
+    }
+}
+
+const TIMEOUT_KEYS: [&str; 4] = ["connect", "read", "write", "pool"];
+
+/// A positive, finite number of seconds.
+fn seconds(key: &str, value: &serde_yaml::Value) -> std::result::Result<Seconds, String> {
+    match value.as_f64() {
+        Some(v) if v.is_finite() && v > 0.0 => Ok(Seconds(v)),
+        Some(v) => Err(format!("`{key}`: timeout must be a positive number of seconds, got {v}")),
+        None => Err(format!("`{key}`: timeout must be a number of seconds")),
+    }
+}
+
+/// `timeouts.yaml`: plain calls and streaming calls.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    #[serde(rename = "HTTP_TIMEOUTS", default = "Timeouts::default_http")]
+    pub http: TimeoutSet,
+    #[serde(rename = "STREAMING_TIMEOUTS", default = "Timeouts::default_streaming")]
+    pub streaming: TimeoutSet,
+}
+
+impl Default for Timeouts {
+    /// The plan's values.
+    fn default() -> Self {
+        Timeouts { http: Self::default_http(), streaming: Self::default_streaming() }
+    }
+}
+
+impl Timeouts {
+    fn default_http() -> TimeoutSet {
+        TimeoutSet { connect: Seconds(10.0), read: Seconds(60.0), write: Seconds(10.0), pool: Seconds(10.0) }
+    }
+
+    fn default_streaming() -> TimeoutSet {
+        TimeoutSet { read: Seconds(300.0), ..Self::default_http() }
+    }
+
+    pub fn load(path: &Path) -> Result<Timeouts> {
+        read_yaml(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn revisions_keep_order_and_split_default() {
+        let (_d, p) = write(
+            "model_revisions:\n  \"b/m\":\n    revision: \"abc1234\"\n  a/m:\n    revision: v1.0\n    trust_remote_code: false\n  default:\n    revision: main\n",
+        );
+        let r = ModelRevisions::load(&p).unwrap();
+        assert_eq!(r.pins.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["b/m", "a/m"]);
+        assert!(r.exact("b/m").unwrap().revision.is_commit_sha());
+        assert_eq!(r.pin_for("zzz").unwrap().revision.0, "main");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let (_d, p) = write("model_revisions:\n  gpt2:\n    revison: abc\n");
+        let err = ModelRevisions::load(&p).unwrap_err().to_string();
+        assert!(err.contains("c.yaml:3:"), "{err}");
+        assert!(err.contains("revison"), "{err}");
+        let (_d, p) = write("HTTP_TIMEOUTS:\n  connect: 10\n  read: -1\n  write: 1\n  pool: 1\n");
+        let err = Timeouts::load(&p).unwrap_err().to_string();
+        assert!(err.contains("c.yaml:3:"), "{err}");
+        let (_d, p) = write("model_revisions:\n  \"\":\n    revision: main\n");
+        assert!(ModelRevisions::load(&p).unwrap_err().to_string().contains("empty model id"));
+    }
+
+    #[test]
+    fn timeouts_default_to_the_plan() {
+        let (_d, p) = write("HTTP_TIMEOUTS:\n  connect: 5\n  read: 30\n  write: 5\n  pool: 5\n");
+        let t = Timeouts::load(&p).unwrap();
+        assert_eq!(t.http.read, Seconds(30.0));
+        assert_eq!(t.streaming.read, Seconds(300.0));
+        assert_eq!(Seconds(10.0).to_string(), "10.0");
+        assert_eq!(Seconds(2.5).to_string(), "2.5");
+    }
+}

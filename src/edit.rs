@@ -1,0 +1,136 @@
+//! Changes as plain data: a byte range of the decoded text and its
+//! replacement. Rules return edits; only this module turns them into text.
+
+use std::ops::Range;
+
+/// Replace `range` of the source text with `text` (an insertion when empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+        Edit { range: at..at, text: text.into() }
+    }
+
+    pub fn replace(range: Range<usize>, text: impl Into<String>) -> Edit {
+        Edit { range, text: text.into() }
+    }
+
+    /// Two edits conflict when their ranges share bytes, or when they start
+    /// at the same offset (the order of two insertions there is ambiguous).
+    fn conflicts(&self, other: &Edit) -> bool {
+        self.range.start == other.range.start
+            || (self.range.start < other.range.end && other.range.start < self.range.end)
+    }
+}
+
+/// How much review a fix needs before it is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixSafety {
+    /// Keeps behaviour for code that works today; applied by default.
+    Safe,
+    /// Changes behaviour (for example which exceptions propagate); applied
+    /// only with `--unsafe-fixes`.
+    Unsafe,
+}
+
+impl FixSafety {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixSafety::Safe => "safe",
+            FixSafety::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// All the edits one finding needs; applied together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub safety: FixSafety,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(edits: Vec<Edit>) -> Fix {
+        Fix { safety: FixSafety::Safe, edits }
+    }
+
+    pub fn unsafe_(edits: Vec<Edit>) -> Fix {
+        Fix { safety: FixSafety::Unsafe, edits }
+    }
+
+    fn conflicts(&self, accepted: &[Edit]) -> bool {
+        self.edits.iter().any(|e| accepted.iter().any(|a| a.conflicts(e)))
+            || self.edits.iter().enumerate().any(|(i, e)| {
+                self.edits[i + 1..].iter().any(|o| o.conflicts(e))
+            })
+    }
+}
+
+/// Picks the fixes that can be applied together: in order, each fix whose
+/// edits conflict with none already chosen. Returns the indexes chosen; the
+/// rest wait for the next pass over the rewritten text.
+pub fn choose_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> Vec<usize> {
+    let mut accepted: Vec<Edit> = Vec::new();
+    let mut chosen = Vec::new();
+    for (index, fix) in fixes.into_iter().enumerate() {
+        if !fix.conflicts(&accepted) {
+            accepted.extend(fix.edits.iter().cloned());
+            chosen.push(index);
+        }
+    }
+    chosen
+}
+
+/// Applies non-conflicting edits to `text`. Callers pass edits from
+/// [`choose_compatible`]; a conflict here is a bug and yields `None`.
+pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut cursor = 0;
+    for (i, edit) in sorted.iter().enumerate() {
+        if i > 0 && sorted[i - 1].conflicts(edit) {
+            return None;
+        }
+        if edit.range.start < cursor || edit.range.end > text.len() {
+            return None;
+        }
+        out.push_str(text.get(cursor..edit.range.start)?);
+        out.push_str(&edit.text);
+        cursor = edit.range.end;
+    }
+    out.push_str(text.get(cursor..)?);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_in_order_regardless_of_input_order() {
+        let edits = vec![Edit::insert(5, "!"), Edit::replace(0..1, "H")];
+        assert_eq!(apply("hello world", &edits).unwrap(), "Hello! world");
+    }
+
+    #[test]
+    fn refuses_overlaps_and_same_point_insertions() {
+        assert!(apply("abcdef", &[Edit::replace(0..3, "x"), Edit::replace(2..4, "y")]).is_none());
+        assert!(apply("abcdef", &[Edit::insert(2, "x"), Edit::insert(2, "y")]).is_none());
+        assert!(apply("abcdef", &[Edit::replace(0..2, "x"), Edit::insert(2, "y")]).is_some());
+    }
+
+    #[test]
+    fn chooses_first_of_conflicting_fixes() {
+        let fixes = [
+            Fix::safe(vec![Edit::insert(3, "a")]),
+            Fix::safe(vec![Edit::insert(3, "b")]),
+            Fix::safe(vec![Edit::insert(4, "c")]),
+        ];
+        assert_eq!(choose_compatible(fixes.iter()), vec![0, 2]);
+    }
+}

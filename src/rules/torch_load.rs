@@ -1,0 +1,103 @@
+//! `torch-load`: `torch.load` without `weights_only=True` (Bandit B614).
+
+use crate::call::{text, Call};
+use crate::documented_rule;
+use crate::edit::{Fix, FixSafety};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+
+documented_rule! {
+    /// ## What it does
+    /// Finds calls of `torch.load` and `torch.serialization.load`, through any
+    /// alias (`import torch as th`, `from torch import load as tl`), that do not
+    /// pass a literal `weights_only=True`.
+    ///
+    /// ## Why is this bad?
+    /// Without `weights_only=True`, `torch.load` unpickles the file, and a
+    /// pickle can run arbitrary code. A checkpoint downloaded or shared by
+    /// someone else then runs with your privileges.
+    ///
+    /// ## Example
+    /// ```python
+    /// state = torch.load(path, map_location="cpu")
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// state = torch.load(path, map_location="cpu", weights_only=True)
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: `weights_only=True` is added as the last argument in the call's
+    /// own layout. Checkpoints holding only tensors and plain containers load
+    /// as before; one that pickles custom classes now fails loudly instead of
+    /// running their code. Reported without a fix, with the reason: an explicit
+    /// `weights_only=False` or a non-literal value (a decision to review); a
+    /// call with `**kwargs` (the dict may hold `weights_only` already, and a
+    /// repeated keyword raises `TypeError`); a call passing `pickle_module`,
+    /// also positionally or through `*args` (torch refuses it together with
+    /// `weights_only=True`). `torch.jit.load`, `json.load` and methods named
+    /// `load` are not flagged.
+    ///
+    /// ## References
+    /// - Bandit B614 `pytorch_load`
+    /// - PyTorch: `torch.load` and `weights_only`
+    pub struct TorchLoad;
+}
+
+static META: RuleMeta = RuleMeta {
+    id: "torch-load",
+    bandit: Some("B614"),
+    bandit_name: Some("pytorch_load"),
+    ruff: &[],
+    fix_safety: Some(FixSafety::Safe),
+    summary: "`torch.load` without `weights_only=True`",
+    doc: TorchLoad::DOC,
+    query: include_str!("../../queries/torch_load.scm"),
+    triggers: &["load"],
+};
+
+const LOADERS: &[&str] = &["torch.load", "torch.serialization.load"];
+
+impl Rule for TorchLoad {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+        let call = Call::new(captures.get("call")?)?;
+        let name = cx.imports.resolve(call.callee, cx.src)?;
+        if !LOADERS.contains(&name.as_str()) {
+            return None;
+        }
+        let finding = Finding::new(
+            &META,
+            call.node,
+            format!("`{name}` without `weights_only=True` can run arbitrary code from a malicious checkpoint"),
+        );
+        match call.keyword(cx.src, "weights_only").map(|v| text(v, cx.src)) {
+            Some("True") => return None,
+            Some("False") => return Some(finding.not_fixed("`weights_only=False` is explicit; review whether this checkpoint needs full unpickling")),
+            Some(_) => return Some(finding.not_fixed("`weights_only` is not a literal `True`; make sure it is `True` at run time")),
+            None => {}
+        }
+        if let Some(reason) = unfixable_reason(&call, cx.src) {
+            return Some(finding.not_fixed(reason));
+        }
+        Some(finding.with_fix(Fix::safe(call.insert_keyword(cx.src, cx.newline, "weights_only=True"))))
+    }
+}
+
+/// Why adding `weights_only=True` could break a call that works today.
+fn unfixable_reason(call: &Call<'_>, src: &str) -> Option<&'static str> {
+    if call.has_dict_splat() {
+        return Some("the call passes `**kwargs`, which may already hold `weights_only` (a repeated keyword raises TypeError)");
+    }
+    let pickle_module = call.keyword(src, "pickle_module").map(|v| text(v, src));
+    if pickle_module.is_some_and(|v| v != "None") || call.positional().len() >= 3 {
+        return Some("the call passes `pickle_module`, which torch refuses together with `weights_only=True`");
+    }
+    if call.has_list_splat() {
+        return Some("the call passes `*args`, which may fill `pickle_module`, refused together with `weights_only=True`");
+    }
+    None
+}

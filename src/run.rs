@@ -1,0 +1,116 @@
+//! Runs the engine over many files on a pool of threads, one parser per
+//! thread, and hands back results in the walk's order. In fix mode each
+//! worker writes its file as soon as it is verified, so memory holds only
+//! the results, never the whole tree's text.
+
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::config::Config;
+use crate::engine::{Engine, Mode, Outcome, RuleSet};
+use crate::write::replace_file;
+
+/// What happened to one file.
+#[derive(Debug)]
+pub struct FileResult {
+    pub path: PathBuf,
+    pub outcome: Outcome,
+    /// The bytes as read, kept only when the file changed (for diffs).
+    pub original: Option<Vec<u8>>,
+    /// Reading, writing or an internal failure: the file is unchanged.
+    pub io_error: Option<String>,
+}
+
+impl FileResult {
+    pub fn changed(&self) -> bool {
+        self.outcome.fixed_bytes.is_some()
+    }
+}
+
+/// How the run should treat each file.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub mode: Mode,
+    /// Write fixed files in place (`fix`), or only compute them (`diff`).
+    pub write: bool,
+    pub jobs: usize,
+}
+
+thread_local! {
+    /// The file a worker is on, for the panic message.
+    static CURRENT_FILE: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
+}
+
+/// Installs a panic hook that names the file being processed.
+pub fn install_panic_hook() {
+    let default = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        CURRENT_FILE.with(|f| {
+            if let Some(path) = f.borrow().as_ref() {
+                eprintln!("remediate: internal error while processing {}", path.display());
+            }
+        });
+        default(info);
+    }));
+}
+
+pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan) -> Vec<FileResult> {
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<FileResult>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    let workers = plan.jobs.clamp(1, files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut engine = Engine::new(rules, config);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let result = process_guarded(&mut engine, path, plan);
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                }
+            });
+        }
+    });
+    slots.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
+}
+
+/// Processes one file, turning a panic into an error for that file alone.
+fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResult {
+    CURRENT_FILE.with(|f| *f.borrow_mut() = Some(path.to_owned()));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| process(engine, path, plan)));
+    CURRENT_FILE.with(|f| *f.borrow_mut() = None);
+    result.unwrap_or_else(|_| FileResult {
+        path: path.to_owned(),
+        outcome: Outcome::default(),
+        original: None,
+        io_error: Some(format!("{}: internal error; the file was not changed", path.display())),
+    })
+}
+
+fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResult {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return FileResult {
+                path: path.to_owned(),
+                outcome: Outcome::default(),
+                original: None,
+                io_error: Some(format!("{}: {e}", path.display())),
+            }
+        }
+    };
+    let mut outcome = engine.run(&bytes, plan.mode);
+    let mut io_error = None;
+    if let (true, Some(new)) = (plan.write, outcome.fixed_bytes.as_ref()) {
+        io_error = replace_file(path, &bytes, new).err().map(|e| format!("{e:#}"));
+        if io_error.is_some() {
+            // Nothing was written: report the file's findings as they stand.
+            outcome = engine.run(&bytes, Mode::Check);
+        }
+    }
+    let original = outcome.fixed_bytes.is_some().then_some(bytes);
+    FileResult { path: path.to_owned(), outcome, original, io_error }
+}

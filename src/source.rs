@@ -1,0 +1,220 @@
+//! Decoding a Python file's bytes into text the parser can read, and encoding
+//! the rewritten text back into exactly the same byte conventions: BOM,
+//! newline style and encoding (UTF-8 or a PEP 263 declaration).
+
+use std::fmt;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The encodings we can round-trip byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    /// ISO-8859-1: every byte is the code point of the same value.
+    Latin1,
+}
+
+/// A decoded source file: `text` is what rules see and edits address.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub text: String,
+    pub bom: bool,
+    pub encoding: Encoding,
+    /// The newline inserted text should use: the file's first line ending.
+    pub newline: &'static str,
+}
+
+/// Why a file's bytes cannot be treated as Python source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Contains a NUL byte: CPython refuses such source, so it is not code.
+    Binary,
+    /// Declares an encoding we cannot round-trip exactly.
+    UnsupportedEncoding { line: usize, name: String },
+    /// Not valid in its (declared or default) encoding.
+    Invalid { line: usize, column: usize, encoding: &'static str },
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Binary => write!(f, "contains NUL bytes; not a Python source file"),
+            DecodeError::UnsupportedEncoding { line, name } => write!(
+                f,
+                "line {line}: declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)"
+            ),
+            DecodeError::Invalid { line, column, encoding } => {
+                write!(f, "line {line}, column {column}: not valid {encoding}")
+            }
+        }
+    }
+}
+
+impl Source {
+    /// Decodes a file's bytes, honouring a UTF-8 BOM and a PEP 263 coding line.
+    pub fn decode(bytes: &[u8]) -> Result<Source, DecodeError> {
+        if bytes.contains(&0) {
+            return Err(DecodeError::Binary);
+        }
+        let bom = bytes.starts_with(BOM);
+        let body = if bom { &bytes[BOM.len()..] } else { bytes };
+        let encoding = match declared_encoding(body) {
+            Some((line, name)) if !bom => resolve_encoding(&name)
+                .ok_or(DecodeError::UnsupportedEncoding { line, name })?,
+            _ => Encoding::Utf8,
+        };
+        let text = match encoding {
+            Encoding::Utf8 => std::str::from_utf8(body)
+                .map_err(|e| invalid_at(body, e.valid_up_to(), "UTF-8"))?
+                .to_owned(),
+            Encoding::Latin1 => body.iter().map(|&b| b as char).collect(),
+        };
+        let newline = detect_newline(&text);
+        Ok(Source { text, bom, encoding, newline })
+    }
+
+    /// Encodes `text` (this file's text after edits) back into bytes.
+    /// Fails only when inserted text cannot be represented in the file's encoding.
+    pub fn encode(&self, text: &str) -> Result<Vec<u8>, String> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if self.bom {
+            out.extend_from_slice(BOM);
+        }
+        match self.encoding {
+            Encoding::Utf8 => out.extend_from_slice(text.as_bytes()),
+            Encoding::Latin1 => {
+                for c in text.chars() {
+                    let code = c as u32;
+                    if code > 0xFF {
+                        return Err(format!("character {c:?} cannot be written in Latin-1"));
+                    }
+                    out.push(code as u8);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn invalid_at(body: &[u8], offset: usize, encoding: &'static str) -> DecodeError {
+    let before = &body[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    DecodeError::Invalid { line, column: offset - line_start + 1, encoding }
+}
+
+/// The first line ending in the file, or `\n` for a file without one.
+pub fn detect_newline(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// PEP 263: a comment matching `coding[:=]\s*([-\w.]+)` on line 1 or 2
+/// (line 2 only when line 1 is blank or a comment).
+fn declared_encoding(body: &[u8]) -> Option<(usize, String)> {
+    let mut lines = body.split(|&b| b == b'\n');
+    for number in 1..=2 {
+        let line = lines.next()?;
+        let trimmed = trim_ascii_start(line);
+        if !trimmed.starts_with(b"#") {
+            if number == 1 && trimmed.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            return None;
+        }
+        if let Some(name) = coding_name(trimmed) {
+            return Some((number, name));
+        }
+    }
+    None
+}
+
+fn trim_ascii_start(line: &[u8]) -> &[u8] {
+    let start = line.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c')).unwrap_or(line.len());
+    &line[start..]
+}
+
+fn coding_name(comment: &[u8]) -> Option<String> {
+    let at = comment.windows(6).position(|w| w == b"coding")?;
+    let rest = &comment[at + 6..];
+    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
+    let rest = trim_ascii_start(rest);
+    let len = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+        .unwrap_or(rest.len());
+    (len > 0).then(|| String::from_utf8_lossy(&rest[..len]).into_owned())
+}
+
+/// Maps a declared encoding name to one we support, as CPython normalises it.
+fn resolve_encoding(name: &str) -> Option<Encoding> {
+    let norm = name.to_ascii_lowercase().replace('_', "-");
+    match norm.as_str() {
+        "utf-8" | "utf8" | "utf-8-sig" | "ascii" | "us-ascii" => Some(Encoding::Utf8),
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "iso-latin-1" | "l1" | "8859"
+        | "cp819" | "latin" => Some(Encoding::Latin1),
+        _ if norm.starts_with("latin-1-") || norm.starts_with("iso-8859-1-") => {
+            Some(Encoding::Latin1)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_and_crlf_round_trips() {
+        let bytes = b"\xEF\xBB\xBFimport torch\r\nx = 1\r\n";
+        let src = Source::decode(bytes).unwrap();
+        assert!(src.bom);
+        assert_eq!(src.newline, "\r\n");
+        assert_eq!(src.text, "import torch\r\nx = 1\r\n");
+        assert_eq!(src.encoding().unwrap(), bytes.to_vec());
+    }
+
+    #[test]
+    fn latin1_declaration_round_trips() {
+        let bytes = b"# -*- coding: latin-1 -*-\ns = '\xe9t\xe9'\n";
+        let src = Source::decode(bytes).unwrap();
+        assert_eq!(src.encoding, Encoding::Latin1);
+        assert!(src.text.contains("été"));
+        assert_eq!(src.encode(&src.text).unwrap(), bytes.to_vec());
+    }
+
+    #[test]
+    fn coding_on_second_line_after_shebang() {
+        let bytes = b"#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\nx = '\xff'\n";
+        assert_eq!(Source::decode(bytes).unwrap().encoding, Encoding::Latin1);
+    }
+
+    #[test]
+    fn coding_after_code_is_ignored() {
+        let bytes = b"x = 1\n# coding: latin-1\n";
+        assert_eq!(Source::decode(bytes).unwrap().encoding, Encoding::Utf8);
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_column() {
+        let err = Source::decode(b"a = 1\nb = '\xff'\n").unwrap_err();
+        assert_eq!(err, DecodeError::Invalid { line: 2, column: 6, encoding: "UTF-8" });
+    }
+
+    #[test]
+    fn unsupported_and_binary_are_refused() {
+        assert!(matches!(
+            Source::decode(b"# coding: shift_jis\n"),
+            Err(DecodeError::UnsupportedEncoding { line: 1, .. })
+        ));
+        assert_eq!(Source::decode(b"x = 1\0").unwrap_err(), DecodeError::Binary);
+    }
+
+    impl Source {
+        fn encoding(&self) -> Result<Vec<u8>, String> {
+            self.encode(&self.text)
+        }
+    }
+}

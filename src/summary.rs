@@ -1,0 +1,73 @@
+//! Counts over a run, shared by every output format and the exit code.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::engine::FileErrorKind;
+use crate::run::FileResult;
+
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub files: usize,
+    /// Findings that remain.
+    pub findings: usize,
+    /// Of those, how many have a fix (safe or unsafe).
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
+    /// Findings fixed (by `diff` would be, by `fix` were).
+    pub fixed: usize,
+    pub files_changed: usize,
+    pub by_rule: BTreeMap<&'static str, usize>,
+    pub fixed_by_rule: BTreeMap<&'static str, usize>,
+    /// Files that could not be parsed (left untouched).
+    pub syntax_errors: usize,
+    /// Files skipped as not Python text (binary, unsupported encoding).
+    pub skipped: usize,
+    /// Reading or writing failed.
+    pub io_errors: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[FileResult]) -> Summary {
+        let mut s = Summary { files: results.len(), ..Summary::default() };
+        for r in results {
+            let written = r.io_error.is_none();
+            for d in &r.outcome.diagnostics {
+                s.findings += 1;
+                *s.by_rule.entry(d.rule.id).or_default() += 1;
+                s.fixable += usize::from(d.fixable());
+                s.unsafe_fixable += usize::from(d.fix_safety == Some(crate::edit::FixSafety::Unsafe));
+            }
+            if r.changed() && written {
+                s.files_changed += 1;
+                for d in &r.outcome.fixed {
+                    s.fixed += 1;
+                    *s.fixed_by_rule.entry(d.rule.id).or_default() += 1;
+                }
+            }
+            match r.outcome.error.as_ref().map(|e| e.kind) {
+                Some(FileErrorKind::Syntax) => s.syntax_errors += 1,
+                Some(FileErrorKind::Skipped) => s.skipped += 1,
+                None => {}
+            }
+            s.io_errors += usize::from(r.io_error.is_some());
+        }
+        s
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "files": self.files,
+            "findings": self.findings,
+            "fixable": self.fixable,
+            "fixed": self.fixed,
+            "files_changed": self.files_changed,
+            "by_rule": self.by_rule,
+            "fixed_by_rule": self.fixed_by_rule,
+            "syntax_errors": self.syntax_errors,
+            "skipped": self.skipped,
+            "io_errors": self.io_errors,
+        })
+    }
+}

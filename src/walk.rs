@@ -1,0 +1,63 @@
+//! Finding the Python files under the paths a user names: `.gitignore` and
+//! other ignore files honoured, hidden directories skipped, symbolic links
+//! never followed. A file named explicitly is always taken.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+/// The files to process, in a stable order, and the paths that could not be read.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<PathBuf>,
+    pub errors: Vec<String>,
+}
+
+pub fn python_files(roots: &[PathBuf]) -> Walked {
+    let mut walked = Walked::default();
+    let mut seen = HashSet::new();
+    for root in roots {
+        match std::fs::symlink_metadata(root) {
+            Err(e) => walked.errors.push(format!("{}: {e}", root.display())),
+            Ok(meta) if !meta.is_dir() => {
+                if seen.insert(root.clone()) {
+                    walked.files.push(root.clone());
+                }
+            }
+            Ok(_) => walk_dir(root, &mut walked, &mut seen),
+        }
+    }
+    walked
+}
+
+fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut HashSet<PathBuf>) {
+    let walker = WalkBuilder::new(root)
+        .follow_links(false)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        match entry {
+            Err(e) => walked.errors.push(e.to_string()),
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                let path = entry.into_path();
+                if is_file && path.extension().is_some_and(|e| e == "py") && seen.insert(path.clone()) {
+                    walked.files.push(path);
+                }
+            }
+        }
+    }
+}
+
+/// How a path is shown: relative to the current directory when it lies
+/// below it, with `/` separators, so `diff` output applies with `git apply`.
+pub fn display_path(path: &Path) -> String {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests: running the real binary and the
+//! external judges (CPython, git).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    /// stdout exactly as written (diffs of Latin-1 files are not UTF-8).
+    pub stdout_bytes: Vec<u8>,
+    pub stderr: String,
+}
+
+/// The binary under test.
+pub fn remediate() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_remediate"))
+}
+
+/// Runs `program args...` in `dir` with colour off.
+pub fn run_in(dir: &Path, program: &Path, args: &[String]) -> Output {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
+    Output {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stdout_bytes: out.stdout.clone(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The Python used as a judge: `$REMEDIATE_PYTHON`, else `python3`.
+pub fn python(args: &[&str]) -> Output {
+    let program = std::env::var("REMEDIATE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    run_in(Path::new("."), Path::new(&program), &args)
+}
