@@ -51,15 +51,22 @@ impl FixSafety {
 pub struct Fix {
     pub safety: FixSafety,
     pub edits: Vec<Edit>,
+    /// What the fix does, for reports: "pin `gpt2` to revision `abc1234`".
+    pub title: Option<String>,
 }
 
 impl Fix {
     pub fn safe(edits: Vec<Edit>) -> Fix {
-        Fix { safety: FixSafety::Safe, edits }
+        Fix { safety: FixSafety::Safe, edits, title: None }
     }
 
     pub fn unsafe_(edits: Vec<Edit>) -> Fix {
-        Fix { safety: FixSafety::Unsafe, edits }
+        Fix { safety: FixSafety::Unsafe, edits, title: None }
+    }
+
+    pub fn titled(mut self, title: impl Into<String>) -> Fix {
+        self.title = Some(title.into());
+        self
     }
 
     fn conflicts(&self, accepted: &[Edit]) -> bool {

@@ -76,6 +76,8 @@ pub struct Diagnostic {
     pub end: Position,
     pub message: String,
     pub fix_safety: Option<FixSafety>,
+    /// What the fix does, when the rule says (pins and timeouts applied).
+    pub fix_title: Option<String>,
     pub edits: Vec<LocatedEdit>,
 }
 
@@ -390,6 +392,7 @@ fn locate(src: &str, finding: &Finding) -> Diagnostic {
         end: position(src, finding.range.end),
         message: finding.message.clone(),
         fix_safety: finding.fix.as_ref().map(|f| f.safety),
+        fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
         edits,
     }
 }

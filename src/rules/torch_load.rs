@@ -83,7 +83,8 @@ impl Rule for TorchLoad {
         if let Some(reason) = unfixable_reason(&call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
-        Some(finding.with_fix(Fix::safe(call.insert_keyword(cx.src, cx.newline, "weights_only=True"))))
+        let edits = call.insert_keyword(cx.src, cx.newline, "weights_only=True");
+        Some(finding.with_fix(Fix::safe(edits).titled("add `weights_only=True`")))
     }
 }
 
