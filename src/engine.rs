@@ -11,6 +11,7 @@ use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 use crate::config::Config;
 use crate::edit::{self, Edit, Fix, FixSafety};
 use crate::imports::Imports;
+use crate::prefilter::CodeScan;
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
 use crate::source::{detect_newline, DecodeError, Source};
 use crate::suppress::Suppressions;
@@ -124,6 +125,7 @@ pub struct Engine<'a> {
     config: &'a Config,
     parser: Parser,
     cursor: QueryCursor,
+    scan: CodeScan,
 }
 
 impl<'a> Engine<'a> {
@@ -132,7 +134,7 @@ impl<'a> Engine<'a> {
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .expect("the bundled grammar matches the tree-sitter version");
-        Engine { rules, config, parser, cursor: QueryCursor::new() }
+        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::default() }
     }
 
     pub fn run(&mut self, bytes: &[u8], mode: Mode) -> Outcome {
@@ -140,8 +142,9 @@ impl<'a> Engine<'a> {
             Ok(source) => source,
             Err(e) => return Outcome::failed(decode_error(&e)),
         };
+        self.scan.scan(&source.text);
         let active: Vec<usize> = (0..self.rules.rules.len())
-            .filter(|&i| self.rules.rules[i].0.meta().triggers.iter().any(|t| source.text.contains(t)))
+            .filter(|&i| self.scan.may_match(self.rules.rules[i].0.meta().triggers))
             .collect();
         if active.is_empty() {
             return Outcome::default();

@@ -8,6 +8,7 @@ mod edit;
 mod engine;
 mod imports;
 mod output;
+mod prefilter;
 mod rules;
 mod run;
 mod source;

@@ -31,9 +31,9 @@ pub struct RuleMeta {
     pub doc: &'static str,
     /// The tree-sitter query, from `queries/<rule>.scm`.
     pub query: &'static str,
-    /// A rule can only match in a file containing one of these strings; a
-    /// file with none of any enabled rule's triggers is not parsed.
-    pub triggers: &'static [&'static str],
+    /// The words a match needs in code (see [`crate::prefilter`]); a file
+    /// in which no enabled rule can match is not parsed.
+    pub triggers: crate::prefilter::Triggers,
 }
 
 /// Everything a rule may look at in one file.

@@ -53,7 +53,9 @@ static META: RuleMeta = RuleMeta {
     summary: "`torch.load` without `weights_only=True`",
     doc: TorchLoad::DOC,
     query: include_str!("../../queries/torch_load.scm"),
-    triggers: &["load"],
+    // Every spelling of the call names `load`, and reaching it needs `torch`
+    // (an import, or the bare module name Bandit assumes).
+    triggers: &[&["torch", "load"]],
 };
 
 const LOADERS: &[&str] = &["torch.load", "torch.serialization.load"];

@@ -1,0 +1,261 @@
+//! A cheap pass that decides, before parsing, whether a rule can possibly
+//! match in a file. Most of a large ML codebase mentions `from_pretrained`
+//! or `torch.load` only in docstrings; parsing those files is the bulk of
+//! the work and can never produce a finding.
+//!
+//! The scan copies the source with the contents of strings and comments
+//! replaced by blanks (newlines kept), so that a search in the copy sees
+//! only code. Replacement fields of f-strings stay code. Whenever the scan
+//! is unsure (an unterminated string), it answers "maybe", and the file is
+//! parsed: the prefilter may only ever skip work, never findings.
+
+use memchr::memmem;
+
+/// Words a rule needs in code: the rule can match only if, for at least one
+/// group, every word of the group occurs as a whole word outside strings and
+/// comments. The pseudo-word [`SWALLOWING_EXCEPT`] stands for an except
+/// clause that is bare or whose body begins with `pass`, `continue` or `...`.
+pub type Triggers = &'static [&'static [&'static str]];
+
+pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
+
+/// The code-only copy of one file, reused between files by one thread.
+#[derive(Default)]
+pub struct CodeScan {
+    code: Vec<u8>,
+    /// The scan lost track of strings: treat every question as "maybe".
+    unsure: bool,
+}
+
+impl CodeScan {
+    pub fn scan(&mut self, src: &str) {
+        self.code.clear();
+        self.code.extend_from_slice(src.as_bytes());
+        self.unsure = blank_strings_and_comments(&mut self.code).is_err();
+    }
+
+    /// Could a rule with these triggers match in the scanned file?
+    pub fn may_match(&self, triggers: Triggers) -> bool {
+        self.unsure || triggers.iter().any(|group| group.iter().all(|w| self.has(w)))
+    }
+
+    fn has(&self, word: &str) -> bool {
+        if word == SWALLOWING_EXCEPT {
+            return has_swallowing_except(&self.code);
+        }
+        find_words(&self.code, word).next().is_some()
+    }
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// Offsets where `word` occurs as a whole identifier or keyword.
+fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    memmem::find_iter(code, word.as_bytes()).filter(move |&at| {
+        let end = at + word.len();
+        (at == 0 || !is_ident_byte(code[at - 1])) && (end == code.len() || !is_ident_byte(code[end]))
+    })
+}
+
+/// Blanks string and comment contents in place. `Err` when a string never
+/// ends, meaning the scan cannot be trusted for this file.
+fn blank_strings_and_comments(code: &mut [u8]) -> Result<(), ()> {
+    let mut i = 0;
+    while i < code.len() {
+        match code[i] {
+            b'#' => i = blank_comment(code, i),
+            q @ (b'\'' | b'"') => {
+                let formatted = has_format_prefix(code, i);
+                i = skip_string(code, i, q, formatted)?;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
+fn blank_comment(code: &mut [u8], start: usize) -> usize {
+    let end = memchr::memchr(b'\n', &code[start..]).map_or(code.len(), |n| start + n);
+    blank(code, start, end);
+    end
+}
+
+/// Replaces bytes with spaces, keeping line breaks.
+fn blank(code: &mut [u8], start: usize, end: usize) {
+    for b in &mut code[start..end] {
+        if *b != b'\n' && *b != b'\r' {
+            *b = b' ';
+        }
+    }
+}
+
+/// Is the string starting at `quote` an f-string or t-string (its prefix,
+/// the identifier characters right before it, contains `f` or `t`)?
+fn has_format_prefix(code: &[u8], quote: usize) -> bool {
+    let start = code[..quote].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |p| p + 1);
+    let prefix = &code[start..quote];
+    prefix.len() <= 2 && prefix.iter().any(|b| matches!(b.to_ascii_lowercase(), b'f' | b't'))
+}
+
+/// Skips the string literal opening at `start`; returns the offset after it.
+/// Plain contents are blanked; replacement fields of f-strings stay code.
+fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Result<usize, ()> {
+    let triple = code.len() >= start + 3 && code[start + 1] == quote && code[start + 2] == quote;
+    let open = if triple { 3 } else { 1 };
+    let mut i = start + open;
+    let mut plain_from = i;
+    loop {
+        let Some(&b) = code.get(i) else { return Err(()) };
+        match b {
+            b'\\' => i += 2,
+            b'\n' if !triple => return Err(()),
+            b'{' if formatted && code.get(i + 1) == Some(&b'{') => i += 2,
+            b'{' if formatted => {
+                blank(code, plain_from, i);
+                i = skip_replacement_field(code, i + 1)?;
+                plain_from = i;
+            }
+            _ if b == quote && (!triple || code[i..].starts_with(&[quote; 3])) => {
+                blank(code, plain_from, i);
+                return Ok(i + open);
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// Skips an f-string replacement field's expression (left as code), then its
+/// format spec (blanked, but nested fields are code); returns the offset
+/// after the closing `}`.
+fn skip_replacement_field(code: &mut [u8], start: usize) -> Result<usize, ()> {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        let Some(&b) = code.get(i) else { return Err(()) };
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' if depth == 0 => return Ok(i + 1),
+            b'}' => depth -= 1,
+            b'\'' | b'"' => {
+                let formatted = has_format_prefix(code, i);
+                i = skip_string(code, i, b, formatted)?;
+                continue;
+            }
+            b'#' => return Err(()),
+            b':' if depth == 0 => return skip_format_spec(code, i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn skip_format_spec(code: &mut [u8], start: usize) -> Result<usize, ()> {
+    let (mut i, mut plain_from) = (start, start);
+    loop {
+        match code.get(i) {
+            None => return Err(()),
+            Some(b'}') => {
+                blank(code, plain_from, i);
+                return Ok(i + 1);
+            }
+            Some(b'{') => {
+                blank(code, plain_from, i);
+                i = skip_replacement_field(code, i + 1)?;
+                plain_from = i;
+            }
+            Some(_) => i += 1,
+        }
+    }
+}
+
+/// Is there an `except` clause that is bare, or whose body begins with
+/// `pass`, `continue` or `...`? (Every finding of the except rules has one.)
+fn has_swallowing_except(code: &[u8]) -> bool {
+    find_words(code, "except").any(|at| {
+        let Some(colon) = clause_colon(code, at + "except".len()) else { return true };
+        let header = &code[at + "except".len()..colon];
+        let bare = header.iter().all(|b| b.is_ascii_whitespace() || *b == b'\\');
+        bare || body_starts_with_swallow(&code[colon + 1..])
+    })
+}
+
+/// The `:` ending an except clause's header: the first at bracket depth 0.
+fn clause_colon(code: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &b) in code.iter().enumerate().skip(from) {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn body_starts_with_swallow(rest: &[u8]) -> bool {
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace() && *b != b'\\').unwrap_or(rest.len());
+    let body = &rest[start..];
+    let word = |w: &[u8]| body.starts_with(w) && body.get(w.len()).is_none_or(|&b| !is_ident_byte(b));
+    word(b"pass") || word(b"continue") || body.starts_with(b"...")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(src: &str) -> String {
+        let mut scan = CodeScan::default();
+        scan.scan(src);
+        assert!(!scan.unsure, "unsure on {src:?}");
+        String::from_utf8(scan.code).unwrap()
+    }
+
+    fn may(src: &str, triggers: Triggers) -> bool {
+        let mut scan = CodeScan::default();
+        scan.scan(src);
+        scan.may_match(triggers)
+    }
+
+    #[test]
+    fn strings_and_comments_are_blanked() {
+        assert_eq!(code_of("x = 'torch.load' # load\n"), "x = '          '       \n");
+        assert_eq!(code_of("\"\"\"a\n>>> load(x)\n\"\"\"\ny\n"), "\"\"\" \n           \n\"\"\"\ny\n");
+        assert_eq!(code_of("s = r'\\'' + load\n"), "s = r'  ' + load\n");
+    }
+
+    #[test]
+    fn f_string_fields_stay_code() {
+        assert_eq!(code_of("f'{torch.load(p)!r:>{w}} x'\n"), "f'{torch.load(p)!r: {w}}  '\n");
+        assert_eq!(code_of("f\"{d[\"k\"]} load\"\n"), "f\"{d[\" \"]}     \"\n");
+        assert_eq!(code_of("f'{{load}}'\n"), "f'        '\n");
+    }
+
+    #[test]
+    fn whole_words_in_code_only() {
+        let torch_load: Triggers = &[&["torch", "load"]];
+        assert!(may("import torch\ntorch.load(p)\n", torch_load));
+        assert!(!may("import torch\nm.load_state_dict(p)\n", torch_load));
+        assert!(!may("import torch\n\"\"\"torch.load(p)\"\"\"\n", torch_load));
+        assert!(!may("x = 1  # torch.load\n", torch_load));
+    }
+
+    #[test]
+    fn swallowing_except_clauses() {
+        let t: Triggers = &[&[SWALLOWING_EXCEPT]];
+        assert!(may("try:\n    f()\nexcept:\n    log()\n", t));
+        assert!(may("try:\n    f()\nexcept (A, B) as e:  # why\n    pass\n", t));
+        assert!(may("try:\n    f()\nexcept Exception: continue\n", t));
+        assert!(may("try:\n    f()\nexcept Exception:\n    ...\n", t));
+        assert!(!may("try:\n    f()\nexcept ImportError:\n    x = None\n", t));
+        assert!(!may("s = 'except: pass'\n", t));
+    }
+
+    #[test]
+    fn unterminated_strings_make_the_scan_unsure() {
+        assert!(may("x = 'oops\n", &[&["nothing_here"]]));
+    }
+}
