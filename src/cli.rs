@@ -65,6 +65,13 @@ pub struct RuleOptions {
     /// Exit 0 even when findings remain (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Parse every file, even those whose trigger words occur only in
+    /// strings and comments (for proving the prefilter exact).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
 }
 
 #[derive(Debug, Args)]

@@ -126,6 +126,7 @@ pub struct Engine<'a> {
     parser: Parser,
     cursor: QueryCursor,
     scan: CodeScan,
+    prefilter: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -134,7 +135,12 @@ impl<'a> Engine<'a> {
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .expect("the bundled grammar matches the tree-sitter version");
-        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::default() }
+        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::default(), prefilter: true }
+    }
+
+    /// With the prefilter off every rule runs on every file (for proving it exact).
+    pub fn set_prefilter(&mut self, on: bool) {
+        self.prefilter = on;
     }
 
     pub fn run(&mut self, bytes: &[u8], mode: Mode) -> Outcome {
@@ -142,9 +148,11 @@ impl<'a> Engine<'a> {
             Ok(source) => source,
             Err(e) => return Outcome::failed(decode_error(&e)),
         };
-        self.scan.scan(&source.text);
+        if self.prefilter {
+            self.scan.scan(&source.text);
+        }
         let active: Vec<usize> = (0..self.rules.rules.len())
-            .filter(|&i| self.scan.may_match(self.rules.rules[i].0.meta().triggers))
+            .filter(|&i| !self.prefilter || self.scan.may_match(self.rules.rules[i].0.meta().triggers))
             .collect();
         if active.is_empty() {
             return Outcome::default();

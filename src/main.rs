@@ -1,6 +1,7 @@
 //! `remediate`: find and fix the security findings Bandit reports in ML
 //! Python code. See the README for the commands and their exit codes.
 
+mod cache;
 mod call;
 mod cli;
 mod config;
@@ -59,6 +60,8 @@ struct Prepared {
     files: Vec<PathBuf>,
     walk_errors: Vec<String>,
     jobs: usize,
+    prefilter: bool,
+    cache: Option<cache::Cache>,
 }
 
 fn prepare(options: &RuleOptions) -> Result<Prepared> {
@@ -73,11 +76,30 @@ fn prepare(options: &RuleOptions) -> Result<Prepared> {
         .jobs
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    Ok(Prepared { rules, config, files: walked.files, walk_errors: walked.errors, jobs })
+    let cache = if options.no_cache {
+        None
+    } else {
+        let ids: Vec<&str> = rules.metas().map(|m| m.id).collect();
+        cache::Cache::open(&(ids, &config))
+    };
+    Ok(Prepared {
+        rules,
+        config,
+        files: walked.files,
+        walk_errors: walked.errors,
+        jobs,
+        prefilter: !options.no_prefilter,
+        cache,
+    })
 }
 
 fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
-    run::run(&p.files, &p.rules, &p.config, Plan { mode, write, jobs: p.jobs })
+    let plan = Plan { mode, write, jobs: p.jobs, prefilter: p.prefilter };
+    let results = run::run(&p.files, &p.rules, &p.config, plan, p.cache.as_ref());
+    if let Some(cache) = &p.cache {
+        cache.save();
+    }
+    results
 }
 
 /// Problems with files rather than findings, to stderr; true if any is an I/O error.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::engine::{Engine, Mode, Outcome, RuleSet};
 use crate::write::replace_file;
@@ -37,6 +38,8 @@ pub struct Plan {
     /// Write fixed files in place (`fix`), or only compute them (`diff`).
     pub write: bool,
     pub jobs: usize,
+    /// Parse only files where some rule's trigger words occur in code.
+    pub prefilter: bool,
 }
 
 thread_local! {
@@ -57,7 +60,9 @@ pub fn install_panic_hook() {
     }));
 }
 
-pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan) -> Vec<FileResult> {
+pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan, cache: Option<&Cache>) -> Vec<FileResult> {
+    let metas: Vec<_> = rules.metas().collect();
+    let cached = cache.map(|c| (c, metas.as_slice()));
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<FileResult>>> = Mutex::new((0..files.len()).map(|_| None).collect());
     let workers = plan.jobs.clamp(1, files.len().max(1));
@@ -65,10 +70,11 @@ pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan) -> V
         for _ in 0..workers {
             scope.spawn(|| {
                 let mut engine = Engine::new(rules, config);
+                engine.set_prefilter(plan.prefilter);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    let result = process_guarded(&mut engine, path, plan);
+                    let result = process_guarded(&mut engine, path, plan, cached);
                     slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
                 }
             });
@@ -78,9 +84,9 @@ pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan) -> V
 }
 
 /// Processes one file, turning a panic into an error for that file alone.
-fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResult {
+fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) -> FileResult {
     CURRENT_FILE.with(|f| *f.borrow_mut() = Some(path.to_owned()));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| process(engine, path, plan)));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| process(engine, path, plan, cache)));
     CURRENT_FILE.with(|f| *f.borrow_mut() = None);
     result.unwrap_or_else(|_| FileResult {
         path: path.to_owned(),
@@ -90,7 +96,10 @@ fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResu
     })
 }
 
-fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResult {
+/// The cache with the enabled rules' metadata, to rebuild diagnostics.
+type Cached<'a> = Option<(&'a Cache, &'a [&'static crate::rules::RuleMeta])>;
+
+fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) -> FileResult {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -102,7 +111,20 @@ fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan) -> FileResult {
             }
         }
     };
+    let key = cache.map(|_| Cache::key(&bytes));
+    if let (Some((cache, metas)), Some(key)) = (cache, key) {
+        let hit = match plan.mode {
+            Mode::Check => cache.get(key, metas),
+            Mode::Fix { .. } => cache.is_clean(key).then(Outcome::default),
+        };
+        if let Some(outcome) = hit {
+            return FileResult { path: path.to_owned(), outcome, original: None, io_error: None };
+        }
+    }
     let mut outcome = engine.run(&bytes, plan.mode);
+    if let (Some((cache, _)), Some(key), Mode::Check) = (cache, key, plan.mode) {
+        cache.put(key, &outcome);
+    }
     let mut io_error = None;
     if let (true, Some(new)) = (plan.write, outcome.fixed_bytes.as_ref()) {
         io_error = replace_file(path, &bytes, new).err().map(|e| format!("{e:#}"));
