@@ -19,12 +19,13 @@ pub fn remediate() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_remediate"))
 }
 
-/// Runs `program args...` in `dir` with colour off.
+/// Runs `program args...` in `dir` with colour off and a scratch result cache.
 pub fn run_in(dir: &Path, program: &Path, args: &[String]) -> Output {
     let out = Command::new(program)
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("REMEDIATE_CACHE_DIR", std::env::temp_dir().join("remediate-test-cache"))
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", program.display()));
     Output {

@@ -1,0 +1,159 @@
+//! The commands end to end, on the bundled example project, through the
+//! real binary.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{remediate, run_in};
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// A scratch copy of `examples/distill` and `configs/`, as a user's checkout.
+fn example_checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    copy_tree(&root.join("examples/distill"), &dir.path().join("distill"));
+    copy_tree(&root.join("configs"), &dir.path().join("configs"));
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push((path.clone(), fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn diff_applies_with_git_and_equals_fix() {
+    let by_diff = example_checkout();
+    let by_fix = example_checkout();
+    let diff = run_in(by_diff.path(), &remediate(), &args(&["diff", "distill"]));
+    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    assert!(diff.stdout.contains("+++ b/distill/"), "{}", diff.stdout);
+    fs::write(by_diff.path().join("fix.patch"), &diff.stdout_bytes).unwrap();
+    let git = |a: &[&str]| run_in(by_diff.path(), Path::new("git"), &args(a));
+    assert_eq!(git(&["apply", "--check", "fix.patch"]).code, Some(0));
+    assert_eq!(git(&["apply", "fix.patch"]).code, Some(0));
+    fs::remove_file(by_diff.path().join("fix.patch")).unwrap();
+
+    let fix = run_in(by_fix.path(), &remediate(), &args(&["fix", "distill"]));
+    assert_ne!(fix.code, Some(2), "{}", fix.stderr);
+    let strip = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        snapshot(root).into_iter().map(|(p, b)| (p.strip_prefix(root).unwrap().to_owned(), b)).collect()
+    };
+    assert_eq!(strip(by_diff.path()), strip(by_fix.path()));
+
+    let again = run_in(by_fix.path(), &remediate(), &args(&["diff", "--exit-code", "distill"]));
+    assert_eq!(again.code, Some(0), "a second run would still change:\n{}", again.stdout);
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn diff_exit_code_reports_pending_changes() {
+    let dir = example_checkout();
+    let out = run_in(dir.path(), &remediate(), &args(&["diff", "--exit-code", "--quiet", "distill"]));
+    assert_eq!(out.code, Some(1));
+}
+
+#[test]
+fn check_json_has_the_documented_fields() {
+    let dir = example_checkout();
+    let out = run_in(dir.path(), &remediate(), &args(&["check", "--format", "json", "distill"]));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in ["path", "line", "column", "end_line", "rule", "bandit", "message", "fixable", "fix_safety"] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        assert!(f["path"].as_str().unwrap().starts_with("distill/"));
+        assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
+        assert_eq!(f["fixable"].as_bool().unwrap(), !f["fix_safety"].is_null());
+    }
+    let summary = &report["summary"];
+    assert_eq!(summary["findings"].as_u64().unwrap() as usize, findings.len());
+}
+
+#[test]
+fn select_and_ignore_accept_ids_and_codes() {
+    let dir = example_checkout();
+    let count = |extra: &[&str]| -> usize {
+        let mut a = vec!["check", "--format", "json", "--no-cache"];
+        a.extend_from_slice(extra);
+        a.push("distill");
+        let out = run_in(dir.path(), &remediate(), &args(&a));
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "torch-load").count()
+    };
+    let all = count(&[]);
+    assert!(all > 0);
+    assert_eq!(count(&["--select", "B614"]), all);
+    assert_eq!(count(&["--select", "pytorch_load"]), all);
+    assert_eq!(count(&["--ignore", "torch-load"]), 0);
+}
+
+#[test]
+fn unknown_rule_and_unknown_option_exit_2() {
+    let dir = example_checkout();
+    let out = run_in(dir.path(), &remediate(), &args(&["check", "--select", "B999", "distill"]));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("unknown rule `B999`"), "{}", out.stderr);
+    let out = run_in(dir.path(), &remediate(), &args(&["check", "--frobnicate"]));
+    assert_eq!(out.code, Some(2));
+}
+
+#[test]
+fn clean_tree_exits_0_and_findings_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("ok.py"), "import torch\nx = torch.load('m.pt', weights_only=True)\n").unwrap();
+    let out = run_in(dir.path(), &remediate(), &args(&["check", "."]));
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    fs::write(dir.path().join("bad.py"), "import torch\nx = torch.load('m.pt')\n").unwrap();
+    let out = run_in(dir.path(), &remediate(), &args(&["check", "."]));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.starts_with("./bad.py:2:5: torch-load [B614]"), "{}", out.stdout);
+    let out = run_in(dir.path(), &remediate(), &args(&["fix", "."]));
+    assert_eq!(out.code, Some(0), "everything was fixable: {}", out.stderr);
+}
+
+#[test]
+fn rules_prints_the_documentation_from_the_source() {
+    let out = run_in(Path::new("."), &remediate(), &args(&["rules", "torch-load"]));
+    assert_eq!(out.code, Some(0));
+    let source = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules/torch_load.rs")).unwrap();
+    for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"] {
+        assert!(out.stdout.contains(section), "missing {section}");
+        assert!(source.contains(&format!("/// {section}")));
+    }
+    let table = run_in(Path::new("."), &remediate(), &args(&["rules"]));
+    assert!(table.stdout.lines().any(|l| l.starts_with("torch-load") && l.contains("B614") && l.contains("safe")));
+}
