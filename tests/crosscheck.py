@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MIN_RECALL = 0.95
+MAX_STDERR_LINES = 20
 
 # Reference code -> the remediate rule that must report the same file and line.
 BANDIT_RULES = {
@@ -268,22 +269,29 @@ class Runner:
         self.out = Path(out)
         self.checks = checks
 
-    def run(self, name, cmd, cwd, ok_codes=(0, 1)):
+    def run(self, name, cmd, cwd, ok_codes=(0, 1), echo_stderr=False):
         """Runs cmd, saves stdout to <name> and stderr to <name>.stderr; returns
-        (exit code, stdout) and records a failed check on an unexpected exit code."""
+        (exit code, stdout) and records a failed check on an unexpected exit code.
+        echo_stderr prints the start of stderr (remediate's errors and fix summary)."""
         proc = subprocess.run(cmd, check=False, cwd=cwd, stdin=subprocess.DEVNULL,
                               capture_output=True)
         (self.out / name).write_bytes(proc.stdout)
         if proc.stderr:
             (self.out / f"{name}.stderr").write_bytes(proc.stderr)
+            if echo_stderr:
+                lines = proc.stderr.decode("utf-8", "replace").splitlines()
+                for line in lines[:MAX_STDERR_LINES]:
+                    print(f"  {Path(cmd[0]).name} {cmd[1]}: {line}")
+                if len(lines) > MAX_STDERR_LINES:
+                    print(f"  ... {len(lines) - MAX_STDERR_LINES} more lines in {self.out / name}.stderr")
         if proc.returncode not in ok_codes:
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
             self.checks.add(f"{Path(cmd[0]).name} {cmd[1]}: exit status", False,
                             f"exit {proc.returncode}: " + " | ".join(tail))
         return proc.returncode, proc.stdout
 
-    def json(self, name, cmd, cwd, ok_codes=(0, 1)):
-        code, stdout = self.run(name, cmd, cwd, ok_codes)
+    def json(self, name, cmd, cwd, ok_codes=(0, 1), echo_stderr=False):
+        code, stdout = self.run(name, cmd, cwd, ok_codes, echo_stderr)
         try:
             return json.loads(stdout)
         except ValueError as e:
@@ -324,7 +332,7 @@ class Runner:
 
     def check_json(self, name, pins, pkgs, cwd):
         cmd = [self.bin, "check", "--format", "json", "--revisions", str(pins), *pkgs]
-        return self.json(name, cmd, cwd)
+        return self.json(name, cmd, cwd, echo_stderr=True)
 
 
 # ---------------------------------------------------------------- the fix step
@@ -383,7 +391,7 @@ def fix_step(runner, pins, pkgs, orig_root, copy_root, checks):
     before = snapshot(copy_root)
     cmd = [runner.bin, "fix", "--unsafe-fixes", "--revisions", str(pins), *pkgs]
 
-    runner.run("fix-1.out", cmd, copy_root)
+    runner.run("fix-1.out", cmd, copy_root, echo_stderr=True)
     after1 = snapshot(copy_root)
     changed = changed_files(before, after1)
     write_diff(orig_root, copy_root, changed, runner.out / "fix.diff")
@@ -412,7 +420,7 @@ def fix_step(runner, pins, pkgs, orig_root, copy_root, checks):
     checks.add("fix: every changed file compiles", not broken,
                f"{len(broken)} of {len(changed)} changed files do not compile")
 
-    runner.run("fix-2.out", cmd, copy_root)
+    runner.run("fix-2.out", cmd, copy_root, echo_stderr=True)
     after2 = snapshot(copy_root)
     unstable = changed_files(after1, after2)
     for p in unstable:
