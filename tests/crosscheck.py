@@ -295,8 +295,11 @@ class Runner:
         try:
             return json.loads(stdout)
         except ValueError as e:
-            raise SystemExit(f"error: {' '.join(cmd[:3])}... printed no JSON (exit {code}): {e}; "
-                             f"see {self.out / name}")
+            err = self.out / f"{name}.stderr"
+            shown = echo_stderr or not err.exists()
+            tail = "" if shown else err.read_text(errors="replace").strip()[-2000:]
+            raise SystemExit(f"error: `{Path(cmd[0]).name} {cmd[1]}` printed no JSON (exit {code}): {e}\n"
+                             f"command: {' '.join(cmd)}\n{tail}")
 
     def bandit_json(self, name, pkgs, cwd):
         """Bandit on each package in parallel (it is single-threaded), merged."""
