@@ -479,7 +479,8 @@ def cmd_run(args):
             print("pins:    from `remediate models --format yaml`")
         else:
             pins.write_text(DEFAULT_PINS)
-            print(f"pins:    default entry only (`remediate models` exited {code})")
+            why = f"exited {code}" if code else "printed nothing"
+            print(f"pins:    default entry only (`remediate models` {why})")
         shutil.copy(pins, out / "model_revisions.yaml")
 
         section("a. remediate check vs Bandit")
