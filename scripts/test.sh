@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The project's test command. Runs, in order:
+#   1. scripts/python-env.sh   pinned bandit + ruff in a venv outside the repo,
+#                              exported as REMEDIATE_VENV for the tests that call them,
+#                              and its python as REMEDIATE_PYTHON (the tests' CPython
+#                              judge) unless that is set already;
+#   2. the cross-check's own unit tests (tests/test_crosscheck.py);
+#   3. cargo test --release    unit, golden and CLI tests;
+#   4. tests/crosscheck.sh     remediate vs Bandit and ruff on the dev corpus.
+# Works on a fresh clone: whatever is missing is installed on the way.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+header() { printf '\n==== %s ====\n' "$*"; }
+
+header "python tools"
+REMEDIATE_VENV=$(scripts/python-env.sh | tail -n 1)
+export REMEDIATE_VENV
+export REMEDIATE_PYTHON=${REMEDIATE_PYTHON:-$REMEDIATE_VENV/bin/python}
+echo "REMEDIATE_VENV=$REMEDIATE_VENV"
+echo "REMEDIATE_PYTHON=$REMEDIATE_PYTHON"
+
+header "crosscheck unit tests"
+"$REMEDIATE_VENV/bin/python" -m unittest discover -s tests -p 'test_crosscheck.py'
+
+header "cargo test --release"
+cargo test --release
+
+header "crosscheck on the dev corpus"
+tests/crosscheck.sh
