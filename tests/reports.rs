@@ -245,6 +245,13 @@ fn sarif_uris_are_relative_to_the_current_directory_and_escaped() {
     let log = json(&run(dir.path(), &["check", "--format", "sarif", "--quiet", "sub dir"]));
     let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
     assert_eq!(uri, "sub%20dir/a%231.py");
+
+    // Outside the current directory: an absolute `file:` URI, no base id.
+    let log = json(&run(&dir.path().join("sub dir"), &["check", "--format", "sarif", "--quiet", "../wide.py"]));
+    let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let expected = format!("file://{}/wide.py", dir.path().canonicalize().unwrap().display());
+    assert_eq!(location["uri"], expected.replace(' ', "%20"));
+    assert!(location.get("uriBaseId").is_none());
 }
 
 // ------------------------------------------------------------------ GitHub

@@ -163,10 +163,25 @@ fn artifact_location(path: &Path, root: &Path) -> Value {
     if Path::new(&shown).is_absolute() {
         json!({ "uri": file_uri(&shown) })
     } else if shown.starts_with("../") {
-        json!({ "uri": file_uri(&root.join(&shown).to_string_lossy().replace('\\', "/")) })
+        json!({ "uri": file_uri(&lexically_normal(&root.join(&shown)).to_string_lossy().replace('\\', "/")) })
     } else {
         json!({ "uri": percent_encode(&shown), "uriBaseId": ROOT_ID })
     }
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system.
+fn lexically_normal(path: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn directory_uri(dir: &Path) -> String {
@@ -210,6 +225,7 @@ mod tests {
         assert_eq!(percent_encode("a b/ü#1.py"), "a%20b/%C3%BC%231.py");
         assert_eq!(file_uri("/tmp/x y"), "file:///tmp/x%20y");
         assert_eq!(directory_uri(Path::new("/work")), "file:///work/");
+        assert_eq!(lexically_normal(Path::new("/w/a/../b/./c.py")), Path::new("/w/b/c.py"));
     }
 
     #[test]
