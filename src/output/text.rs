@@ -70,8 +70,9 @@ pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
     let end = if d.end.line == d.start.line { (d.end.column - 1).min(chars.len()) } else { chars.len() };
     let shown = chars.len().min(FRAME_WIDTH);
     let expand = |cs: &[char]| cs.iter().map(|&c| if c == '\t' { "    ".to_owned() } else { c.to_string() }).collect::<String>();
-    let before = expand(&chars[..start.min(shown)]);
-    let under = expand(&chars[start.min(shown)..end.clamp(start, shown)]);
+    let (start, end) = (start.min(shown), end.clamp(start.min(shown), shown));
+    let before = expand(&chars[..start]);
+    let under = expand(&chars[start..end]);
     let mut line = expand(&chars[..shown]);
     if shown < chars.len() {
         line.push('…');
@@ -129,6 +130,15 @@ mod tests {
     fn frame_underlines_the_span() {
         let d = diagnostic("    x = torch.load(p)", (12, 9), (12, 22));
         assert_eq!(code_frame(&d, Paint(false)), "   |\n12 |     x = torch.load(p)\n   |         ^^^^^^^^^^^^^\n\n");
+    }
+
+    #[test]
+    fn frame_of_a_long_line_is_cut() {
+        let line = format!("{}torch.load(p)", "x".repeat(200));
+        let d = diagnostic(&line, (1, 201), (1, 214));
+        let frame = code_frame(&d, Paint(false));
+        assert!(frame.contains(&format!("1 | {}…\n", "x".repeat(FRAME_WIDTH))), "{frame}");
+        assert!(frame.ends_with(&format!("  | {}^\n\n", " ".repeat(FRAME_WIDTH))), "{frame}");
     }
 
     #[test]
