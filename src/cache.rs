@@ -44,6 +44,8 @@ struct StoredDiagnostic {
     fix_safety: Option<String>,
     fix_title: Option<String>,
     edits: Vec<((usize, usize), (usize, usize), String)>,
+    reasons: Vec<String>,
+    line_text: String,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -147,6 +149,8 @@ impl Entry {
                     fix_safety: d.fix_safety.map(|s| s.as_str().to_owned()),
                     fix_title: d.fix_title.clone(),
                     edits: d.edits.iter().map(|e| (pos(e.start), pos(e.end), e.text.clone())).collect(),
+                    reasons: d.reasons.clone(),
+                    line_text: d.line_text.clone(),
                 })
                 .collect(),
             error: outcome.error.as_ref().map(|e| StoredError {
@@ -181,6 +185,8 @@ impl Entry {
                     .iter()
                     .map(|(s, e, t)| LocatedEdit { start: pos(*s), end: pos(*e), text: t.clone() })
                     .collect(),
+                reasons: d.reasons.clone(),
+                line_text: d.line_text.clone(),
             });
         }
         let error = self.error.as_ref().map(|e| FileError {

@@ -7,8 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const EXIT_CODES: &str = "\
 Exit codes:
   0  nothing to report (check), nothing left to review (fix), no changes (diff --exit-code)
-  1  findings remain (check, fix), or changes exist (diff --exit-code)
-  2  usage, configuration or I/O error";
+  1  findings remain or a file does not parse (check, fix), or changes exist (diff --exit-code)
+  2  usage, configuration or I/O error
+--exit-zero turns 1 into 0; 2 stays 2.";
 
 /// Find and fix the security findings Bandit reports in ML Python code:
 /// unsafe torch.load, unpinned Hugging Face downloads, HTTP calls without
@@ -81,12 +82,26 @@ pub struct DiffArgs {
     /// Exit 1 when anything would change.
     #[arg(long)]
     pub exit_code: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff for `git apply`.
+    Text,
+    /// Per file: the unified diff and the edits of each fix.
+    Json,
 }
 
 #[derive(Debug, Args)]
 pub struct FixArgs {
     #[command(flatten)]
     pub options: RuleOptions,
+    /// Also write a Markdown pull-request body: what was fixed, what remains.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -100,8 +115,16 @@ pub struct CheckArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// `path:line:col: rule [code] message`; a code frame on a terminal.
     Text,
+    /// Findings, errors and a summary, for scripts.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the diff).
+    Github,
+    /// A Markdown table per rule.
+    Markdown,
 }
 
 #[derive(Debug, Args)]

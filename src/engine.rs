@@ -80,11 +80,27 @@ pub struct Diagnostic {
     /// What the fix does, when the rule says (pins and timeouts applied).
     pub fix_title: Option<String>,
     pub edits: Vec<LocatedEdit>,
+    /// Why no fix is offered (each is also part of `message`).
+    pub reasons: Vec<String>,
+    /// The text of the finding's first line, without its line ending, for code frames.
+    pub line_text: String,
 }
 
 impl Diagnostic {
     pub fn fixable(&self) -> bool {
         self.fix_safety.is_some()
+    }
+
+    /// The message without the reasons appended to it.
+    pub fn headline(&self) -> &str {
+        let mut text = self.message.as_str();
+        for reason in self.reasons.iter().rev() {
+            match text.strip_suffix(reason).and_then(|t| t.strip_suffix(crate::rules::NOT_FIXED)) {
+                Some(rest) => text = rest,
+                None => break,
+            }
+        }
+        text
     }
 }
 
@@ -405,5 +421,39 @@ fn locate(src: &str, finding: &Finding) -> Diagnostic {
         fix_safety: finding.fix.as_ref().map(|f| f.safety),
         fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
         edits,
+        reasons: finding.reasons.clone(),
+        line_text: line_at(src, finding.range.start).to_owned(),
+    }
+}
+
+/// The line holding byte `offset`, without its line ending.
+fn line_at(src: &str, offset: usize) -> &str {
+    let start = src[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[offset..].find('\n').map_or(src.len(), |i| offset + i);
+    src[start..end].strip_suffix('\r').unwrap_or(&src[start..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_at_strips_the_line_ending() {
+        let src = "a = 1\r\nb = torch.load(p)\r\nc";
+        assert_eq!(line_at(src, src.find("torch").unwrap()), "b = torch.load(p)");
+        assert_eq!(line_at(src, src.len() - 1), "c");
+        assert_eq!(line_at(src, 0), "a = 1");
+    }
+
+    #[test]
+    fn headline_drops_every_reason() {
+        let rule = crate::rules::all()[0].meta();
+        let finding = Finding { range: 0..1, rows: (0, 0), rule, message: "bad".into(), fix: None, reasons: vec![] }
+            .not_fixed("first")
+            .not_fixed("second");
+        let d = locate("x\n", &finding);
+        assert_eq!(d.message, "bad; not fixed: first; not fixed: second");
+        assert_eq!(d.headline(), "bad");
+        assert_eq!(d.reasons, ["first", "second"]);
     }
 }

@@ -19,13 +19,13 @@ mod walk;
 mod write;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 
-use cli::{CheckFormat, Cli, Command, RuleOptions, RulesFormat};
+use cli::{CheckFormat, Cli, Command, DiffFormat, RuleOptions, RulesFormat};
 use config::{Config, ConfigPaths};
 use engine::{Mode, RuleSet};
 use output::Paint;
@@ -47,8 +47,8 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check(&args.options, args.format),
-        Command::Diff(args) => diff(&args.options, args.exit_code),
-        Command::Fix(args) => fix(&args.options),
+        Command::Diff(args) => diff(&args.options, args.exit_code, args.format),
+        Command::Fix(args) => fix(&args.options, args.report.as_deref()),
         Command::Rules(args) => rules_command(args.rule.as_deref(), args.format),
     }
 }
@@ -123,53 +123,83 @@ fn check(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
     let summary = Summary::of(&results);
-    let mut out = std::io::stdout().lock();
-    match format {
+    let metas: Vec<_> = p.rules.metas().collect();
+    let rendered = match format {
         CheckFormat::Text => {
-            out.write_all(output::text::findings(&results, Paint(output::stdout_colour())).as_bytes())?;
+            output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
         }
-        CheckFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &output::json::report(&results, &summary))?;
-            writeln!(out)?;
+        CheckFormat::Json => pretty_json(&output::json::report(&results, &summary))?,
+        CheckFormat::Sarif => {
+            let root = std::env::current_dir().context("reading the current directory")?;
+            pretty_json(&output::sarif::report(&results, &metas, &root))?
         }
-    }
+        CheckFormat::Github => output::github::annotations(&results),
+        CheckFormat::Markdown => output::markdown::tables(&results, &summary, &metas),
+    };
+    write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
-    if !options.quiet && format == CheckFormat::Text {
+    if !options.quiet {
         eprintln!("{}", describe_check(&summary));
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
 }
 
-fn diff(options: &RuleOptions, exit_code_on_change: bool) -> Result<u8> {
+fn diff(options: &RuleOptions, exit_code_on_change: bool, format: DiffFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, false);
-    let colour = output::stdout_colour();
-    let mut out = std::io::stdout().lock();
-    for r in results.iter().filter(|r| r.changed()) {
-        let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
-        out.write_all(&output::diff::unified(&walk::display_path(&r.path), old, new, colour))?;
-    }
-    out.flush()?;
-    let io_failed = report_file_problems(&p, &results);
     let summary = Summary::of(&results);
+    match format {
+        DiffFormat::Text => {
+            let colour = output::stdout_colour();
+            let mut rendered = Vec::new();
+            for r in results.iter().filter(|r| r.changed()) {
+                let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
+                rendered.extend(output::diff::unified(&walk::display_path(&r.path), old, new, colour));
+            }
+            write_stdout(&rendered)?;
+        }
+        DiffFormat::Json => write_stdout(pretty_json(&output::json::diff_report(&results, &summary))?.as_bytes())?,
+    }
+    let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
         eprintln!("{}", describe_fixes(&summary, "would fix", options.unsafe_fixes));
     }
     let changed = exit_code_on_change && summary.files_changed > 0;
-    Ok(exit_code(io_failed, changed, false))
+    Ok(exit_code(io_failed, changed, options.exit_zero))
 }
 
-fn fix(options: &RuleOptions) -> Result<u8> {
+fn fix(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
     let summary = Summary::of(&results);
-    let mut out = std::io::stdout().lock();
-    out.write_all(output::text::findings(&results, Paint(output::stdout_colour())).as_bytes())?;
+    let paint = Paint(output::stdout_colour());
+    write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
         eprintln!("{}", describe_fixes(&summary, "fixed", options.unsafe_fixes));
     }
+    if let Some(path) = report {
+        let metas: Vec<_> = p.rules.metas().collect();
+        let body = output::report::pull_request_body(&results, &summary, &metas);
+        std::fs::write(path, body).with_context(|| format!("writing the report {}", path.display()))?;
+        if !options.quiet {
+            eprintln!("report written to {}", path.display());
+        }
+    }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
+}
+
+fn pretty_json(value: &serde_json::Value) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+/// Writes everything to stdout; a closed pipe (`| head`) ends quietly.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// 2 on an I/O error, else 1 when something needs attention, else 0.

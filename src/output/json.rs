@@ -57,3 +57,55 @@ pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
         "documentation": meta.documentation(),
     })
 }
+
+/// `diff --format json`: the check report (what remains), plus per changed
+/// file its unified diff and each applied fix with its edits. Edit positions
+/// refer to the text the fix was applied to: the original file, unless an
+/// overlapping fix had to wait for a later pass.
+pub fn diff_report(results: &[FileResult], summary: &Summary) -> Value {
+    let mut files = Vec::new();
+    for r in results.iter().filter(|r| r.changed()) {
+        let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
+        let (diff, encoding) = text_of(crate::output::diff::unified(&crate::walk::display_path(&r.path), old, new, false));
+        files.push(json!({
+            "path": r.path.to_string_lossy(),
+            "diff": diff,
+            "diff_encoding": encoding,
+            "fixes": r.outcome.fixed.iter().map(applied_fix).collect::<Vec<_>>(),
+        }));
+    }
+    let mut report = report(results, summary);
+    report["files"] = Value::Array(files);
+    report
+}
+
+fn applied_fix(d: &Diagnostic) -> Value {
+    json!({
+        "rule": d.rule.id,
+        "bandit": d.rule.bandit,
+        "ruff": d.rule.ruff.first(),
+        "line": d.start.line,
+        "column": d.start.column,
+        "end_line": d.end.line,
+        "end_column": d.end.column,
+        "message": d.message,
+        "title": d.fix_title,
+        "fix_safety": d.fix_safety.map(|s| s.as_str()),
+        "edits": d.edits.iter().map(|e| json!({
+            "line": e.start.line,
+            "column": e.start.column,
+            "end_line": e.end.line,
+            "end_column": e.end.column,
+            "text": e.text,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A diff as JSON text without loss: UTF-8 when it is, else Latin-1, where
+/// every byte is the code point of the same value.
+fn text_of(bytes: Vec<u8>) -> (String, &'static str) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, "utf-8"),
+        Err(e) => (e.into_bytes().iter().map(|&b| b as char).collect(), "latin-1"),
+    }
+}

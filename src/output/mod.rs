@@ -2,7 +2,11 @@
 //! [`crate::run::FileResult`]s; none of them changes anything.
 
 pub mod diff;
+pub mod github;
 pub mod json;
+pub mod markdown;
+pub mod report;
+pub mod sarif;
 pub mod text;
 
 use std::io::IsTerminal;
@@ -14,6 +18,11 @@ pub fn use_colour(stream_is_terminal: bool) -> bool {
 
 pub fn stdout_colour() -> bool {
     use_colour(std::io::stdout().is_terminal())
+}
+
+/// Code frames go to a terminal only; a pipe gets one line a finding.
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
 }
 
 pub fn stderr_colour() -> bool {

@@ -41,17 +41,50 @@ pub fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
     format!("{label}: {path}{at}: {}", e.message)
 }
 
-/// Every finding of every file, then the files' own problems.
-pub fn findings(results: &[FileResult], paint: Paint) -> String {
+/// Every finding of every file; with `frame`, each followed by its source line.
+pub fn findings(results: &[FileResult], paint: Paint, frame: bool) -> String {
     let mut out = String::new();
     for r in results {
         let path = r.path.to_string_lossy();
         for d in &r.outcome.diagnostics {
             out.push_str(&finding_line(&path, d, paint));
             out.push('\n');
+            if frame {
+                out.push_str(&code_frame(d, paint));
+            }
         }
     }
     out
+}
+
+/// Lines longer than this are cut in code frames.
+const FRAME_WIDTH: usize = 160;
+
+/// The finding's first line with its number, and carets under the flagged
+/// part (to the end of the line when the finding spans several).
+pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
+    let number = d.start.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let chars: Vec<char> = d.line_text.chars().collect();
+    let start = (d.start.column - 1).min(chars.len());
+    let end = if d.end.line == d.start.line { (d.end.column - 1).min(chars.len()) } else { chars.len() };
+    let shown = chars.len().min(FRAME_WIDTH);
+    let expand = |cs: &[char]| cs.iter().map(|&c| if c == '\t' { "    ".to_owned() } else { c.to_string() }).collect::<String>();
+    let (start, end) = (start.min(shown), end.clamp(start.min(shown), shown));
+    let before = expand(&chars[..start]);
+    let under = expand(&chars[start..end]);
+    let mut line = expand(&chars[..shown]);
+    if shown < chars.len() {
+        line.push('…');
+    }
+    let carets = "^".repeat(under.chars().count().max(1));
+    format!(
+        "{gutter} {bar}\n{} {bar} {line}\n{gutter} {bar} {}{}\n\n",
+        paint.cyan(&number),
+        " ".repeat(before.chars().count()),
+        paint.red(&carets),
+        bar = paint.cyan("|"),
+    )
 }
 
 /// `remediate rules`: the table, then each rule's documentation.
@@ -72,4 +105,45 @@ pub fn rule_table(rules: &[&'static dyn crate::rules::Rule]) -> String {
         out += &format!("\n# {}\n\n{}\n", r.meta().id, r.meta().documentation());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Position;
+
+    fn diagnostic(line_text: &str, start: (usize, usize), end: (usize, usize)) -> Diagnostic {
+        Diagnostic {
+            rule: crate::rules::all()[0].meta(),
+            start: Position { line: start.0, column: start.1 },
+            end: Position { line: end.0, column: end.1 },
+            message: "m".into(),
+            fix_safety: None,
+            fix_title: None,
+            edits: vec![],
+            reasons: vec![],
+            line_text: line_text.into(),
+        }
+    }
+
+    #[test]
+    fn frame_underlines_the_span() {
+        let d = diagnostic("    x = torch.load(p)", (12, 9), (12, 22));
+        assert_eq!(code_frame(&d, Paint(false)), "   |\n12 |     x = torch.load(p)\n   |         ^^^^^^^^^^^^^\n\n");
+    }
+
+    #[test]
+    fn frame_of_a_long_line_is_cut() {
+        let line = format!("{}torch.load(p)", "x".repeat(200));
+        let d = diagnostic(&line, (1, 201), (1, 214));
+        let frame = code_frame(&d, Paint(false));
+        assert!(frame.contains(&format!("1 | {}…\n", "x".repeat(FRAME_WIDTH))), "{frame}");
+        assert!(frame.ends_with(&format!("  | {}^\n\n", " ".repeat(FRAME_WIDTH))), "{frame}");
+    }
+
+    #[test]
+    fn frame_of_a_multi_line_finding_runs_to_the_line_end_and_expands_tabs() {
+        let d = diagnostic("\tx = torch.load(", (3, 6), (5, 2));
+        assert_eq!(code_frame(&d, Paint(false)), "  |\n3 |     x = torch.load(\n  |         ^^^^^^^^^^^\n\n");
+    }
 }

@@ -59,6 +59,9 @@ impl<'t> Captures<'_, 't> {
     }
 }
 
+/// What joins a finding's message and the reason it is not fixed.
+pub const NOT_FIXED: &str = "; not fixed: ";
+
 /// One problem in one place, with the fix when there is a safe way to make it.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -69,6 +72,8 @@ pub struct Finding {
     pub rows: (usize, usize),
     pub message: String,
     pub fix: Option<Fix>,
+    /// Why no fix is offered, each also appended to `message`.
+    pub reasons: Vec<String>,
 }
 
 impl Finding {
@@ -79,6 +84,7 @@ impl Finding {
             rows: (node.start_position().row, node.end_position().row),
             message: message.into(),
             fix: None,
+            reasons: Vec::new(),
         }
     }
 
@@ -89,7 +95,8 @@ impl Finding {
 
     /// Appends the reason no fix is offered, so the user knows what to review.
     pub fn not_fixed(mut self, reason: impl AsRef<str>) -> Finding {
-        self.message = format!("{}; not fixed: {}", self.message, reason.as_ref());
+        self.message = format!("{}{NOT_FIXED}{}", self.message, reason.as_ref());
+        self.reasons.push(reason.as_ref().to_owned());
         self.fix = None;
         self
     }

@@ -1,0 +1,87 @@
+//! `check --format github`: GitHub Actions workflow commands, which the
+//! runner turns into annotations on the pull request's diff.
+
+use crate::engine::{Diagnostic, FileErrorKind};
+use crate::output::text::code;
+use crate::run::FileResult;
+use crate::walk::display_path;
+
+/// One `::warning` a finding and one `::error` (or `::warning` for a skipped
+/// file) a file that could not be processed.
+pub fn annotations(results: &[FileResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let path = display_path(&r.path);
+        for d in &r.outcome.diagnostics {
+            out += &finding(&path, d);
+        }
+        if let Some(e) = &r.outcome.error {
+            let level = match e.kind {
+                FileErrorKind::Skipped => "warning",
+                FileErrorKind::Syntax => "error",
+            };
+            let mut properties = vec![("file", path.clone())];
+            properties.extend(e.line.map(|l| ("line", l.to_string())));
+            properties.extend(e.column.map(|c| ("col", c.to_string())));
+            properties.push(("title", "remediate".to_owned()));
+            out += &command(level, &properties, &e.message);
+        }
+        if let Some(message) = &r.io_error {
+            out += &command("error", &[("file", path.clone()), ("title", "remediate".to_owned())], message);
+        }
+    }
+    out
+}
+
+fn finding(path: &str, d: &Diagnostic) -> String {
+    let title = match code(d) {
+        Some(code) => format!("{} [{code}]", d.rule.id),
+        None => d.rule.id.to_owned(),
+    };
+    let mut message = d.message.clone();
+    match d.fix_safety {
+        Some(crate::edit::FixSafety::Safe) => message += " (fixable with `remediate fix`)",
+        Some(crate::edit::FixSafety::Unsafe) => message += " (fixable with `remediate fix --unsafe-fixes`)",
+        None => {}
+    }
+    let properties = [
+        ("file", path.to_owned()),
+        ("line", d.start.line.to_string()),
+        ("col", d.start.column.to_string()),
+        ("endLine", d.end.line.to_string()),
+        ("endColumn", d.end.column.to_string()),
+        ("title", title),
+    ];
+    command("warning", &properties, &message)
+}
+
+/// `::level key=value,...::message` with both parts escaped as the runner expects.
+fn command(level: &str, properties: &[(&str, String)], message: &str) -> String {
+    let properties: Vec<String> = properties.iter().map(|(k, v)| format!("{k}={}", escape_property(v))).collect();
+    format!("::{level} {}::{}\n", properties.join(","), escape_data(message))
+}
+
+/// The message: `%` and line breaks would end or corrupt the command.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A property value: also `:` and `,`, which separate the command's parts.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_data_and_properties() {
+        assert_eq!(escape_data("50% a:b,c\r\nd"), "50%25 a:b,c%0D%0Ad");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(
+            command("warning", &[("file", "a,b.py".into()), ("title", "x:y".into())], "m"),
+            "::warning file=a%2Cb.py,title=x%3Ay::m\n"
+        );
+    }
+}
