@@ -31,12 +31,12 @@ impl ClientKind {
         }
     }
 
-    /// How messages name it.
-    pub fn type_name(self) -> &'static str {
+    /// How messages name it: "a `requests.Session`".
+    pub fn described(self) -> &'static str {
         match self {
-            ClientKind::RequestsSession => "requests.Session",
-            ClientKind::HttpxClient => "httpx client",
-            ClientKind::AiohttpSession => "aiohttp.ClientSession",
+            ClientKind::RequestsSession => "a `requests.Session`",
+            ClientKind::HttpxClient => "an httpx client",
+            ClientKind::AiohttpSession => "an `aiohttp.ClientSession`",
         }
     }
 }

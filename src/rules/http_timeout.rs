@@ -168,7 +168,7 @@ impl Target {
             | Target::Urlopen { name } => format!("`{name}`"),
             Target::ClientMethod { kind, receiver, method } => {
                 let receiver = if receiver.contains('\n') { "…" } else { receiver };
-                format!("`{receiver}.{method}` (a `{}`)", kind.type_name())
+                format!("`{receiver}.{method}` ({})", kind.described())
             }
         }
     }
