@@ -236,21 +236,29 @@ fn attribute_kind(receiver: Node<'_>, imports: &Imports, src: &str) -> Option<Cl
         return None;
     }
     let owner = text(object, src);
-    let method = enclosing_function(receiver)?;
-    let first = method.child_by_field_name("parameters").and_then(|p| parameter_names(p, src).next());
-    if first != Some(owner) {
-        return None;
-    }
-    let class = enclosing_class(method)?;
+    let class = owning_class(receiver, owner, src)?;
     verdict(&attribute_bindings(class, owner, attr, imports, src))
 }
 
-fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+/// The class whose method binds `owner` as its first parameter, seen from
+/// `node`: in that method, or in a function nested in it that does not
+/// rebind the name (a closure over `self`).
+fn owning_class<'t>(node: Node<'t>, owner: &str, src: &str) -> Option<Node<'t>> {
     let mut scope = enclosing_scope(node);
     while let Some(s) = scope {
         match s.kind() {
-            "function_definition" => return Some(s),
-            "lambda" => scope = enclosing_scope(s),
+            "function_definition" | "lambda" => {
+                let params: Vec<&str> = s.child_by_field_name("parameters").map_or_else(Vec::new, |p| parameter_names(p, src).collect());
+                if params.first() == Some(&owner) && s.kind() == "function_definition" {
+                    if let Some(class) = enclosing_class(s) {
+                        return Some(class);
+                    }
+                }
+                if params.contains(&owner) {
+                    return None;
+                }
+                scope = enclosing_scope(s);
+            }
             _ => return None,
         }
     }
@@ -410,5 +418,9 @@ mod tests {
         assert_eq!(kind_at(s, "self.session.get"), None);
         let s = "import requests\nclass C:\n    def __init__(self):\n        self.requests = requests.Session()\n    def f(self):\n        return self.requests.get(u)\n";
         assert_eq!(kind_at(s, "self.requests.get"), Some(ClientKind::RequestsSession));
+        let s = "import requests\nclass C:\n    def __init__(self):\n        self.s = requests.Session()\n    def f(self):\n        def send(x):\n            return self.s.post(x)\n        return send\n";
+        assert_eq!(kind_at(s, "self.s.post"), Some(ClientKind::RequestsSession));
+        let s = "import requests\nclass C:\n    def __init__(self):\n        self.s = requests.Session()\n    def f(self):\n        def send(self):\n            return self.s.post(x)\n        return send\n";
+        assert_eq!(kind_at(s, "self.s.post"), None);
     }
 }
