@@ -38,7 +38,8 @@ impl Config {
         let timeouts = match chosen(&paths.timeouts, DEFAULT_TIMEOUTS) {
             Some(path) => Timeouts::load(&path)?,
             None => Timeouts::default(),
-        };
+        }
+        .with_overrides(|name| std::env::var_os(name))?;
         Ok(Config { revisions, timeouts, strict_except: false })
     }
 }
@@ -309,6 +310,44 @@ impl Timeouts {
     pub fn load(path: &Path) -> Result<Timeouts> {
         read_yaml(path)
     }
+
+    /// Applies the environment's single-value overrides,
+    /// `REMEDIATE_{HTTP,STREAMING}_{CONNECT,READ,WRITE,POOL}_TIMEOUT`, read
+    /// through `lookup`. An empty variable counts as unset; any other value
+    /// must be a positive number of seconds.
+    pub fn with_overrides(mut self, lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<Timeouts> {
+        for (set_name, set) in [("HTTP", &mut self.http), ("STREAMING", &mut self.streaming)] {
+            for key in TIMEOUT_KEYS {
+                let name = override_variable(set_name, key);
+                let Some(raw) = lookup(&name).filter(|v| !v.is_empty()) else { continue };
+                let text = raw
+                    .to_str()
+                    .with_context(|| format!("environment variable {name}: not valid UTF-8"))?;
+                let value = match text.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() && v > 0.0 => Seconds(v),
+                    _ => bail!("environment variable {name}={text:?}: timeout must be a positive number of seconds"),
+                };
+                *set.slot(key) = value;
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// `REMEDIATE_HTTP_READ_TIMEOUT` for (`HTTP`, `read`).
+pub fn override_variable(set: &str, key: &str) -> String {
+    format!("REMEDIATE_{set}_{}_TIMEOUT", key.to_ascii_uppercase())
+}
+
+impl TimeoutSet {
+    fn slot(&mut self, key: &str) -> &mut Seconds {
+        match key {
+            "connect" => &mut self.connect,
+            "read" => &mut self.read,
+            "write" => &mut self.write,
+            _ => &mut self.pool,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -354,5 +393,35 @@ mod tests {
         assert_eq!(t.streaming.read, Seconds(300.0));
         assert_eq!(Seconds(10.0).to_string(), "10.0");
         assert_eq!(Seconds(2.5).to_string(), "2.5");
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<std::ffi::OsString> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.into())
+    }
+
+    #[test]
+    fn environment_overrides_single_values() {
+        let t = Timeouts::default()
+            .with_overrides(env(&[("REMEDIATE_HTTP_READ_TIMEOUT", "30"), ("REMEDIATE_STREAMING_CONNECT_TIMEOUT", " 2.5 ")]))
+            .unwrap();
+        assert_eq!(t.http.read, Seconds(30.0));
+        assert_eq!(t.http.connect, Seconds(10.0));
+        assert_eq!(t.streaming.connect, Seconds(2.5));
+        assert_eq!(t.streaming.read, Seconds(300.0));
+        let unchanged = Timeouts::default().with_overrides(env(&[("REMEDIATE_HTTP_POOL_TIMEOUT", "")])).unwrap();
+        assert_eq!(unchanged, Timeouts::default());
+    }
+
+    #[test]
+    fn invalid_environment_values_name_the_variable() {
+        for bad in ["0", "-1", "ten", "inf", "NaN"] {
+            let err = Timeouts::default()
+                .with_overrides(env(&[("REMEDIATE_STREAMING_WRITE_TIMEOUT", bad)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("REMEDIATE_STREAMING_WRITE_TIMEOUT"), "{err}");
+            assert!(err.contains("positive number"), "{err}");
+        }
     }
 }

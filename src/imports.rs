@@ -34,6 +34,10 @@ const STATEMENT_CONTAINERS: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct Imports {
     bindings: HashMap<String, String>,
+    /// The same for imports that bind a global name at run time: not inside
+    /// a function or class, not under `if TYPE_CHECKING:`. Only these may be
+    /// named by code a fix inserts, which can be anywhere in the file.
+    module_bindings: HashMap<String, String>,
 }
 
 impl Imports {
@@ -41,15 +45,18 @@ impl Imports {
     /// `import torch` counts), later bindings of a name winning.
     pub fn collect(root: Node<'_>, src: &str) -> Imports {
         let mut imports = Imports::default();
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
+        let mut stack = vec![(root, true)];
+        while let Some((node, global)) = stack.pop() {
             match node.kind() {
-                "import_statement" => imports.add_import(node, src),
-                "import_from_statement" => imports.add_from_import(node, src),
+                "import_statement" => imports.add_import(node, src, global),
+                "import_from_statement" => imports.add_from_import(node, src, global),
                 kind if STATEMENT_CONTAINERS.contains(&kind) => {
+                    let global = global
+                        && !matches!(kind, "function_definition" | "class_definition")
+                        && !(kind == "if_statement" && is_type_checking(node, src));
                     let mut cursor = node.walk();
                     let children: Vec<_> = node.named_children(&mut cursor).collect();
-                    stack.extend(children.into_iter().rev());
+                    stack.extend(children.into_iter().rev().map(|c| (c, global)));
                 }
                 _ => {}
             }
@@ -57,21 +64,28 @@ impl Imports {
         imports
     }
 
+    fn bind(&mut self, local: String, qualified: String, global: bool) {
+        if global {
+            self.module_bindings.insert(local.clone(), qualified.clone());
+        }
+        self.bindings.insert(local, qualified);
+    }
+
     /// `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
-    fn add_import(&mut self, node: Node<'_>, src: &str) {
+    fn add_import(&mut self, node: Node<'_>, src: &str, global: bool) {
         let mut cursor = node.walk();
         for name in node.children_by_field_name("name", &mut cursor) {
             match name.kind() {
                 "dotted_name" => {
                     let full = dotted(name, src);
                     let first = full.split('.').next().unwrap_or_default().to_owned();
-                    self.bindings.insert(first.clone(), first);
+                    self.bind(first.clone(), first, global);
                 }
                 "aliased_import" => {
                     if let (Some(target), Some(alias)) =
                         (name.child_by_field_name("name"), name.child_by_field_name("alias"))
                     {
-                        self.bindings.insert(text(alias, src).to_owned(), dotted(target, src));
+                        self.bind(text(alias, src).to_owned(), dotted(target, src), global);
                     }
                 }
                 _ => {}
@@ -81,7 +95,7 @@ impl Imports {
 
     /// `from a.b import c as d` binds `d` to `a.b.c`. Relative imports bind
     /// nothing we can qualify, so a name they bind is dropped.
-    fn add_from_import(&mut self, node: Node<'_>, src: &str) {
+    fn add_from_import(&mut self, node: Node<'_>, src: &str, global: bool) {
         let Some(module) = node.child_by_field_name("module_name") else { return };
         let relative = module.kind() == "relative_import";
         let module = dotted(module, src);
@@ -97,8 +111,9 @@ impl Imports {
             };
             if relative {
                 self.bindings.remove(&local);
+                self.module_bindings.remove(&local);
             } else {
-                self.bindings.insert(local, format!("{module}.{target}"));
+                self.bind(local, format!("{module}.{target}"), global);
             }
         }
     }
@@ -128,12 +143,19 @@ impl Imports {
         self.bindings.get(local).is_some_and(|q| q == qualified)
     }
 
+    /// What an import binds `local` to, if any import does.
+    pub fn bound(&self, local: &str) -> Option<&str> {
+        self.bindings.get(local).map(String::as_str)
+    }
+
     /// An expression naming `module.name` with the file's existing imports:
     /// `Timeout` after `from httpx import Timeout`, `hx.Timeout` after
-    /// `import httpx as hx`. `None` when the file imports neither.
+    /// `import httpx as hx`. Only module-level imports count, since the
+    /// expression may be inserted anywhere (an import inside one function
+    /// binds nothing in another). `None` when the file imports neither.
     pub fn reference(&self, module: &str, name: &str) -> Option<String> {
         let full = format!("{module}.{name}");
-        let mut locals: Vec<(&String, &String)> = self.bindings.iter().collect();
+        let mut locals: Vec<(&String, &String)> = self.module_bindings.iter().collect();
         locals.sort();
         if let Some((local, _)) = locals.iter().find(|(_, q)| **q == full) {
             return Some((*local).clone());
@@ -143,6 +165,11 @@ impl Imports {
             .find(|(_, q)| **q == module)
             .map(|(local, _)| format!("{local}.{name}"))
     }
+}
+
+/// `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:`: false at run time.
+fn is_type_checking(node: Node<'_>, src: &str) -> bool {
+    node.child_by_field_name("condition").is_some_and(|c| text(c, src).ends_with("TYPE_CHECKING"))
 }
 
 fn dotted(node: Node<'_>, src: &str) -> String {
@@ -172,6 +199,28 @@ pub fn add_import(root: Node<'_>, src: &str, newline: &str, statement: &str) -> 
         return Edit::insert(line_end(src, node), format!("{newline}{statement}"));
     }
     Edit::insert(header_end(src), format!("{statement}{newline}"))
+}
+
+/// The first module-level `from <module> import a, b` (not `*`, not
+/// relative), to which a fix can add a name in the file's own style.
+pub fn from_import_of<'t>(root: Node<'t>, src: &str, module: &str) -> Option<Node<'t>> {
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).find(|n| {
+        n.kind() == "import_from_statement"
+            && n.child_by_field_name("module_name")
+                .is_some_and(|m| m.kind() == "dotted_name" && dotted(m, src) == module)
+            && n.child_by_field_name("name").is_some()
+    });
+    found
+}
+
+/// The edit that adds `name` after the last name of a `from … import`
+/// statement found by [`from_import_of`]: `from httpx import AsyncClient`
+/// → `from httpx import AsyncClient, Timeout`.
+pub fn add_name_to_from_import(statement: Node<'_>, name: &str) -> Option<Edit> {
+    let mut cursor = statement.walk();
+    let last = statement.children_by_field_name("name", &mut cursor).last()?;
+    Some(Edit::insert(last.end_byte(), format!(", {name}")))
 }
 
 fn is_string_statement(node: Node<'_>) -> bool {
@@ -233,6 +282,36 @@ mod tests {
         assert_eq!(imports.reference("httpx", "Timeout").unwrap(), "hx.Timeout");
         assert_eq!(imports.reference("httpx", "AsyncClient").unwrap(), "AsyncClient");
         assert_eq!(imports.reference("aiohttp", "ClientTimeout"), None);
+    }
+
+    #[test]
+    fn reference_ignores_imports_not_bound_globally() {
+        let src = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import httpx\ndef f():\n    from httpx import Timeout\nclass C:\n    import aiohttp\ntry:\n    import requests\nexcept ImportError:\n    pass\n";
+        let tree = parse(src);
+        let imports = Imports::collect(tree.root_node(), src);
+        assert_eq!(imports.reference("httpx", "Timeout"), None);
+        assert_eq!(imports.reference("aiohttp", "ClientTimeout"), None);
+        assert_eq!(imports.reference("requests", "Session").unwrap(), "requests.Session");
+        assert_eq!(imports.bound("Timeout"), Some("httpx.Timeout"));
+    }
+
+    #[test]
+    fn a_name_joins_an_existing_from_import() {
+        let cases = [
+            ("from httpx import AsyncClient\n", "from httpx import AsyncClient, Timeout\n"),
+            ("from httpx import Client as C  # x\n", "from httpx import Client as C, Timeout  # x\n"),
+            ("from httpx import (\n    Client,\n)\n", "from httpx import (\n    Client, Timeout,\n)\n"),
+        ];
+        for (src, want) in cases {
+            let tree = parse(src);
+            let stmt = from_import_of(tree.root_node(), src, "httpx").unwrap();
+            let edit = add_name_to_from_import(stmt, "Timeout").unwrap();
+            assert_eq!(crate::edit::apply(src, &[edit]).unwrap(), want);
+        }
+        for src in ["from httpx import *\n", "from .httpx import a\n", "def f():\n    from httpx import a\n"] {
+            let tree = parse(src);
+            assert!(from_import_of(tree.root_node(), src, "httpx").is_none(), "{src}");
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::config::Config;
 use crate::edit::Fix;
 use crate::imports::Imports;
 
+pub mod http_clients;
+pub mod http_timeout;
 pub mod torch_load;
 
 /// What a rule is, for users and for the registry.
@@ -110,7 +112,7 @@ pub trait Rule: Sync + Send {
 
 /// Every rule, in the order `remediate rules` lists them.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&torch_load::TorchLoad]
+    vec![&torch_load::TorchLoad, &http_timeout::HttpTimeout]
 }
 
 /// Declares a rule type whose `///` doc comment is also the text

@@ -1,0 +1,7 @@
+; http-timeout: every call whose callee is a name or an attribute chain.
+; The callee cannot be filtered by spelling here: `from requests import get`
+; makes `get(...)` a requests call, and `s.get(...)` is one when `s` was bound
+; to `requests.Session()`; the rule resolves both.
+(call
+  function: [(identifier) (attribute)] @callee
+  arguments: (argument_list) @args) @call
