@@ -145,16 +145,33 @@ def remediate_findings(report, norm, cwd=None):
 # ---------------------------------------------------------------- comparing
 
 
+def spans(findings):
+    """(rule, path) -> [(first line, last line)] of each finding."""
+    out = defaultdict(list)
+    for f in findings:
+        out[(f["rule"], f["path"])].append((f["line"], f.get("end_line") or f["line"]))
+    return out
+
+
+def covers(spans_by_key, rule, path, line, anywhere):
+    """Is there a finding of `rule` in `path` starting at `line` (Bandit reports
+    a call's first line), or, with `anywhere`, spanning it (ruff reports
+    `timeout=None` at the keyword, which may sit on a later line of the call)?"""
+    return any(first == line or (anywhere and first <= line <= last)
+               for first, last in spans_by_key.get((rule, path), ()))
+
+
 def compare(tool, rules, refs, findings):
     """Recall of `findings` against `refs`, one Recall per code of `rules`."""
-    reported = {(f["rule"], f["path"], f["line"]) for f in findings}
+    found = spans(findings)
+    anywhere = tool == "ruff"
     by_code = defaultdict(list)
     for r in refs:
         by_code[r.code].append(r)
     rows = []
     for code, rule in rules.items():
         row = Recall(tool, code, rule, sorted(by_code.pop(code, []), key=_ref_order))
-        row.misses = [r for r in row.refs if (rule, r.path, r.line) not in reported]
+        row.misses = [r for r in row.refs if not covers(found, rule, r.path, r.line, anywhere)]
         rows.append(row)
     for code, stray in sorted(by_code.items()):  # codes we did not ask the tool for
         print(f"warning: {tool} reported {len(stray)} {code} finding(s) outside the selection")
@@ -164,8 +181,11 @@ def compare(tool, rules, refs, findings):
 def extras(findings, refs, key):
     """remediate findings carrying a reference code (`key`: 'bandit' or 'ruff')
     that the reference tool did not report at that file and line."""
-    seen = {(r.code, r.path, r.line) for r in refs}
-    return [f for f in findings if f.get(key) and (f[key], f["path"], f["line"]) not in seen]
+    seen = defaultdict(list)
+    for r in refs:
+        seen[(r.code, r.path)].append(r.line)
+    return [f for f in findings if f.get(key) and not any(
+        f["line"] <= line <= (f.get("end_line") or f["line"]) for line in seen.get((f[key], f["path"]), ()))]
 
 
 def _ref_order(r):

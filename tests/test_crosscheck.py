@@ -74,6 +74,14 @@ class PathsAndRecall(TempRoot):
         self.assertFalse(rows["B113"].ok)
         self.assertEqual(len(rows["B110"].misses), 1)
 
+    def test_ruff_matches_within_the_call_span_bandit_only_its_first_line(self):
+        multi_line = dict(finding("p/a.py", 10, "http-timeout", "B113"), end_line=13)
+        ruff_refs = [xc.Ref("S113", "p/a.py", 12)]   # ruff: at the `timeout=None` keyword
+        bandit_refs = [xc.Ref("B113", "p/a.py", 12)]
+        self.assertTrue(xc.compare("ruff", xc.RUFF_RULES, ruff_refs, [multi_line])[0].ok)
+        rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, bandit_refs, [multi_line])}
+        self.assertEqual(len(rows["B113"].misses), 1)
+
     def test_threshold(self):
         refs = [xc.Ref("B614", "a.py", n) for n in range(1, 21)]
         found = [finding("a.py", n, "torch-load") for n in range(1, 20)]  # 19/20 = 0.95
