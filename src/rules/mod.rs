@@ -10,6 +10,9 @@ use crate::config::Config;
 use crate::edit::Fix;
 use crate::imports::Imports;
 
+pub mod hf_remote_code;
+pub mod hf_revision;
+pub mod hub;
 pub mod torch_load;
 
 /// What a rule is, for users and for the registry.
@@ -103,7 +106,7 @@ pub trait Rule: Sync + Send {
 
 /// Every rule, in the order `remediate rules` lists them.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&torch_load::TorchLoad]
+    vec![&torch_load::TorchLoad, &hf_revision::HfRevision, &hf_remote_code::HfRemoteCode]
 }
 
 /// Declares a rule type whose `///` doc comment is also the text
