@@ -104,7 +104,7 @@ impl Rule for HfRevision {
         };
         let name = &hub.qualname;
         let message = match &revision {
-            RevisionArg::Commit | RevisionArg::Dynamic => return None,
+            RevisionArg::Commit { .. } | RevisionArg::Dynamic { .. } => return None,
             RevisionArg::Absent => {
                 format!("`{name}` downloads {shown} without a pinned revision; its owner can change what runs")
             }

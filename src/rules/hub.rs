@@ -292,9 +292,9 @@ pub enum RevisionArg<'t> {
     /// No `revision=`: the default branch, whatever it holds today.
     Absent,
     /// A literal commit SHA.
-    Commit,
+    Commit { value: String },
     /// An expression (a variable, a config lookup): decided at run time.
-    Dynamic,
+    Dynamic { node: Node<'t> },
     /// A literal branch or tag (`"main"`, `"v1.0"`), or `None`.
     Mutable { node: Node<'t>, value: String },
 }
@@ -304,8 +304,8 @@ pub enum RevisionArg<'t> {
 pub fn revision<'t>(call: &Call<'t>, src: &str) -> RevisionArg<'t> {
     let revision = call.keyword(src, "revision");
     let commit_id = call.keyword(src, "commit_id");
-    if [revision, commit_id].iter().flatten().any(|v| !is_literal(*v, src)) {
-        return RevisionArg::Dynamic;
+    if let Some(node) = [revision, commit_id].into_iter().flatten().find(|v| !is_literal(*v, src)) {
+        return RevisionArg::Dynamic { node };
     }
     let truthy = |v: &Node<'_>| literal_value(*v, src).is_some_and(|s| !s.is_empty() && s != "None");
     let Some(node) = revision.filter(truthy).or(commit_id).or(revision) else {
@@ -313,7 +313,7 @@ pub fn revision<'t>(call: &Call<'t>, src: &str) -> RevisionArg<'t> {
     };
     let value = literal_value(node, src).unwrap_or_else(|| text(node, src).to_owned());
     if string_literal(node, src).is_some_and(|s| is_commit_sha(&s)) {
-        RevisionArg::Commit
+        RevisionArg::Commit { value }
     } else {
         RevisionArg::Mutable { node, value }
     }
@@ -576,8 +576,8 @@ mod tests {
             calls(tree.root_node(), &mut found);
             match revision(&Call::new(found[0]).unwrap(), &src) {
                 RevisionArg::Absent => "absent".to_owned(),
-                RevisionArg::Commit => "commit".to_owned(),
-                RevisionArg::Dynamic => "dynamic".to_owned(),
+                RevisionArg::Commit { .. } => "commit".to_owned(),
+                RevisionArg::Dynamic { .. } => "dynamic".to_owned(),
                 RevisionArg::Mutable { value, .. } => format!("mutable {value}"),
             }
         };
