@@ -172,7 +172,7 @@ pub fn lock(file: &mut PinFile, found: &[FoundId], resolver: &Resolver) -> Vec<(
         match resolver.resolve(repo_type, &f.id, &reference) {
             Ok((sha, source)) => {
                 let trust = file.revisions.exact(&f.id).map_or(Some(f.trust_remote_code), |p| p.trust_remote_code);
-                file.set_revision(&f.id, &sha, trust);
+                file.set_revision(&f.id, &sha, trust, Some(&format!("from {reference}")));
                 outcomes.push((f.id.clone(), Outcome::Pinned { from: reference, to: sha, source }));
             }
             Err(reason) => outcomes.push((f.id.clone(), Outcome::Failed { reference, reason })),

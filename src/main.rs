@@ -256,11 +256,13 @@ fn models_command(args: &cli::ModelsArgs) -> Result<u8> {
     }
     let mut file = pin_file::PinFile::open(&path)?;
     let (usages, io_failed) = scan_models(&args.paths, args.jobs);
+    let ids = models::distinct_ids(&usages);
+    let unpinned = ids.iter().filter(|f| file.revisions.exact(&f.id).is_none() && f.commit_in_code.is_none()).count();
     let text = match args.format {
         cli::ModelsFormat::Text => models::render_text(&usages, &file.revisions),
         cli::ModelsFormat::Json => serde_json::to_string_pretty(&models::render_json(&usages, &file.revisions))? + "\n",
         cli::ModelsFormat::Yaml => {
-            models::add_missing(&mut file, &models::distinct_ids(&usages));
+            models::add_missing(&mut file, &ids);
             file.render()
         }
     };
@@ -269,8 +271,6 @@ fn models_command(args: &cli::ModelsArgs) -> Result<u8> {
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     if !args.quiet {
-        let ids = models::distinct_ids(&usages);
-        let unpinned = ids.iter().filter(|f| file.revisions.exact(&f.id).is_none() && f.commit_in_code.is_none()).count();
         let dynamic = usages.iter().filter(|u| u.id.is_none()).count();
         eprintln!(
             "{} download(s) of {} repository id(s); {unpinned} id(s) without an entry in {}; {dynamic} download(s) whose id is known only at run time",

@@ -14,7 +14,7 @@ use crate::call::text;
 use crate::config::{is_commit_sha, ModelPin, ModelRevisions, Revision};
 use crate::engine::position;
 use crate::imports::Imports;
-use crate::pin_file::PinFile;
+use crate::pin_file::{PinFile, UNLOCKED_NOTE};
 use crate::rules::hub::{self, Repo, RepoType, RevisionArg};
 use crate::source::Source;
 
@@ -217,8 +217,8 @@ pub fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
         }
         let (revision, note) = match (&f.commit_in_code, &f.ref_in_code) {
             (Some(sha), _) => (sha.clone(), None),
-            (None, Some(reference)) => (reference.clone(), Some("not a commit yet: run `remediate lock`")),
-            (None, None) => ("main".to_owned(), Some("not a commit yet: run `remediate lock`")),
+            (None, Some(reference)) => (reference.clone(), Some(UNLOCKED_NOTE)),
+            (None, None) => ("main".to_owned(), Some(UNLOCKED_NOTE)),
         };
         let pin = ModelPin { revision: Revision(revision), trust_remote_code: Some(f.trust_remote_code) };
         file.add(&f.id, pin, note);

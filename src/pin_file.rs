@@ -25,9 +25,14 @@ pub struct PinFile {
 enum PinEdit {
     /// A new entry, with a comment after its revision.
     Add { id: String, pin: ModelPin, note: Option<String> },
-    /// A new revision for an existing entry.
-    Update { id: String, revision: String },
+    /// A new revision for an existing entry, with a comment that replaces
+    /// [`UNLOCKED_NOTE`] (a comment of the user's is kept).
+    Update { id: String, revision: String, note: Option<String> },
 }
+
+/// The comment `models --format yaml` puts on an entry that is not a
+/// commit yet; `lock` replaces it.
+pub const UNLOCKED_NOTE: &str = "not a commit yet: run `remediate lock`";
 
 impl PinFile {
     /// Reads and validates `path`; a missing file is an empty one.
@@ -53,13 +58,17 @@ impl PinFile {
     }
 
     /// Sets the revision of `id`, adding an entry when it has none.
-    pub fn set_revision(&mut self, id: &str, revision: &str, trust_remote_code: Option<bool>) {
+    pub fn set_revision(&mut self, id: &str, revision: &str, trust_remote_code: Option<bool>, note: Option<&str>) {
         match self.revisions.pins.iter_mut().find(|(k, _)| k == id) {
             Some((_, pin)) => {
                 pin.revision = Revision(revision.to_owned());
-                self.edits.push(PinEdit::Update { id: id.to_owned(), revision: revision.to_owned() });
+                self.edits.push(PinEdit::Update {
+                    id: id.to_owned(),
+                    revision: revision.to_owned(),
+                    note: note.map(str::to_owned),
+                });
             }
-            None => self.add(id, ModelPin { revision: Revision(revision.to_owned()), trust_remote_code }, None),
+            None => self.add(id, ModelPin { revision: Revision(revision.to_owned()), trust_remote_code }, note),
         }
     }
 
@@ -101,8 +110,10 @@ fn entry_lines(id: &str, pin: &ModelPin, note: Option<&str>, indent: &str, step:
 
 fn render_whole(revisions: &ModelRevisions, edits: &[PinEdit]) -> String {
     let note_of = |id: &str| {
-        edits.iter().find_map(|e| match e {
-            PinEdit::Add { id: added, note, .. } if added == id => note.as_deref(),
+        edits.iter().rev().find_map(|e| match e {
+            PinEdit::Add { id: edited, note, .. } | PinEdit::Update { id: edited, note, .. } if edited == id => {
+                note.as_deref()
+            }
             _ => None,
         })
     };
@@ -178,7 +189,7 @@ fn edit_in_place(original: &str, edits: &[PinEdit]) -> Option<String> {
             return None;
         }
         match edit {
-            PinEdit::Update { id, revision } => {
+            PinEdit::Update { id, revision, note } => {
                 let position = current.iter().position(|(_, key)| key.as_deref() == Some(id))?;
                 let start = current[position].0 + 1;
                 let end = current.get(position + 1).map_or(block_end, |(i, _)| *i);
@@ -189,7 +200,11 @@ fn edit_in_place(original: &str, edits: &[PinEdit]) -> Option<String> {
                 let value_start = text.find("revision:")? + "revision:".len();
                 let after = &text[value_start..];
                 // The comment with the blanks before it, as written.
-                let comment = after.find(" #").map_or("", |c| &after[after[..c].trim_end().len()..]);
+                let mut comment = after.find(" #").map_or(String::new(), |c| after[after[..c].trim_end().len()..].to_owned());
+                let ours = comment.trim().strip_prefix('#').is_some_and(|c| c.trim() == UNLOCKED_NOTE);
+                if let (Some(note), true) = (note, comment.is_empty() || ours) {
+                    comment = format!("  # {note}");
+                }
                 lines[line] = format!("{} {}{}", &text[..value_start], quote(revision), comment);
             }
             PinEdit::Add { id, pin, note } => {
@@ -232,20 +247,33 @@ mod tests {
         let (_d, mut f) = file(
             "# pins\nmodel_revisions:\n  # production\n  \"b/m\":\n    revision: main  # follow main\n    trust_remote_code: false\n  a/m:\n    revision: v1\n  default:\n    revision: main\n",
         );
-        f.set_revision("b/m", SHA, None);
+        f.set_revision("b/m", SHA, None, Some("from main"));
+        f.set_revision("a/m", SHA, None, Some("from v1"));
         f.add("c/m", pin("main"), Some("not pinned yet"));
         assert_eq!(
             f.render(),
             format!(
-                "# pins\nmodel_revisions:\n  # production\n  \"b/m\":\n    revision: \"{SHA}\"  # follow main\n    trust_remote_code: false\n  a/m:\n    revision: v1\n  \"c/m\":\n    revision: \"main\"  # not pinned yet\n    trust_remote_code: false\n  default:\n    revision: main\n"
+                "# pins\nmodel_revisions:\n  # production\n  \"b/m\":\n    revision: \"{SHA}\"  # follow main\n    trust_remote_code: false\n  a/m:\n    revision: \"{SHA}\"  # from v1\n  \"c/m\":\n    revision: \"main\"  # not pinned yet\n    trust_remote_code: false\n  default:\n    revision: main\n"
             )
+        );
+    }
+
+    #[test]
+    fn lock_replaces_its_own_note_only() {
+        let note = UNLOCKED_NOTE;
+        let (_d, mut f) = file(&format!("model_revisions:\n  a:\n    revision: main  # {note}\n  b:\n    revision: main  # mine\n"));
+        f.set_revision("a", SHA, None, Some("from main"));
+        f.set_revision("b", SHA, None, Some("from main"));
+        assert_eq!(
+            f.render(),
+            format!("model_revisions:\n  a:\n    revision: \"{SHA}\"  # from main\n  b:\n    revision: \"{SHA}\"  # mine\n")
         );
     }
 
     #[test]
     fn appends_after_the_last_entry_without_default() {
         let (_d, mut f) = file("model_revisions:\n    gpt2:\n        revision: main\n\n# trailing note\n");
-        f.set_revision("org/x", SHA, Some(true));
+        f.set_revision("org/x", SHA, Some(true), None);
         let text = f.render();
         assert!(text.starts_with("model_revisions:\n    gpt2:\n        revision: main\n    \"org/x\":\n      revision:"), "{text}");
         assert!(text.ends_with("# trailing note\n"), "{text}");
@@ -254,7 +282,7 @@ mod tests {
     #[test]
     fn flow_style_is_rewritten_whole_in_order() {
         let (_d, mut f) = file("model_revisions: {gpt2: {revision: main}, a/b: {revision: v2}}\n");
-        f.set_revision("gpt2", SHA, None);
+        f.set_revision("gpt2", SHA, None, None);
         f.add("z/z", pin("main"), None);
         let text = f.render();
         assert!(parses_to(&text, &f.revisions), "{text}");

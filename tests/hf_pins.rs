@@ -253,7 +253,7 @@ fn lock_asks_the_hub_keeps_the_file_and_never_prints_the_token() {
         fs::read_to_string(dir.path().join("pins.yaml")).unwrap(),
         format!(
             "# Pins, reviewed by the platform team.\nmodel_revisions:\n  org/model:\n    revision: \"{SHA_A}\"  # tracking main\n    trust_remote_code: false\n  \
-             org/pinned:\n    revision: 1234567890abcdef1234567890abcdef12345678\n  \"org/tagged\":\n    revision: \"{SHA_B}\"\n    trust_remote_code: true\n  \
+             org/pinned:\n    revision: 1234567890abcdef1234567890abcdef12345678\n  \"org/tagged\":\n    revision: \"{SHA_B}\"  # from v1.0\n    trust_remote_code: true\n  \
              default:\n    revision: main\n"
         )
     );
