@@ -86,17 +86,26 @@ impl<'t> Call<'t> {
     /// - one argument per line: a new line with the same indentation, with a
     ///   trailing comma when the call has one, after any comment on the last line.
     pub fn insert_keyword(&self, src: &str, newline: &str, keyword: &str) -> Vec<Edit> {
+        self.insert_keywords(src, newline, &[keyword])
+    }
+
+    /// Like [`Call::insert_keyword`] for several keywords at once, in order:
+    /// side by side in a one-line call, one per line in a vertical one. One
+    /// insertion point, so the edits never conflict with each other.
+    pub fn insert_keywords(&self, src: &str, newline: &str, keywords: &[&str]) -> Vec<Edit> {
         let Some(last) = self.last_argument() else {
-            return vec![Edit::insert(self.arguments.start_byte() + 1, keyword)];
+            return vec![Edit::insert(self.arguments.start_byte() + 1, keywords.join(", "))];
         };
         let trailing_comma = self.trailing_comma(last);
         if !starts_its_line(src, last.start_byte()) {
+            let keyword = keywords.join(", ");
             return match trailing_comma {
                 Some(comma) => vec![Edit::insert(comma.end_byte(), format!(" {keyword},"))],
                 None => vec![Edit::insert(last.end_byte(), format!(", {keyword}"))],
             };
         }
         let indent = line_indent(src, last.start_byte());
+        let keyword = keywords.join(&format!(",{newline}{indent}"));
         let anchor = trailing_comma.map_or(last.end_byte(), |c| c.end_byte());
         let rest = &src[anchor..line_end(src, anchor)];
         let rest = rest.trim_start();
@@ -215,6 +224,21 @@ mod tests {
             add("f(\n    a,\n    b,  # last\n    # closing\n)\n", "k=1"),
             "f(\n    a,\n    b,  # last\n    k=1,\n    # closing\n)\n"
         );
+    }
+
+    #[test]
+    fn several_keywords_follow_the_layout() {
+        let add_two = |src: &str| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+            let tree = parser.parse(src, None).unwrap();
+            let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
+            apply(src, &call.insert_keywords(src, "\n", &["k=1", "j=2"])).unwrap()
+        };
+        assert_eq!(add_two("f()\n"), "f(k=1, j=2)\n");
+        assert_eq!(add_two("f(a,)\n"), "f(a, k=1, j=2,)\n");
+        assert_eq!(add_two("f(\n    a,\n)\n"), "f(\n    a,\n    k=1,\n    j=2,\n)\n");
+        assert_eq!(add_two("f(\n    a  # c\n)\n"), "f(\n    a,  # c\n    k=1,\n    j=2\n)\n");
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub enum Command {
     Check(CheckArgs),
     /// Describe the rules.
     Rules(RulesArgs),
+    /// List every Hugging Face repository the code downloads, with its pin.
+    Models(ModelsArgs),
+    /// Pin the repositories the code downloads to commit SHAs in the revisions file.
+    Lock(LockArgs),
 }
 
 /// Options every scanning command shares.
@@ -140,4 +144,49 @@ pub struct RulesArgs {
 pub enum RulesFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Model revision pins [default: configs/model_revisions.yaml, when present].
+    #[arg(long, value_name = "FILE")]
+    pub revisions: Option<PathBuf>,
+    /// Output format; `yaml` prints the revisions file with the missing ids added.
+    #[arg(long, value_enum, default_value_t = ModelsFormat::Text)]
+    pub format: ModelsFormat,
+    /// Write the output to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print nothing but the output or errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelsFormat {
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The revisions file to fill [default: configs/model_revisions.yaml].
+    #[arg(long, value_name = "FILE")]
+    pub revisions: Option<PathBuf>,
+    /// Use only the local Hugging Face cache (also when HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+    /// Worker threads [default: the number of CPUs].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
 }

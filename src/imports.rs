@@ -138,6 +138,12 @@ impl Imports {
         }
     }
 
+    /// The qualified name an import binds `local` to, if an import binds it
+    /// (`None` for a local variable, a parameter, `self`).
+    pub fn binding(&self, local: &str) -> Option<&str> {
+        self.bindings.get(local).map(String::as_str)
+    }
+
     /// Is `local` bound by an import to exactly `qualified`?
     pub fn binds(&self, local: &str, qualified: &str) -> bool {
         self.bindings.get(local).is_some_and(|q| q == qualified)
@@ -272,6 +278,17 @@ mod tests {
         assert_eq!(resolve_last_call("from .io import load\nload(f)\n").unwrap(), "load");
         assert_eq!(resolve_last_call("self.load(f)\n").unwrap(), "self.load");
         assert_eq!(resolve_last_call("get().load(f)\n"), None);
+    }
+
+    #[test]
+    fn binding_tells_imported_names_from_others() {
+        let src = "import datasets as hfd\nfrom transformers import AutoModel\nfrom .local import Thing\n";
+        let tree = parse(src);
+        let imports = Imports::collect(tree.root_node(), src);
+        assert_eq!(imports.binding("hfd"), Some("datasets"));
+        assert_eq!(imports.binding("AutoModel"), Some("transformers.AutoModel"));
+        assert_eq!(imports.binding("Thing"), None);
+        assert_eq!(imports.binding("self"), None);
     }
 
     #[test]

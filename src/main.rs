@@ -8,7 +8,10 @@ mod config;
 mod edit;
 mod engine;
 mod imports;
+mod lock;
+mod models;
 mod output;
+mod pin_file;
 mod prefilter;
 mod rules;
 mod run;
@@ -50,6 +53,8 @@ fn dispatch(cli: Cli) -> Result<u8> {
         Command::Diff(args) => diff(&args.options, args.exit_code, args.format),
         Command::Fix(args) => fix(&args.options, args.report.as_deref()),
         Command::Rules(args) => rules_command(args.rule.as_deref(), args.format),
+        Command::Models(args) => models_command(&args),
+        Command::Lock(args) => lock_command(&args),
     }
 }
 
@@ -72,10 +77,7 @@ fn prepare(options: &RuleOptions) -> Result<Prepared> {
     })?;
     config.strict_except = options.strict_except;
     let walked = walk::python_files(&options.paths);
-    let jobs = options
-        .jobs
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = job_count(options.jobs);
     let cache = if options.no_cache {
         None
     } else {
@@ -276,4 +278,95 @@ fn rules_command(which: Option<&str>, format: RulesFormat) -> Result<u8> {
         RulesFormat::Text => out.write_all(output::text::rule_table(&chosen).as_bytes())?,
     }
     Ok(0)
+}
+
+fn job_count(requested: Option<usize>) -> usize {
+    requested
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The revisions file `models` and `lock` read: `--revisions`, else the default path.
+fn revisions_path(explicit: &Option<PathBuf>) -> PathBuf {
+    explicit.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_REVISIONS))
+}
+
+/// Scans the paths for Hub downloads, printing unreadable paths to stderr.
+fn scan_models(paths: &[PathBuf], jobs: Option<usize>) -> (Vec<models::Usage>, bool) {
+    let walked = walk::python_files(paths);
+    let (usages, errors) = models::scan(&walked.files, job_count(jobs));
+    let paint = Paint(output::stderr_colour());
+    for e in walked.errors.iter().chain(&errors) {
+        eprintln!("{}: {e}", paint.red("error"));
+    }
+    (usages, !walked.errors.is_empty() || !errors.is_empty())
+}
+
+fn models_command(args: &cli::ModelsArgs) -> Result<u8> {
+    let path = revisions_path(&args.revisions);
+    if args.revisions.is_some() && !path.exists() && args.format != cli::ModelsFormat::Yaml {
+        anyhow::bail!("{}: no such file", path.display());
+    }
+    let mut file = pin_file::PinFile::open(&path)?;
+    let (usages, io_failed) = scan_models(&args.paths, args.jobs);
+    let ids = models::distinct_ids(&usages);
+    let unpinned = ids.iter().filter(|f| file.revisions.exact(&f.id).is_none() && f.commit_in_code.is_none()).count();
+    let text = match args.format {
+        cli::ModelsFormat::Text => models::render_text(&usages, &file.revisions),
+        cli::ModelsFormat::Json => serde_json::to_string_pretty(&models::render_json(&usages, &file.revisions))? + "\n",
+        cli::ModelsFormat::Yaml => {
+            models::add_missing(&mut file, &ids);
+            file.render()
+        }
+    };
+    match &args.output {
+        Some(out) => lock::write_atomically(out, &text)?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    if !args.quiet {
+        let dynamic = usages.iter().filter(|u| u.id.is_none()).count();
+        eprintln!(
+            "{} download(s) of {} repository id(s); {unpinned} id(s) without an entry in {}; {dynamic} download(s) whose id is known only at run time",
+            usages.len(),
+            ids.len(),
+            path.display()
+        );
+    }
+    Ok(if io_failed { 2 } else { 0 })
+}
+
+fn lock_command(args: &cli::LockArgs) -> Result<u8> {
+    let path = revisions_path(&args.revisions);
+    let mut file = pin_file::PinFile::open(&path)?;
+    let (usages, io_failed) = scan_models(&args.paths, args.jobs);
+    let found = models::distinct_ids(&usages);
+    let resolver = lock::Resolver::from_env(args.offline);
+    let outcomes = lock::lock(&mut file, &found, &resolver);
+    let text = file.render();
+    if text != file.original() {
+        lock::write_atomically(&path, &text)?;
+    }
+    let paint = Paint(output::stdout_colour());
+    let mut out = std::io::stdout().lock();
+    let mut failed = 0;
+    for (id, outcome) in &outcomes {
+        match outcome {
+            lock::Outcome::Pinned { from, to, source } => {
+                writeln!(out, "{} {id}: {from} -> {to} (from {source})", paint.green("pinned"))?;
+            }
+            lock::Outcome::Failed { reference, reason } => {
+                failed += 1;
+                writeln!(out, "{} {id} ({reference}): {reason}", paint.red("not pinned"))?;
+            }
+        }
+    }
+    let pinned = outcomes.len() - failed;
+    let offline = if resolver.is_offline() { " (offline)" } else { "" };
+    eprintln!(
+        "{pinned} id(s) pinned, {failed} not pinned, {} already pinned{offline}; {} {}",
+        found.len() - outcomes.len(),
+        if text != file.original() { "wrote" } else { "left unchanged" },
+        path.display()
+    );
+    Ok(if io_failed { 2 } else if failed > 0 { 1 } else { 0 })
 }

@@ -12,6 +12,9 @@ use crate::imports::Imports;
 
 pub mod http_clients;
 pub mod http_timeout;
+pub mod hf_remote_code;
+pub mod hf_revision;
+pub mod hub;
 pub mod torch_load;
 
 /// What a rule is, for users and for the registry.
@@ -112,7 +115,12 @@ pub trait Rule: Sync + Send {
 
 /// Every rule, in the order `remediate rules` lists them.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&torch_load::TorchLoad, &http_timeout::HttpTimeout]
+    vec![
+        &torch_load::TorchLoad,
+        &hf_revision::HfRevision,
+        &hf_remote_code::HfRemoteCode,
+        &http_timeout::HttpTimeout,
+    ]
 }
 
 /// Declares a rule type whose `///` doc comment is also the text

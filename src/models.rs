@@ -1,0 +1,277 @@
+//! `remediate models`: every Hugging Face repository the code downloads,
+//! where, and how it is pinned; `--format yaml` prints the revisions file
+//! with the missing ids added.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::Result;
+use tree_sitter::{Node, Parser};
+
+use crate::call::text;
+use crate::config::{is_commit_sha, ModelPin, ModelRevisions, Revision};
+use crate::engine::position;
+use crate::imports::Imports;
+use crate::pin_file::{PinFile, UNLOCKED_NOTE};
+use crate::rules::hub::{self, Repo, RepoType, RevisionArg};
+use crate::source::Source;
+
+/// One download in the code.
+#[derive(Debug, Clone)]
+pub struct Usage {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// The repository id, when it is a literal or a module-level constant.
+    pub id: Option<String>,
+    /// The id argument as written (`MODEL`, `cfg.name`), or the callee when
+    /// there is none (`snapshot_download(**kw)`).
+    pub expression: String,
+    /// `None` when `repo_type=` is not a literal.
+    pub repo_type: Option<RepoType>,
+    pub revision: CodeRevision,
+    /// A literal `trust_remote_code=True`.
+    pub trust_remote_code: bool,
+}
+
+/// The revision the call itself asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRevision {
+    Absent,
+    /// A literal commit SHA.
+    Commit(String),
+    /// A literal branch or tag, or `None`.
+    Mutable(String),
+    /// An expression, shown as written.
+    Dynamic(String),
+}
+
+/// The downloads in `files`, in file order, and the files that could not be read.
+pub fn scan(files: &[PathBuf], jobs: usize) -> (Vec<Usage>, Vec<String>) {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<Vec<Usage>, String>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, files.len().max(1)) {
+            scope.spawn(|| {
+                let mut parser = Parser::new();
+                parser
+                    .set_language(&tree_sitter_python::LANGUAGE.into())
+                    .expect("the bundled grammar matches the tree-sitter version");
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let found = scan_file(&mut parser, path);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, found));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    let mut usages = Vec::new();
+    let mut errors = Vec::new();
+    for (_, result) in results {
+        match result {
+            Ok(found) => usages.extend(found),
+            Err(e) => errors.push(e),
+        }
+    }
+    (usages, errors)
+}
+
+fn scan_file(parser: &mut Parser, path: &Path) -> Result<Vec<Usage>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let Ok(source) = Source::decode(&bytes) else { return Ok(Vec::new()) };
+    let src = source.text.as_str();
+    if !hub::TRIGGERS.iter().any(|t| src.contains(t)) {
+        return Ok(Vec::new());
+    }
+    let Some(tree) = parser.parse(src, None) else { return Ok(Vec::new()) };
+    let imports = Imports::collect(tree.root_node(), src);
+    let mut usages = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            if let Some(usage) = usage(path, node, src, &imports) {
+                usages.push(usage);
+            }
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    Ok(usages)
+}
+
+fn usage(path: &Path, node: Node<'_>, src: &str, imports: &Imports) -> Option<Usage> {
+    let hub = hub::recognise(node, src, imports)?;
+    let (id, expression) = match &hub.repo {
+        Repo::Id { id, node } => (Some(id.clone()), text(*node, src).to_owned()),
+        Repo::Unresolved { node: Some(node) } => (None, text(*node, src).to_owned()),
+        Repo::Unresolved { node: None } => (None, format!("{}(...)", text(hub.call.callee, src))),
+        Repo::LocalPath | Repo::PackagedBuilder => return None,
+    };
+    let revision = match hub::revision(&hub.call, src) {
+        RevisionArg::Absent => CodeRevision::Absent,
+        RevisionArg::Commit { value } => CodeRevision::Commit(value),
+        RevisionArg::Mutable { value, .. } => CodeRevision::Mutable(value),
+        RevisionArg::Dynamic { node } => CodeRevision::Dynamic(text(node, src).to_owned()),
+    };
+    let trust_remote_code = hub.call.keyword(src, "trust_remote_code").is_some_and(|v| v.kind() == "true");
+    let at = position(src, node.start_byte());
+    Some(Usage {
+        path: path.to_owned(),
+        line: at.line,
+        column: at.column,
+        id,
+        expression,
+        repo_type: hub.repo_type,
+        revision,
+        trust_remote_code,
+    })
+}
+
+/// How a download is pinned, given the code and the revisions file.
+pub fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
+    let file = revisions.file_hint();
+    let kind = |rev: &str| if is_commit_sha(rev) { "commit" } else { "branch or tag" };
+    match &usage.revision {
+        CodeRevision::Commit(sha) => return format!("pinned in code to commit {sha}"),
+        CodeRevision::Dynamic(expr) => return format!("revision set in code by `{expr}`"),
+        _ => {}
+    }
+    let Some(id) = &usage.id else {
+        return "not pinned; the repository id is known only at run time".to_owned();
+    };
+    if let Some(pin) = revisions.exact(id) {
+        return format!("pinned in {file} to {} {}", kind(&pin.revision.0), pin.revision.0);
+    }
+    if let Some(pin) = &revisions.default {
+        return format!("default in {file}: {} {}", kind(&pin.revision.0), pin.revision.0);
+    }
+    match &usage.revision {
+        CodeRevision::Mutable(value) => format!("{} `{value}` in code; no pin in {file}", kind(value)),
+        _ => format!("no pin in code or in {file}"),
+    }
+}
+
+/// Each id found, once, in order of first appearance, with its repository
+/// type and whether any call trusts its remote code.
+pub struct FoundId {
+    pub id: String,
+    pub repo_type: Option<RepoType>,
+    pub trust_remote_code: bool,
+    /// The SHA every call of this id pins in code, if all of them do.
+    pub commit_in_code: Option<String>,
+    /// A branch or tag some call names literally.
+    pub ref_in_code: Option<String>,
+}
+
+pub fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_id: BTreeMap<String, Vec<&Usage>> = BTreeMap::new();
+    for u in usages {
+        let Some(id) = &u.id else { continue };
+        if !by_id.contains_key(id) {
+            order.push(id.clone());
+        }
+        by_id.entry(id.clone()).or_default().push(u);
+    }
+    order
+        .into_iter()
+        .map(|id| {
+            let calls = &by_id[&id];
+            let commits: Vec<&str> = calls
+                .iter()
+                .filter_map(|u| match &u.revision {
+                    CodeRevision::Commit(sha) => Some(sha.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let commit_in_code = (commits.len() == calls.len() && commits.iter().all(|c| *c == commits[0]))
+                .then(|| commits[0].to_owned());
+            let ref_in_code = calls.iter().find_map(|u| match &u.revision {
+                CodeRevision::Mutable(v) if v != "None" && !v.is_empty() => Some(v.clone()),
+                _ => None,
+            });
+            FoundId {
+                repo_type: calls.iter().find_map(|u| u.repo_type),
+                trust_remote_code: calls.iter().any(|u| u.trust_remote_code),
+                commit_in_code,
+                ref_in_code,
+                id,
+            }
+        })
+        .collect()
+}
+
+/// Adds an entry for every id the file lacks: the commit the code pins,
+/// else a placeholder branch for `lock` to resolve. Returns how many.
+pub fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
+    let mut added = 0;
+    for f in found {
+        if file.revisions.exact(&f.id).is_some() {
+            continue;
+        }
+        let (revision, note) = match (&f.commit_in_code, &f.ref_in_code) {
+            (Some(sha), _) => (sha.clone(), None),
+            (None, Some(reference)) => (reference.clone(), Some(UNLOCKED_NOTE)),
+            (None, None) => ("main".to_owned(), Some(UNLOCKED_NOTE)),
+        };
+        let pin = ModelPin { revision: Revision(revision), trust_remote_code: Some(f.trust_remote_code) };
+        file.add(&f.id, pin, note);
+        added += 1;
+    }
+    added
+}
+
+/// `--format text`: one line per download.
+pub fn render_text(usages: &[Usage], revisions: &ModelRevisions) -> String {
+    let mut out = String::new();
+    for u in usages {
+        let shown = match &u.id {
+            Some(id) => id.clone(),
+            None => format!("<{}>", u.expression),
+        };
+        let kind = u.repo_type.map_or("unknown type", |t| match t {
+            RepoType::Model => "model",
+            RepoType::Dataset => "dataset",
+            RepoType::Space => "space",
+        });
+        out += &format!(
+            "{}:{}:{}: {shown} ({kind}): {}\n",
+            crate::walk::display_path(&u.path),
+            u.line,
+            u.column,
+            status(u, revisions)
+        );
+    }
+    out
+}
+
+/// `--format json`.
+pub fn render_json(usages: &[Usage], revisions: &ModelRevisions) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = usages
+        .iter()
+        .map(|u| {
+            let in_code = match &u.revision {
+                CodeRevision::Absent => serde_json::Value::Null,
+                CodeRevision::Commit(v) | CodeRevision::Mutable(v) | CodeRevision::Dynamic(v) => v.clone().into(),
+            };
+            serde_json::json!({
+                "path": crate::walk::display_path(&u.path),
+                "line": u.line,
+                "column": u.column,
+                "id": u.id,
+                "expression": u.expression,
+                "repo_type": u.repo_type.map(|t| t.plural().trim_end_matches('s')),
+                "revision_in_code": in_code,
+                "trust_remote_code": u.trust_remote_code,
+                "status": status(u, revisions),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}

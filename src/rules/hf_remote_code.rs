@@ -1,0 +1,82 @@
+//! `hf-remote-code`: a Hugging Face download that runs the repository's own
+//! Python code (`trust_remote_code=True`).
+
+use crate::documented_rule;
+use crate::rules::hub::{self, Repo};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+
+documented_rule! {
+    /// ## What it does
+    /// Finds the Hub downloads `hf-revision` checks (`from_pretrained`,
+    /// `load_dataset`, `hf_hub_download`, `snapshot_download`, the
+    /// sentence-transformers models) that pass a literal
+    /// `trust_remote_code=True`. Calls on a literal local path are not
+    /// flagged.
+    ///
+    /// ## Why is this bad?
+    /// `trust_remote_code=True` imports and runs Python files from the
+    /// downloaded repository with your privileges. Unless the revision is
+    /// pinned to a commit whose code you have read, its owner decides what
+    /// runs on your machines.
+    ///
+    /// ## Example
+    /// ```python
+    /// model = AutoModel.from_pretrained("org/custom-model", trust_remote_code=True)
+    /// ```
+    ///
+    /// ## Use instead
+    /// Review the repository's code, then pin the reviewed commit:
+    /// ```python
+    /// model = AutoModel.from_pretrained(
+    ///     "org/custom-model",
+    ///     revision="0123456789abcdef0123456789abcdef01234567",
+    ///     trust_remote_code=True,  # reviewed at this commit
+    /// )
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Never fixed: turning `trust_remote_code` off breaks models that need
+    /// their code. Review it, pin the commit, and suppress the finding with
+    /// `# remediate: ignore[hf-remote-code]` once reviewed.
+    ///
+    /// ## References
+    /// - Hugging Face: "Using a model with custom code"
+    pub struct HfRemoteCode;
+}
+
+static META: RuleMeta = RuleMeta {
+    id: "hf-remote-code",
+    bandit: None,
+    bandit_name: None,
+    ruff: &[],
+    fix_safety: None,
+    summary: "Hugging Face download with `trust_remote_code=True`",
+    doc: HfRemoteCode::DOC,
+    query: include_str!("../../queries/hf_remote_code.scm"),
+    triggers: &[&["trust_remote_code"]],
+};
+
+impl Rule for HfRemoteCode {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+        let hub = hub::recognise(captures.get("call")?, cx.src, cx.imports)?;
+        if !hub.is_remote() {
+            return None;
+        }
+        let repository = match &hub.repo {
+            Repo::Id { id, .. } => format!("`{id}`"),
+            _ => "the repository".to_owned(),
+        };
+        Some(Finding::new(
+            &META,
+            hub.call.node,
+            format!(
+                "`{}` runs Python code from {repository} (`trust_remote_code=True`); review it and pin the reviewed commit",
+                hub.qualname
+            ),
+        ))
+    }
+}

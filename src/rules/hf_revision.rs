@@ -1,0 +1,201 @@
+//! `hf-revision`: a Hugging Face Hub download without a pinned revision
+//! (Bandit B615).
+
+use crate::call::text;
+use crate::config::ModelPin;
+use crate::documented_rule;
+use crate::edit::{Edit, Fix, FixSafety};
+use crate::rules::hub::{self, HubCall, Loader, Repo, RevisionArg};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+
+documented_rule! {
+    /// ## What it does
+    /// Finds downloads from the Hugging Face Hub that do not pin a revision:
+    /// `from_pretrained` on a class from `transformers`, `diffusers`, `peft`,
+    /// `sentence_transformers`, `optimum`, `huggingface_hub` or `setfit`;
+    /// `datasets.load_dataset`; `huggingface_hub.hf_hub_download` and
+    /// `snapshot_download`; the `SentenceTransformer`, `CrossEncoder` and
+    /// `SparseEncoder` constructors. Names are resolved through imports and
+    /// aliases (`import datasets as hfd`). A call is pinned when `revision=`
+    /// is a literal commit SHA (7 to 40 hex digits) or an expression decided
+    /// at run time; it is flagged when `revision=` is missing, `None`, or a
+    /// literal branch or tag (`"main"`, `"v1.0"`).
+    ///
+    /// Not flagged: a literal local path (`./ckpt`, `../x`, `/models/x`,
+    /// `~/x`, `C:\x`, or anything with more than one `/`, which no Hub id
+    /// has); `load_dataset` of a packaged builder (`"csv"`, `"json"`,
+    /// `"parquet"`, `"text"`, `"imagefolder"`, ...); `from_pretrained` on
+    /// `self`, `cls`, a variable, or a class of another library.
+    ///
+    /// ## Why is this bad?
+    /// Without a pinned commit, every run downloads whatever the repository
+    /// holds today. Whoever controls it (or takes it over) can change the
+    /// weights, the tokenizer, or the code `trust_remote_code` runs, and your
+    /// next run uses it without review. Branches and tags can be moved.
+    ///
+    /// ## Example
+    /// ```python
+    /// tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// tokenizer = AutoTokenizer.from_pretrained(
+    ///     "bert-base-uncased",
+    ///     revision="86b5e0934494bd15c9632b12f734a8a67f723594",
+    ///     trust_remote_code=False,
+    /// )
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: the pin comes from `configs/model_revisions.yaml` (or
+    /// `--revisions`): the entry for the repository id, else the `default`
+    /// entry. The fix adds `revision="<pin>"` as the last argument, or
+    /// replaces a literal branch or tag. On a `transformers` class it also
+    /// adds `trust_remote_code=` with the entry's value (default `False`,
+    /// the library's own default) unless the call passes it; config classes
+    /// other than `AutoConfig` ignore it and do not get it. The repository
+    /// id is read from the first argument or its keyword
+    /// (`pretrained_model_name_or_path`, `model_id` for `PeftModel`,
+    /// `repo_id`, `path`, `model_name_or_path`), as a string literal or a
+    /// module-level name assigned a literal exactly once (`MODEL = "gpt2"`).
+    /// Reported without a fix: no pin for the id (the message names the file
+    /// to add it to; `remediate models --format yaml` and `remediate lock`
+    /// write it); a repository id known only at run time; a call with
+    /// `**kwargs` (the dict may hold `revision` already, and a repeated
+    /// keyword raises `TypeError`); a literal that already equals its pin,
+    /// when the pin is itself a branch or tag.
+    ///
+    /// ## References
+    /// - Bandit B615 `huggingface_unsafe_download`
+    /// - Hugging Face: `from_pretrained(revision=...)` and `hf_hub_download`
+    pub struct HfRevision;
+}
+
+static META: RuleMeta = RuleMeta {
+    id: "hf-revision",
+    bandit: Some("B615"),
+    bandit_name: Some("huggingface_unsafe_download"),
+    ruff: &[],
+    fix_safety: Some(FixSafety::Safe),
+    summary: "Hugging Face download without a pinned revision",
+    doc: HfRevision::DOC,
+    query: include_str!("../../queries/hf_revision.scm"),
+    triggers: hub::PREFILTER,
+};
+
+/// `load_dataset` takes `revision` as its 13th positional parameter.
+const LOAD_DATASET_REVISION_INDEX: usize = 12;
+
+impl Rule for HfRevision {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+        let hub = hub::recognise(captures.get("call")?, cx.src, cx.imports)?;
+        if !hub.is_remote() {
+            return None;
+        }
+        let revision = hub::revision(&hub.call, cx.src);
+        let shown = match &hub.repo {
+            Repo::Id { id, .. } => format!("`{id}`"),
+            _ => "a repository".to_owned(),
+        };
+        let name = &hub.qualname;
+        let message = match &revision {
+            RevisionArg::Commit { .. } | RevisionArg::Dynamic { .. } => return None,
+            RevisionArg::Absent => {
+                format!("`{name}` downloads {shown} without a pinned revision; its owner can change what runs")
+            }
+            RevisionArg::Mutable { value, .. } if value == "None" => {
+                format!("`{name}` downloads {shown} with `revision=None`, the default branch; its owner can change what runs")
+            }
+            RevisionArg::Mutable { value, .. } => {
+                format!("`{name}` pins {shown} to `{value}`, a branch or tag that can move; pin a commit SHA")
+            }
+        };
+        let finding = Finding::new(&META, hub.call.node, message);
+        let id = match &hub.repo {
+            Repo::Id { id, .. } => id.clone(),
+            _ => {
+                return Some(finding.not_fixed(
+                    "the repository id is not a literal or a module-level constant; pin it by hand with `revision=`",
+                ))
+            }
+        };
+        if let Some(reason) = unfixable_reason(&hub, &revision) {
+            return Some(finding.not_fixed(reason));
+        }
+        let revisions = &cx.config.revisions;
+        let Some(pin) = revisions.pin_for(&id) else {
+            return Some(finding.not_fixed(format!(
+                "no pin for `{id}`: add it to {} (`remediate models --format yaml`, then `remediate lock`)",
+                revisions.file_hint()
+            )));
+        };
+        let pinned = &pin.revision.0;
+        let mut edits = Vec::new();
+        let mut keywords = Vec::new();
+        let revision_keyword = format!("revision=\"{pinned}\"");
+        match &revision {
+            RevisionArg::Mutable { value, .. } if value == pinned => {
+                return Some(finding.not_fixed(format!(
+                    "`{pinned}` is the pin in {}, and it is a branch or tag; pin a commit SHA there (`remediate lock`)",
+                    revisions.file_hint()
+                )));
+            }
+            RevisionArg::Mutable { node, .. } => edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned))),
+            _ => keywords.push(revision_keyword.as_str()),
+        }
+        let trust = trust_remote_code_keyword(&hub, cx, pin);
+        if let Some(keyword) = &trust {
+            keywords.push(keyword);
+        }
+        if !keywords.is_empty() {
+            edits.extend(hub.call.insert_keywords(cx.src, cx.newline, &keywords));
+        }
+        let mut title = format!("pin `{id}` to revision `{pinned}`");
+        if let Some(keyword) = &trust {
+            title += &format!(" and pass `{keyword}`");
+        }
+        Some(finding.with_fix(Fix::safe(edits).titled(title)))
+    }
+}
+
+/// Why adding or replacing `revision=` could break a call that works today.
+fn unfixable_reason(hub: &HubCall<'_>, revision: &RevisionArg<'_>) -> Option<&'static str> {
+    if hub.call.has_dict_splat() {
+        return Some("the call passes `**kwargs`, which may already hold `revision` (a repeated keyword raises TypeError)");
+    }
+    if matches!(revision, RevisionArg::Absent) && hub.loader == Loader::LoadDataset {
+        if hub.call.has_list_splat() {
+            return Some("the call passes `*args`, which may already fill `revision`");
+        }
+        if hub.call.positional().len() > LOAD_DATASET_REVISION_INDEX {
+            return Some("the call may pass `revision` positionally");
+        }
+    }
+    None
+}
+
+/// `trust_remote_code=<the pin's value>` for a `transformers` class that
+/// does not pass it. Config classes other than `AutoConfig` would keep an
+/// unknown keyword as an attribute, so they are left alone.
+fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, pin: &ModelPin) -> Option<String> {
+    if !hub.is_transformers_class(cx.imports, cx.src) || hub.call.keyword(cx.src, "trust_remote_code").is_some() {
+        return None;
+    }
+    let class = hub.class_name()?;
+    if class.ends_with("Config") && !class.starts_with("Auto") {
+        return None;
+    }
+    let value = if pin.trust_remote_code.unwrap_or(false) { "True" } else { "False" };
+    Some(format!("trust_remote_code={value}"))
+}
+
+/// `value` as a string literal in the quotes the replaced literal used.
+fn quoted(node: tree_sitter::Node<'_>, src: &str, value: &str) -> String {
+    let quote = if text(node, src).starts_with('\'') { '\'' } else { '"' };
+    format!("{quote}{value}{quote}")
+}

@@ -1,0 +1,609 @@
+//! What the Hugging Face rules and the `models` and `lock` commands share:
+//! recognising a call that downloads from the Hub, the repository id it
+//! names, and the revision it asks for.
+
+use tree_sitter::Node;
+
+use crate::call::{text, Arg, Call};
+use crate::config::is_commit_sha;
+use crate::imports::Imports;
+
+/// The strings one of which a file must contain to hold a Hub download.
+pub const TRIGGERS: &[&str] = &[
+    "from_pretrained",
+    "load_dataset",
+    "hf_hub_download",
+    "snapshot_download",
+    "SentenceTransformer",
+    "CrossEncoder",
+    "SparseEncoder",
+];
+
+/// The prefilter's form of [`TRIGGERS`]: any one of the words in code. Every
+/// spelling of a download names one of them, in the call or in the import
+/// that aliases it.
+pub const PREFILTER: crate::prefilter::Triggers = &[
+    &["from_pretrained"],
+    &["load_dataset"],
+    &["hf_hub_download"],
+    &["snapshot_download"],
+    &["SentenceTransformer"],
+    &["CrossEncoder"],
+    &["SparseEncoder"],
+];
+
+/// Libraries whose `from_pretrained` downloads from the Hub and accepts
+/// `revision=`. A class from any other library may not take the keyword.
+const FROM_PRETRAINED_LIBRARIES: &[&str] = &[
+    "transformers",
+    "diffusers",
+    "peft",
+    "sentence_transformers",
+    "optimum",
+    "huggingface_hub",
+    "setfit",
+];
+
+/// `optimum`'s `ORTQuantizer`, `ORTOptimizer` and the like wrap a model
+/// already loaded and take no `revision=`.
+const NO_REVISION_SUFFIXES: &[&str] = &["Quantizer", "Optimizer"];
+
+/// sentence-transformers classes whose constructor downloads the model.
+const ENCODER_CLASSES: &[&str] = &["SentenceTransformer", "CrossEncoder", "SparseEncoder"];
+
+/// `datasets` builders that read local or remote files, not a Hub repository.
+const PACKAGED_BUILDERS: &[&str] = &[
+    "arrow",
+    "audiofolder",
+    "cache",
+    "csv",
+    "generator",
+    "hdf5",
+    "imagefolder",
+    "json",
+    "niftifolder",
+    "pandas",
+    "parquet",
+    "pdffolder",
+    "spark",
+    "sql",
+    "text",
+    "videofolder",
+    "webdataset",
+    "xml",
+];
+
+/// Which download function a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loader {
+    /// `<Class>.from_pretrained(...)`.
+    FromPretrained,
+    /// `datasets.load_dataset(...)`.
+    LoadDataset,
+    /// `huggingface_hub.hf_hub_download(...)`.
+    HfHubDownload,
+    /// `huggingface_hub.snapshot_download(...)`.
+    SnapshotDownload,
+    /// `SentenceTransformer("id")` and the other sentence-transformers models.
+    Encoder,
+}
+
+/// The kind of Hub repository, which decides where `lock` looks it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RepoType {
+    Model,
+    Dataset,
+    Space,
+}
+
+impl RepoType {
+    /// The plural the Hub API and cache directories use.
+    pub fn plural(self) -> &'static str {
+        match self {
+            RepoType::Model => "models",
+            RepoType::Dataset => "datasets",
+            RepoType::Space => "spaces",
+        }
+    }
+}
+
+/// What the call's repository argument is.
+#[derive(Debug, Clone)]
+pub enum Repo<'t> {
+    /// A Hub id written as a literal, or a module-level constant holding one.
+    Id { id: String, node: Node<'t> },
+    /// A literal local path (`./ckpt`, `/models/x`, `~/x`, `C:\x`, `a/b/c`).
+    LocalPath,
+    /// `load_dataset("csv", ...)`: a packaged builder reading files.
+    PackagedBuilder,
+    /// An expression whose value is known only at run time, or no argument
+    /// at all (`**kwargs`).
+    Unresolved { node: Option<Node<'t>> },
+}
+
+/// A call that downloads from the Hugging Face Hub.
+#[derive(Debug, Clone)]
+pub struct HubCall<'t> {
+    pub call: Call<'t>,
+    /// The callee's qualified name: `transformers.AutoModel.from_pretrained`.
+    pub qualname: String,
+    pub loader: Loader,
+    pub repo_type: Option<RepoType>,
+    pub repo: Repo<'t>,
+}
+
+impl HubCall<'_> {
+    /// Is this `from_pretrained` on a class imported from `transformers`?
+    /// Only then is `trust_remote_code=` meaningful to add.
+    pub fn is_transformers_class(&self, imports: &Imports, src: &str) -> bool {
+        self.loader == Loader::FromPretrained
+            && self.qualname.starts_with("transformers.")
+            && root_identifier(self.call.callee)
+                .is_some_and(|root| imports.binding(text(root, src)).is_some())
+    }
+
+    /// The class name before `.from_pretrained`, if any.
+    pub fn class_name(&self) -> Option<&str> {
+        let mut parts = self.qualname.rsplit('.');
+        parts.next()?;
+        parts.next()
+    }
+
+    /// Does this call download from the Hub at all (not a local path or a
+    /// packaged builder)?
+    pub fn is_remote(&self) -> bool {
+        !matches!(self.repo, Repo::LocalPath | Repo::PackagedBuilder)
+    }
+}
+
+/// The call at `node` if it downloads from the Hub.
+pub fn recognise<'t>(node: Node<'t>, src: &str, imports: &Imports) -> Option<HubCall<'t>> {
+    let call = Call::new(node)?;
+    let last = match call.callee.kind() {
+        "identifier" => text(call.callee, src),
+        "attribute" => text(call.callee.child_by_field_name("attribute")?, src),
+        _ => return None,
+    };
+    // Cheap test before resolving: an alias (`from datasets import
+    // load_dataset as ld`) is resolved only when the spelling does not match.
+    if !TRIGGERS.contains(&last) && call.callee.kind() != "identifier" {
+        return None;
+    }
+    let qualname = imports.resolve(call.callee, src)?;
+    let segments: Vec<&str> = qualname.split('.').collect();
+    let has_segment = |s: &str| segments.contains(&s);
+    let imported_root = || {
+        root_identifier(call.callee).is_some_and(|root| imports.binding(text(root, src)).is_some())
+    };
+    let loader = match *segments.last()? {
+        "from_pretrained" if segments.len() >= 2 => {
+            // Bandit's test: `transformers` anywhere in the name; ours also
+            // takes the other Hub libraries, imported by the file.
+            let class = segments[segments.len() - 2];
+            let library = FROM_PRETRAINED_LIBRARIES.contains(&segments[0])
+                && imported_root()
+                && !NO_REVISION_SUFFIXES.iter().any(|s| class.ends_with(s));
+            (has_segment("transformers") || library).then_some(Loader::FromPretrained)?
+        }
+        "load_dataset" if has_segment("datasets") => Loader::LoadDataset,
+        "hf_hub_download" if has_segment("huggingface_hub") => Loader::HfHubDownload,
+        "snapshot_download" if has_segment("huggingface_hub") => Loader::SnapshotDownload,
+        name if ENCODER_CLASSES.contains(&name) && segments[0] == "sentence_transformers" && imported_root() => {
+            Loader::Encoder
+        }
+        _ => return None,
+    };
+    let repo_type = repo_type(&call, loader, src);
+    let repo = match repo_argument(&call, loader, &qualname, src) {
+        RepoArgument::Node(value) => classify_repo(value, loader, src),
+        RepoArgument::Absent if loader == Loader::Encoder => return None,
+        RepoArgument::Absent => Repo::Unresolved { node: None },
+    };
+    Some(HubCall { call, qualname, loader, repo_type, repo })
+}
+
+/// The leftmost name of an attribute chain: `transformers` in
+/// `transformers.AutoModel.from_pretrained`.
+fn root_identifier(mut node: Node<'_>) -> Option<Node<'_>> {
+    loop {
+        match node.kind() {
+            "identifier" => return Some(node),
+            "attribute" => node = node.child_by_field_name("object")?,
+            _ => return None,
+        }
+    }
+}
+
+enum RepoArgument<'t> {
+    Node(Node<'t>),
+    Absent,
+}
+
+/// Where each loader takes its repository id.
+fn repo_argument<'t>(call: &Call<'t>, loader: Loader, qualname: &str, src: &str) -> RepoArgument<'t> {
+    let (index, keyword) = match loader {
+        Loader::FromPretrained if is_peft_model(qualname) => (1, "model_id"),
+        Loader::FromPretrained => (0, "pretrained_model_name_or_path"),
+        Loader::Encoder => (0, "model_name_or_path"),
+        Loader::LoadDataset => (0, "path"),
+        Loader::HfHubDownload | Loader::SnapshotDownload => (0, "repo_id"),
+    };
+    if let Some(value) = call.keyword(src, keyword) {
+        return RepoArgument::Node(value);
+    }
+    let mut position = 0;
+    for arg in call.args() {
+        match arg {
+            Arg::Positional(node) if position == index => return RepoArgument::Node(node),
+            Arg::Positional(_) => position += 1,
+            // `*args` may hold the id: unknown.
+            Arg::ListSplat(node) => return RepoArgument::Node(node),
+            _ => {}
+        }
+    }
+    RepoArgument::Absent
+}
+
+/// `PeftModel.from_pretrained(base_model, "org/adapter")`: the adapter id
+/// comes second. `AutoPeftModel*` and the config classes take it first.
+fn is_peft_model(qualname: &str) -> bool {
+    let mut parts = qualname.rsplit('.');
+    parts.next();
+    let class = parts.next().unwrap_or_default();
+    qualname.starts_with("peft.") && class.starts_with("Peft") && !class.ends_with("Config")
+}
+
+fn repo_type(call: &Call<'_>, loader: Loader, src: &str) -> Option<RepoType> {
+    match loader {
+        Loader::LoadDataset => Some(RepoType::Dataset),
+        Loader::FromPretrained | Loader::Encoder => Some(RepoType::Model),
+        Loader::HfHubDownload | Loader::SnapshotDownload => match call.keyword(src, "repo_type") {
+            None => Some(RepoType::Model),
+            Some(value) if value.kind() == "none" => Some(RepoType::Model),
+            Some(value) => match string_literal(value, src).as_deref() {
+                Some("model") => Some(RepoType::Model),
+                Some("dataset") => Some(RepoType::Dataset),
+                Some("space") => Some(RepoType::Space),
+                _ => None,
+            },
+        },
+    }
+}
+
+fn classify_repo<'t>(value: Node<'t>, loader: Loader, src: &str) -> Repo<'t> {
+    let literal = string_literal(value, src).or_else(|| {
+        (value.kind() == "identifier").then(|| module_constant(value, src)).flatten()
+    });
+    let Some(id) = literal else {
+        return Repo::Unresolved { node: Some(value) };
+    };
+    if loader == Loader::LoadDataset && PACKAGED_BUILDERS.contains(&id.as_str()) {
+        return Repo::PackagedBuilder;
+    }
+    if is_local_path(&id) {
+        return Repo::LocalPath;
+    }
+    Repo::Id { id, node: value }
+}
+
+/// A literal that cannot be a Hub id (`name` or `namespace/name` of
+/// letters, digits, `-`, `_`, `.`) is a local path.
+pub fn is_local_path(s: &str) -> bool {
+    let valid_id = !s.is_empty()
+        && s.matches('/').count() <= 1
+        && !s.starts_with('/')
+        && !s.ends_with('/')
+        && !s.starts_with('.')
+        && !s.contains("..")
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    !valid_id
+}
+
+/// The revision a call asks for.
+#[derive(Debug, Clone)]
+pub enum RevisionArg<'t> {
+    /// No `revision=`: the default branch, whatever it holds today.
+    Absent,
+    /// A literal commit SHA.
+    Commit { value: String },
+    /// An expression (a variable, a config lookup): decided at run time.
+    Dynamic { node: Node<'t> },
+    /// A literal branch or tag (`"main"`, `"v1.0"`), or `None`.
+    Mutable { node: Node<'t>, value: String },
+}
+
+/// Bandit's reading of `revision=` (falling back to `commit_id=`): a
+/// non-literal value is accepted, a literal must be a commit SHA.
+pub fn revision<'t>(call: &Call<'t>, src: &str) -> RevisionArg<'t> {
+    let revision = call.keyword(src, "revision");
+    let commit_id = call.keyword(src, "commit_id");
+    if let Some(node) = [revision, commit_id].into_iter().flatten().find(|v| !is_literal(*v, src)) {
+        return RevisionArg::Dynamic { node };
+    }
+    let truthy = |v: &Node<'_>| literal_value(*v, src).is_some_and(|s| !s.is_empty() && s != "None");
+    let Some(node) = revision.filter(truthy).or(commit_id).or(revision) else {
+        return RevisionArg::Absent;
+    };
+    let value = literal_value(node, src).unwrap_or_else(|| text(node, src).to_owned());
+    if string_literal(node, src).is_some_and(|s| is_commit_sha(&s)) {
+        RevisionArg::Commit { value }
+    } else {
+        RevisionArg::Mutable { node, value }
+    }
+}
+
+/// A constant in Python's sense: a number, string, bytes, `True`, `False`,
+/// `None`. An f-string is not (Bandit accepts it as non-literal).
+fn is_literal(node: Node<'_>, src: &str) -> bool {
+    match node.kind() {
+        "integer" | "float" | "true" | "false" | "none" => true,
+        "string" => !string_prefix(node, src).contains(['f', 't']),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            let all = node.named_children(&mut cursor).all(|n| n.kind() != "string" || is_literal(n, src));
+            all
+        }
+        _ => false,
+    }
+}
+
+fn literal_value(node: Node<'_>, src: &str) -> Option<String> {
+    match node.kind() {
+        "none" => Some("None".to_owned()),
+        "string" | "concatenated_string" => string_literal(node, src),
+        _ => Some(text(node, src).to_owned()),
+    }
+}
+
+/// The letters before a string's opening quote, lower-cased (`rb`, `f`).
+fn string_prefix(node: Node<'_>, src: &str) -> String {
+    let raw = text(node, src);
+    raw[..raw.find(['"', '\'']).unwrap_or(0)].to_ascii_lowercase()
+}
+
+/// The value of a plain string literal (also implicitly concatenated), or
+/// `None` for an f-string, a bytes literal or an escape we do not decode.
+pub fn string_literal(node: Node<'_>, src: &str) -> Option<String> {
+    match node.kind() {
+        "string" => single_string(node, src),
+        "concatenated_string" => {
+            let mut cursor = node.walk();
+            let parts: Vec<Node<'_>> = node.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+            parts.into_iter().map(|n| single_string(n, src)).collect()
+        }
+        _ => None,
+    }
+}
+
+fn single_string(node: Node<'_>, src: &str) -> Option<String> {
+    if node.kind() != "string" {
+        return None;
+    }
+    let raw = text(node, src);
+    let quote_at = raw.find(['"', '\''])?;
+    let prefix = string_prefix(node, src);
+    if prefix.contains('f') || prefix.contains('b') || prefix.contains('t') {
+        return None;
+    }
+    let rest = &raw[quote_at..];
+    let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") { &rest[..3] } else { &rest[..1] };
+    let inner = rest.strip_prefix(quote)?.strip_suffix(quote)?;
+    if prefix.contains('r') {
+        return Some(inner.to_owned());
+    }
+    unescape(inner)
+}
+
+/// Python's common string escapes; anything rarer gives `None`.
+fn unescape(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return Some(s.to_owned());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            '\n' => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The string a module-level name holds, when the file binds that name
+/// exactly once, by `NAME = "literal"` at the top level.
+pub fn module_constant(name_node: Node<'_>, src: &str) -> Option<String> {
+    let name = text(name_node, src);
+    let mut root = name_node;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    let mut value = None;
+    let mut bindings = 0;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && text(node, src) == name {
+            if is_binding(node) {
+                bindings += 1;
+                value = top_level_literal_assignment(node, src);
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    if bindings == 1 {
+        value
+    } else {
+        None
+    }
+}
+
+/// `NAME = "x"` (or `NAME: str = "x"`) as a statement of the module itself.
+fn top_level_literal_assignment(name: Node<'_>, src: &str) -> Option<String> {
+    let assignment = name.parent().filter(|p| p.kind() == "assignment")?;
+    if assignment.child_by_field_name("left")? != name {
+        return None;
+    }
+    let statement = assignment.parent().filter(|p| p.kind() == "expression_statement")?;
+    if statement.parent()?.kind() != "module" {
+        return None;
+    }
+    string_literal(assignment.child_by_field_name("right")?, src)
+}
+
+/// Does this occurrence of a name bind it (assignment target, parameter,
+/// loop variable, import, definition, `global`)? Conservative: anything
+/// that could rebind the name counts.
+fn is_binding(identifier: Node<'_>) -> bool {
+    let mut child = identifier;
+    while let Some(parent) = child.parent() {
+        let is_field = |field: &str| parent.child_by_field_name(field) == Some(child);
+        match parent.kind() {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "tuple" | "list"
+            | "parenthesized_expression" | "expression_list" | "list_splat" | "pattern" | "case_pattern" => {
+                child = parent;
+            }
+            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => return is_field("left"),
+            "named_expression" => return is_field("name"),
+            "function_definition" | "class_definition" => return is_field("name"),
+            "default_parameter" | "typed_default_parameter" => return is_field("name"),
+            "parameters" | "lambda_parameters" | "typed_parameter" | "dictionary_splat_pattern" | "as_pattern_target"
+            | "global_statement" | "nonlocal_statement" | "aliased_import" | "dotted_name" | "delete_statement"
+            | "keyword_pattern" | "splat_pattern" | "except_clause" => return true,
+            "as_pattern" => return is_field("alias"),
+            "import_from_statement" | "import_statement" => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> tree_sitter::Tree {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        parser.parse(src, None).unwrap()
+    }
+
+    fn calls<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
+        if node.kind() == "call" {
+            out.push(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            calls(child, out);
+        }
+    }
+
+    /// (qualname, id or a marker) of the first Hub call in `src`.
+    fn first(src: &str) -> Option<(String, String)> {
+        let tree = parse(src);
+        let imports = Imports::collect(tree.root_node(), src);
+        let mut found = Vec::new();
+        calls(tree.root_node(), &mut found);
+        found.into_iter().find_map(|n| recognise(n, src, &imports)).map(|h| {
+            let repo = match h.repo {
+                Repo::Id { id, .. } => id,
+                Repo::LocalPath => "<local>".into(),
+                Repo::PackagedBuilder => "<builder>".into(),
+                Repo::Unresolved { .. } => "<unresolved>".into(),
+            };
+            (h.qualname, repo)
+        })
+    }
+
+    #[test]
+    fn loaders_through_imports() {
+        let q = |s: &str| first(s).map(|(q, id)| format!("{q} {id}"));
+        assert_eq!(q("import datasets as hfd\nhfd.load_dataset('org/d')\n").unwrap(), "datasets.load_dataset org/d");
+        assert_eq!(
+            q("from transformers import AutoModel as M\nM.from_pretrained(pretrained_model_name_or_path='gpt2')\n").unwrap(),
+            "transformers.AutoModel.from_pretrained gpt2"
+        );
+        assert_eq!(
+            q("from peft import PeftModel\nPeftModel.from_pretrained(base, 'org/adapter')\n").unwrap(),
+            "peft.PeftModel.from_pretrained org/adapter"
+        );
+        assert_eq!(
+            q("from sentence_transformers import SentenceTransformer as ST\nST('org/e')\n").unwrap(),
+            "sentence_transformers.SentenceTransformer org/e"
+        );
+        assert_eq!(q("from sentence_transformers import SentenceTransformer\nSentenceTransformer()\n"), None);
+        assert_eq!(
+            q("from huggingface_hub import snapshot_download\nsnapshot_download(**kw)\n").unwrap(),
+            "huggingface_hub.snapshot_download <unresolved>"
+        );
+    }
+
+    #[test]
+    fn methods_on_values_are_not_loaders() {
+        assert_eq!(first("model.from_pretrained('gpt2')\n"), None);
+        assert_eq!(first("class A:\n    def f(self):\n        self.from_pretrained('gpt2')\n"), None);
+        assert_eq!(first("from .models import MyModel\nMyModel.from_pretrained('gpt2')\n"), None);
+        assert_eq!(first("from nemo.models import ASRModel\nASRModel.from_pretrained('nvidia/x')\n"), None);
+        assert_eq!(first("load_dataset('org/d')\n"), None);
+        assert_eq!(first("from optimum.onnxruntime import ORTQuantizer\nORTQuantizer.from_pretrained('org/m')\n"), None);
+    }
+
+    #[test]
+    fn local_paths_builders_and_constants() {
+        let id = |s: &str| first(s).unwrap().1;
+        let pre = "from transformers import AutoModel\n";
+        for path in ["./m", "../m", "/m", "~/m", "C:\\\\m", "a/b/c", ".", "ckpt\\\\m"] {
+            assert_eq!(id(&format!("{pre}AutoModel.from_pretrained('{path}')\n")), "<local>", "{path}");
+        }
+        assert_eq!(id("from datasets import load_dataset\nload_dataset('csv', data_files='x')\n"), "<builder>");
+        assert_eq!(id(&format!("{pre}M = 'org/m'\nAutoModel.from_pretrained(M)\n")), "org/m");
+        assert_eq!(id(&format!("{pre}M = 'org/m'\nM = 'org/n'\nAutoModel.from_pretrained(M)\n")), "<unresolved>");
+        assert_eq!(
+            id(&format!("{pre}M = 'org/m'\ndef f(M):\n    AutoModel.from_pretrained(M)\n")),
+            "<unresolved>"
+        );
+        assert_eq!(
+            id(&format!("{pre}M = 'org/m'\nfor M in x:\n    pass\nAutoModel.from_pretrained(M)\n")),
+            "<unresolved>"
+        );
+        assert_eq!(id(&format!("{pre}AutoModel.from_pretrained(f'org/{{x}}')\n")), "<unresolved>");
+        assert_eq!(id(&format!("{pre}AutoModel.from_pretrained('org/' 'm')\n")), "org/m");
+    }
+
+    #[test]
+    fn revisions() {
+        let rev = |args: &str| {
+            let src = format!("f('x', {args})\n");
+            let tree = parse(&src);
+            let mut found = Vec::new();
+            calls(tree.root_node(), &mut found);
+            match revision(&Call::new(found[0]).unwrap(), &src) {
+                RevisionArg::Absent => "absent".to_owned(),
+                RevisionArg::Commit { .. } => "commit".to_owned(),
+                RevisionArg::Dynamic { .. } => "dynamic".to_owned(),
+                RevisionArg::Mutable { value, .. } => format!("mutable {value}"),
+            }
+        };
+        assert_eq!(rev("a=1"), "absent");
+        assert_eq!(rev("revision='abcdef1'"), "commit");
+        assert_eq!(rev("revision='ABCDEF0123456789abcdef0123456789abcdef01'"), "commit");
+        assert_eq!(rev("revision='main'"), "mutable main");
+        assert_eq!(rev("revision=None"), "mutable None");
+        assert_eq!(rev("revision='cafe'"), "mutable cafe");
+        assert_eq!(rev("revision=REV"), "dynamic");
+        assert_eq!(rev("revision=f'{x}'"), "dynamic");
+        assert_eq!(rev("revision=cfg.rev"), "dynamic");
+        assert_eq!(rev("commit_id='abcdef1'"), "commit");
+        assert_eq!(rev("revision='', commit_id='abcdef1'"), "commit");
+    }
+}
