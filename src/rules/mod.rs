@@ -10,6 +10,10 @@ use crate::config::Config;
 use crate::edit::Fix;
 use crate::imports::Imports;
 
+pub mod bare_except;
+pub mod except_continue;
+pub mod except_pass;
+pub mod handler;
 pub mod torch_load;
 
 /// What a rule is, for users and for the registry.
@@ -103,7 +107,12 @@ pub trait Rule: Sync + Send {
 
 /// Every rule, in the order `remediate rules` lists them.
 pub fn all() -> Vec<&'static dyn Rule> {
-    vec![&torch_load::TorchLoad]
+    vec![
+        &torch_load::TorchLoad,
+        &bare_except::BareExcept,
+        &except_pass::ExceptPass,
+        &except_continue::ExceptContinue,
+    ]
 }
 
 /// Declares a rule type whose `///` doc comment is also the text
