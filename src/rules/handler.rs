@@ -199,8 +199,8 @@ fn logging_fix(cx: &FileContext<'_>, handler: &ExceptHandler<'_>, swallow: Swall
     let exc = match handler.alias {
         Some(alias) => text(alias, cx.src).to_owned(),
         None => {
-            let used = names_used(scopes.innermost().unwrap_or(cx.tree.root_node()), cx.src);
-            let name = fresh_name("exc", &used);
+            let scope = scopes.innermost().unwrap_or(cx.tree.root_node());
+            let name = fresh_name("exc", &names_clashing_with_handler(handler.node, scope, cx.src));
             let insert = match handler.types.first() {
                 Some(t) => Edit::insert(t.end_byte(), format!(" as {name}")),
                 // A bare `except:` can only bind with a type; `BaseException`
@@ -318,12 +318,7 @@ fn names_used<'s>(scope: Node<'_>, src: &'s str) -> HashSet<&'s str> {
     let mut stack = vec![scope];
     while let Some(node) = stack.pop() {
         if node.kind() == "identifier" {
-            let parent = node.parent();
-            let is_attribute_name = parent.is_some_and(|p| {
-                (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
-                    || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
-            });
-            if !is_attribute_name {
+            if !is_attribute_or_keyword_name(node) {
                 used.insert(text(node, src));
             }
             continue;
@@ -331,6 +326,43 @@ fn names_used<'s>(scope: Node<'_>, src: &'s str) -> HashSet<&'s str> {
         stack.extend(node.children(&mut node.walk()));
     }
     used
+}
+
+/// The names a new `except ... as NAME` in `handler` must avoid. Python
+/// deletes NAME when the handler ends, so it must not hold anything else
+/// in `scope`. A name used only inside other handlers that bind it
+/// themselves (`except E as exc: print(exc)`) is free, unless one of them
+/// encloses `handler`.
+fn names_clashing_with_handler<'s>(handler: Node<'_>, scope: Node<'_>, src: &'s str) -> HashSet<&'s str> {
+    let mut used = HashSet::new();
+    let mut stack: Vec<(Node<'_>, Vec<&'s str>)> = vec![(scope, Vec::new())];
+    while let Some((node, mut bound_here)) = stack.pop() {
+        if node.kind() == "identifier" {
+            let name = text(node, src);
+            if !bound_here.contains(&name) && !is_attribute_or_keyword_name(node) {
+                used.insert(name);
+            }
+            continue;
+        }
+        if let Some(alias) = ExceptHandler::new(node).and_then(|h| h.alias) {
+            bound_here.push(text(alias, src));
+        }
+        stack.extend(node.children(&mut node.walk()).map(|c| (c, bound_here.clone())));
+    }
+    let mut current = handler.parent();
+    while let Some(n) = current.filter(|n| n.id() != scope.id()) {
+        used.extend(ExceptHandler::new(n).and_then(|h| h.alias).map(|a| text(a, src)));
+        current = n.parent();
+    }
+    used
+}
+
+/// `x` in `a.x` or in `f(x=1)`: not a variable.
+fn is_attribute_or_keyword_name(node: Node<'_>) -> bool {
+    node.parent().is_some_and(|p| {
+        (p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node))
+            || (p.kind() == "keyword_argument" && p.child_by_field_name("name") == Some(node))
+    })
 }
 
 /// `base`, else `base_1`, `base_2`, ... whichever is not used.
@@ -593,13 +625,15 @@ fn only_stdlib_logging(root: Node<'_>, src: &str) -> bool {
 /// comments before the first other statement), if it has imports.
 fn leading_imports_end(root: Node<'_>) -> Option<usize> {
     let mut last = None;
-    for (i, child) in root.named_children(&mut root.walk()).enumerate() {
+    let mut first_statement = true;
+    for child in root.named_children(&mut root.walk()) {
         match child.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => last = Some(child.end_byte()),
-            "comment" => {}
-            "expression_statement" if i == 0 && child.named_child(0).is_some_and(|n| n.kind() == "string") => {}
+            "comment" => continue,
+            "expression_statement" if first_statement && child.named_child(0).is_some_and(|n| n.kind() == "string") => {}
             _ => break,
         }
+        first_statement = false;
     }
     last
 }
@@ -629,13 +663,13 @@ mod tests {
         out
     }
 
-    /// Applies the logging fix to the first handler of `src`.
+    /// Applies the logging fix to the first swallowing handler of `src`.
     fn fixed(src: &str) -> String {
         let tree = parse(src);
         let imports = Imports::collect(tree.root_node(), src);
         let config = Config::default();
         let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n" };
-        let h = ExceptHandler::new(handlers(tree.root_node())[0]).unwrap();
+        let h = handlers(tree.root_node()).into_iter().filter_map(ExceptHandler::new).find(|h| h.swallows().is_some()).unwrap();
         let (swallow, statement) = h.swallows().unwrap();
         let fix = logging_fix(&cx, &h, swallow, statement).unwrap();
         let out = crate::edit::apply(src, &fix.edits).unwrap();
@@ -691,5 +725,15 @@ mod tests {
         assert!(out.starts_with("import logging\n_logger = logging.getLogger(__name__)\n"), "{out}");
         let later = "import logging\ndef f():\n    try:\n        x()\n    except Exception:\n        pass\nlogger = logging.getLogger(__name__)\n";
         assert!(fixed(later).contains("        logger.debug("));
+    }
+
+    #[test]
+    fn names_bound_by_sibling_handlers_are_reused_but_not_by_enclosing_ones() {
+        let sibling = "def f():\n    try:\n        x()\n    except Exception:\n        pass\n    try:\n        y()\n    except ValueError as exc:\n        print(exc)\n";
+        assert!(fixed(sibling).contains("except Exception as exc:\n"));
+        let enclosing = "def f():\n    try:\n        x()\n    except ValueError as exc:\n        try:\n            y()\n        except Exception:\n            pass\n        print(exc)\n";
+        assert!(fixed(enclosing).contains("except Exception as exc_1:\n"));
+        let elsewhere = "def f(exc):\n    try:\n        x()\n    except Exception:\n        pass\n";
+        assert!(fixed(elsewhere).contains("except Exception as exc_1:\n"));
     }
 }
