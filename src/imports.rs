@@ -189,17 +189,20 @@ pub fn add_import(root: Node<'_>, src: &str, newline: &str, statement: &str) -> 
     let mut last_import = None;
     let mut docstring_end = None;
     let mut cursor = root.walk();
-    for (i, child) in root.named_children(&mut cursor).enumerate() {
+    // The docstring is the first statement; comments (a shebang) may precede it.
+    let mut first_statement = true;
+    for child in root.named_children(&mut cursor) {
         match child.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
                 last_import = Some(child)
             }
-            "expression_statement" if i == 0 && is_string_statement(child) => {
+            "expression_statement" if first_statement && is_string_statement(child) => {
                 docstring_end = Some(child.end_byte())
             }
-            "comment" => {}
+            "comment" => continue,
             _ => break,
         }
+        first_statement = false;
     }
     if let Some(node) = last_import.map(|n| n.end_byte()).or(docstring_end) {
         return Edit::insert(line_end(src, node), format!("{newline}{statement}"));
@@ -337,6 +340,10 @@ mod tests {
             ("import os\nimport sys\n\nx = 1\n", "import os\nimport sys\nimport httpx\n\nx = 1\n"),
             ("\"\"\"Doc.\"\"\"\nx = 1\n", "\"\"\"Doc.\"\"\"\nimport httpx\nx = 1\n"),
             ("#!/usr/bin/env python\nx = 1\n", "#!/usr/bin/env python\nimport httpx\nx = 1\n"),
+            (
+                "#!/usr/bin/env python\n\"\"\"Doc.\"\"\"\nx = 1\n",
+                "#!/usr/bin/env python\n\"\"\"Doc.\"\"\"\nimport httpx\nx = 1\n",
+            ),
             ("from a import (\n    b,\n)  # c\ny = 2\n", "from a import (\n    b,\n)  # c\nimport httpx\ny = 2\n"),
         ];
         for (src, want) in cases {

@@ -10,10 +10,14 @@ use crate::config::Config;
 use crate::edit::Fix;
 use crate::imports::Imports;
 
-pub mod http_clients;
-pub mod http_timeout;
+pub mod bare_except;
+pub mod except_continue;
+pub mod except_pass;
+pub mod handler;
 pub mod hf_remote_code;
 pub mod hf_revision;
+pub mod http_clients;
+pub mod http_timeout;
 pub mod hub;
 pub mod torch_load;
 
@@ -120,6 +124,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &hf_revision::HfRevision,
         &hf_remote_code::HfRemoteCode,
         &http_timeout::HttpTimeout,
+        &bare_except::BareExcept,
+        &except_pass::ExceptPass,
+        &except_continue::ExceptContinue,
     ]
 }
 

@@ -1,0 +1,77 @@
+//! `except-continue`: a handler of every exception whose body is only
+//! `continue` (Bandit B112, ruff S112).
+
+use crate::documented_rule;
+use crate::edit::FixSafety;
+use crate::rules::handler::{swallowed_exception, Swallow};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+
+documented_rule! {
+    /// ## What it does
+    /// Finds exception handlers inside loops whose whole body is `continue`
+    /// and that catch everything: a bare `except:`, `except Exception`,
+    /// `except BaseException` (also as `builtins.X`), or a tuple holding one
+    /// of them, with or without `as name`. With `--strict-except`, handlers
+    /// of any exception type are flagged.
+    ///
+    /// ## Why is this bad?
+    /// Every item that fails is skipped without a word. A data loader that
+    /// drops half its shards or a batch job that skips every record looks
+    /// like it succeeded.
+    ///
+    /// ## Example
+    /// ```python
+    /// for path in shards:
+    ///     try:
+    ///         rows.extend(read(path))
+    ///     except Exception:
+    ///         continue
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// for path in shards:
+    ///     try:
+    ///         rows.extend(read(path))
+    ///     except Exception as exc:
+    ///         logger.debug("Skipping iteration after exception at module level: %r", exc, exc_info=True)
+    ///         continue
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe, applied only with `--unsafe-fixes`, and made the same way as
+    /// `except-pass`'s: a `debug` call on the module's logger (added when
+    /// there is none) goes before the `continue`, which stays. The
+    /// exception is bound as `exc` (or a free variant) when the handler does
+    /// not bind it. Review each one: count or report skipped items where
+    /// losing them matters.
+    ///
+    /// ## References
+    /// - Bandit B112 `try_except_continue`
+    /// - ruff S112 `try-except-continue`
+    pub struct ExceptContinue;
+}
+
+static META: RuleMeta = RuleMeta {
+    id: "except-continue",
+    bandit: Some("B112"),
+    bandit_name: Some("try_except_continue"),
+    ruff: &["S112"],
+    fix_safety: Some(FixSafety::Unsafe),
+    summary: "`except Exception: continue` silently skips failures",
+    doc: ExceptContinue::DOC,
+    query: include_str!("../../queries/except_continue.scm"),
+    // Every finding is a bare `except:` or a handler whose body starts with
+    // `pass`, `continue` or `...`; the prefilter looks for exactly that.
+    triggers: &[&[crate::prefilter::SWALLOWING_EXCEPT]],
+};
+
+impl Rule for ExceptContinue {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+        swallowed_exception(cx, captures, &META, Swallow::Continue)
+    }
+}
