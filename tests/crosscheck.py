@@ -353,9 +353,22 @@ class Runner:
                "--select", ",".join(RUFF_RULES), "--output-format", "json", *pkgs]
         return self.json(name, cmd, cwd)
 
-    def check_json(self, name, pins, pkgs, cwd):
-        cmd = [self.bin, "check", "--format", "json", "--revisions", str(pins), *pkgs]
-        return self.json(name, cmd, cwd, echo_stderr=True)
+    def check_json(self, name, pins, pkgs, cwd, extra=()):
+        cmd = [self.bin, "check", "--format", "json", "--no-cache", "--revisions", str(pins), *extra, *pkgs]
+        return self.json(name, cmd, cwd, echo_stderr=not extra)
+
+
+def prefilter_step(runner, pins, pkgs, root, checks):
+    """The prefilter may only skip work: the findings with it and without it
+    (every file parsed, every rule run) must be identical, also with
+    --strict-except, which widens the except rules."""
+    for label, extra in (("default", ()), ("--strict-except", ("--strict-except",))):
+        fast = runner.check_json(f"prefilter-on{extra and '-strict' or ''}.json", pins, pkgs, root, extra)
+        slow = runner.check_json(f"prefilter-off{extra and '-strict' or ''}.json", pins, pkgs, root,
+                                 (*extra, "--no-prefilter"))
+        same = fast["findings"] == slow["findings"] and fast["errors"] == slow["errors"]
+        checks.add(f"prefilter is exact ({label})", same,
+                   f"{len(fast['findings'])} findings with it, {len(slow['findings'])} without")
 
 
 # ---------------------------------------------------------------- the fix step
@@ -526,6 +539,9 @@ def cmd_run(args):
         ruff_rows = compare("ruff", RUFF_RULES, ruff, found)
         print_misses(ruff_rows, sources)
         print_extras("ruff", extras(found, ruff, "ruff"), sources)
+
+        section("d. the prefilter changes no finding")
+        prefilter_step(runner, pins, pkgs, root, checks)
 
     return finish(bandit_rows + ruff_rows, checks, out)
 
