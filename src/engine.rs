@@ -151,7 +151,7 @@ impl<'a> Engine<'a> {
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .expect("the bundled grammar matches the tree-sitter version");
-        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::default(), prefilter: true }
+        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::new(config.strict_except), prefilter: true }
     }
 
     /// With the prefilter off every rule runs on every file (for proving it exact).
@@ -212,7 +212,14 @@ impl<'a> Engine<'a> {
     /// in source order.
     fn analyze(&mut self, src: &str, tree: &Tree, active: &[usize]) -> Vec<Finding> {
         let imports = Imports::collect(tree.root_node(), src);
-        let cx = FileContext { src, tree, imports: &imports, config: self.config, newline: detect_newline(src) };
+        let cx = FileContext {
+            src,
+            tree,
+            imports: &imports,
+            config: self.config,
+            newline: detect_newline(src),
+            memo: Default::default(),
+        };
         let mut findings = Vec::new();
         for &i in active {
             let (rule, query) = &self.rules.rules[i];

@@ -25,9 +25,16 @@ pub struct CodeScan {
     code: Vec<u8>,
     /// The scan lost track of strings: treat every question as "maybe".
     unsure: bool,
+    /// `--strict-except`: any exception type counts for [`SWALLOWING_EXCEPT`],
+    /// not only a bare clause or `Exception` / `BaseException`.
+    strict_except: bool,
 }
 
 impl CodeScan {
+    pub fn new(strict_except: bool) -> CodeScan {
+        CodeScan { strict_except, ..CodeScan::default() }
+    }
+
     pub fn scan(&mut self, src: &str) {
         self.code.clear();
         self.code.extend_from_slice(src.as_bytes());
@@ -41,7 +48,7 @@ impl CodeScan {
 
     fn has(&self, word: &str) -> bool {
         if word == SWALLOWING_EXCEPT {
-            return has_swallowing_except(&self.code);
+            return has_swallowing_except(&self.code, self.strict_except);
         }
         find_words(&self.code, word).next().is_some()
     }
@@ -63,15 +70,15 @@ fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> 
 /// ends, meaning the scan cannot be trusted for this file.
 fn blank_strings_and_comments(code: &mut [u8]) -> Result<(), ()> {
     let mut i = 0;
-    while i < code.len() {
-        match code[i] {
-            b'#' => i = blank_comment(code, i),
-            q @ (b'\'' | b'"') => {
-                let formatted = has_format_prefix(code, i);
-                i = skip_string(code, i, q, formatted)?;
+    while let Some(found) = memchr::memchr3(b'#', b'\'', b'"', &code[i..]) {
+        let at = i + found;
+        i = match code[at] {
+            b'#' => blank_comment(code, at),
+            quote => {
+                let formatted = has_format_prefix(code, at);
+                skip_string(code, at, quote, formatted)?
             }
-            _ => i += 1,
-        }
+        };
     }
     Ok(())
 }
@@ -107,6 +114,10 @@ fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Res
     let mut i = start + open;
     let mut plain_from = i;
     loop {
+        if !formatted {
+            // Jump to the next byte that can end the string or escape one.
+            i += memchr::memchr3(quote, b'\\', b'\n', code.get(i..).ok_or(())?).ok_or(())?;
+        }
         let Some(&b) = code.get(i) else { return Err(()) };
         match b {
             b'\\' => i += 2,
@@ -171,14 +182,18 @@ fn skip_format_spec(code: &mut [u8], start: usize) -> Result<usize, ()> {
     }
 }
 
-/// Is there an `except` clause that is bare, or whose body begins with
-/// `pass`, `continue` or `...`? (Every finding of the except rules has one.)
-fn has_swallowing_except(code: &[u8]) -> bool {
+/// Is there an `except` clause that is bare, or that names `Exception` or
+/// `BaseException` (any type when `strict`) and whose body begins with
+/// `pass`, `continue` or `...`? Every finding of the except rules has one.
+fn has_swallowing_except(code: &[u8], strict: bool) -> bool {
     find_words(code, "except").any(|at| {
         let Some(colon) = clause_colon(code, at + "except".len()) else { return true };
         let header = &code[at + "except".len()..colon];
         let bare = header.iter().all(|b| b.is_ascii_whitespace() || *b == b'\\');
-        bare || body_starts_with_swallow(&code[colon + 1..])
+        let broad = strict
+            || find_words(header, "Exception").next().is_some()
+            || find_words(header, "BaseException").next().is_some();
+        bare || (broad && body_starts_with_swallow(&code[colon + 1..]))
     })
 }
 
@@ -247,10 +262,15 @@ mod tests {
     fn swallowing_except_clauses() {
         let t: Triggers = &[&[SWALLOWING_EXCEPT]];
         assert!(may("try:\n    f()\nexcept:\n    log()\n", t));
-        assert!(may("try:\n    f()\nexcept (A, B) as e:  # why\n    pass\n", t));
+        assert!(may("try:\n    f()\nexcept (A, Exception) as e:  # why\n    pass\n", t));
         assert!(may("try:\n    f()\nexcept Exception: continue\n", t));
         assert!(may("try:\n    f()\nexcept Exception:\n    ...\n", t));
         assert!(!may("try:\n    f()\nexcept ImportError:\n    x = None\n", t));
+        assert!(!may("try:\n    f()\nexcept ImportError:\n    pass\n", t));
+        assert!(may("try:\n    f()\nexcept builtins.Exception:\n    pass\n", t));
+        let mut strict = CodeScan::new(true);
+        strict.scan("try:\n    f()\nexcept ImportError:\n    pass\n");
+        assert!(strict.may_match(t));
         assert!(!may("s = 'except: pass'\n", t));
     }
 

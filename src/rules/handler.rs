@@ -668,7 +668,7 @@ mod tests {
         let tree = parse(src);
         let imports = Imports::collect(tree.root_node(), src);
         let config = Config::default();
-        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n" };
+        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n", memo: Default::default() };
         let h = handlers(tree.root_node()).into_iter().filter_map(ExceptHandler::new).find(|h| h.swallows().is_some()).unwrap();
         let (swallow, statement) = h.swallows().unwrap();
         let fix = logging_fix(&cx, &h, swallow, statement).unwrap();
@@ -683,7 +683,7 @@ mod tests {
         let tree = parse(src);
         let imports = Imports::collect(tree.root_node(), src);
         let config = Config::default();
-        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n" };
+        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n", memo: Default::default() };
         let hs: Vec<_> = handlers(tree.root_node()).into_iter().map(|n| ExceptHandler::new(n).unwrap()).collect();
         assert_eq!(text(hs[0].alias.unwrap(), src), "e");
         assert!(hs[0].catches_broadly(&cx) && hs[1].catches_broadly(&cx));

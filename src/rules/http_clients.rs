@@ -18,6 +18,45 @@ pub enum ClientKind {
     AiohttpSession,
 }
 
+/// Does the file call a client constructor anywhere? A method call can be a
+/// client's only then, so files without one skip the per-call scope search.
+pub struct ConstructsClients(pub bool);
+
+impl ConstructsClients {
+    pub fn find(root: Node<'_>, imports: &Imports, src: &str) -> ConstructsClients {
+        let mut cursor = root.walk();
+        loop {
+            let node = cursor.node();
+            if node.kind() == "call" && is_constructor_call(node, imports, src) {
+                return ConstructsClients(true);
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return ConstructsClients(false);
+                }
+            }
+        }
+    }
+}
+
+const CONSTRUCTOR_NAMES: &[&str] = &["Session", "session", "Client", "AsyncClient", "ClientSession"];
+
+fn is_constructor_call(call: Node<'_>, imports: &Imports, src: &str) -> bool {
+    let Some(callee) = call.child_by_field_name("function") else { return false };
+    let last = match callee.kind() {
+        "attribute" => callee.child_by_field_name("attribute"),
+        "identifier" => Some(callee),
+        _ => None,
+    };
+    // An alias (`from httpx import Client as C`) hides the spelling: resolve it.
+    let spelled = last.is_some_and(|n| CONSTRUCTOR_NAMES.contains(&text(n, src)));
+    (spelled || callee.kind() == "identifier")
+        && imports.resolve(callee, src).as_deref().and_then(ClientKind::created_by).is_some()
+}
+
 impl ClientKind {
     /// The kind of client a call of `qualified` creates.
     pub fn created_by(qualified: &str) -> Option<ClientKind> {

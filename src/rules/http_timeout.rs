@@ -137,6 +137,10 @@ impl Target {
         }
         let receiver = call.callee.child_by_field_name("object")?;
         let method = text(call.callee.child_by_field_name("attribute")?, cx.src);
+        let any_client_method = [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
+        if !any_client_method || !cx.memo.get(|| http_clients::ConstructsClients::find(cx.tree.root_node(), cx.imports, cx.src)).0 {
+            return None;
+        }
         let kind = http_clients::receiver_kind(receiver, cx.imports, cx.src)?;
         let methods = match kind {
             ClientKind::RequestsSession => REQUESTS_VERBS,

@@ -19,17 +19,24 @@ pub const TRIGGERS: &[&str] = &[
     "SparseEncoder",
 ];
 
-/// The prefilter's form of [`TRIGGERS`]: any one of the words in code. Every
-/// spelling of a download names one of them, in the call or in the import
-/// that aliases it.
+/// The prefilter's form of [`recognise`]: a download is recognised only when
+/// its qualified name carries its library (`transformers`, `datasets`, …),
+/// which comes from an import or a spelled-out module in code; so each
+/// group pairs the loader's word with a library's.
 pub const PREFILTER: crate::prefilter::Triggers = &[
-    &["from_pretrained"],
-    &["load_dataset"],
-    &["hf_hub_download"],
-    &["snapshot_download"],
-    &["SentenceTransformer"],
-    &["CrossEncoder"],
-    &["SparseEncoder"],
+    &["from_pretrained", "transformers"],
+    &["from_pretrained", "diffusers"],
+    &["from_pretrained", "peft"],
+    &["from_pretrained", "sentence_transformers"],
+    &["from_pretrained", "optimum"],
+    &["from_pretrained", "huggingface_hub"],
+    &["from_pretrained", "setfit"],
+    &["load_dataset", "datasets"],
+    &["hf_hub_download", "huggingface_hub"],
+    &["snapshot_download", "huggingface_hub"],
+    &["SentenceTransformer", "sentence_transformers"],
+    &["CrossEncoder", "sentence_transformers"],
+    &["SparseEncoder", "sentence_transformers"],
 ];
 
 /// Libraries whose `from_pretrained` downloads from the Hub and accepts
@@ -490,6 +497,20 @@ fn is_binding(identifier: Node<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn prefilter_pairs_every_loader_with_its_libraries() {
+        let has = |a: &str, b: &str| PREFILTER.iter().any(|g| g.contains(&a) && g.contains(&b));
+        for library in FROM_PRETRAINED_LIBRARIES {
+            assert!(has("from_pretrained", library), "{library}");
+        }
+        for class in ENCODER_CLASSES {
+            assert!(has(class, "sentence_transformers"), "{class}");
+        }
+        assert!(has("load_dataset", "datasets"));
+        assert!(has("hf_hub_download", "huggingface_hub") && has("snapshot_download", "huggingface_hub"));
+    }
+
     use super::*;
 
     fn parse(src: &str) -> tree_sitter::Tree {

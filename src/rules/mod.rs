@@ -53,6 +53,24 @@ pub struct FileContext<'a> {
     pub config: &'a Config,
     /// The newline that inserted lines use.
     pub newline: &'a str,
+    /// File-wide facts rules compute once instead of once per match.
+    pub memo: Memo,
+}
+
+/// One value per type, computed on first use, for the file being analysed.
+#[derive(Default)]
+pub struct Memo(std::cell::RefCell<std::collections::HashMap<std::any::TypeId, std::rc::Rc<dyn std::any::Any>>>);
+
+impl Memo {
+    pub fn get<T: std::any::Any>(&self, init: impl FnOnce() -> T) -> std::rc::Rc<T> {
+        let key = std::any::TypeId::of::<T>();
+        if let Some(found) = self.0.borrow().get(&key) {
+            return found.clone().downcast().expect("memo entries are keyed by their type");
+        }
+        let value = std::rc::Rc::new(init());
+        self.0.borrow_mut().insert(key, value.clone());
+        value
+    }
 }
 
 /// The nodes a query match captured, by capture name.

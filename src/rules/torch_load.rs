@@ -67,6 +67,11 @@ impl Rule for TorchLoad {
 
     fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
         let call = Call::new(captures.get("call")?)?;
+        // `x.y.load(...)` is the only attribute spelling; a bare name may be an alias.
+        let attribute = call.callee.child_by_field_name("attribute");
+        if attribute.is_some_and(|a| text(a, cx.src) != "load") {
+            return None;
+        }
         let name = cx.imports.resolve(call.callee, cx.src)?;
         if !LOADERS.contains(&name.as_str()) {
             return None;
