@@ -4,4 +4,5 @@
 ; the file's imports and decides in Rust.
 (call
   function: [(identifier) (attribute)] @callee
-  arguments: (argument_list) @args) @call
+  arguments: [(argument_list) (generator_expression)] @args) @call
+; A lone generator argument, `f(x for x in y)`, is a call too (Bandit flags it).

@@ -3,4 +3,5 @@
 ; makes `tl(...)` a torch.load call, so the rule resolves it through imports.
 (call
   function: [(identifier) (attribute)] @callee
-  arguments: (argument_list) @args) @call
+  arguments: [(argument_list) (generator_expression)] @args) @call
+; A lone generator argument, `f(x for x in y)`, is a call too (Bandit flags it).

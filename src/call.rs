@@ -13,10 +13,11 @@ pub enum Arg<'t> {
     /// `*args`
     ListSplat(Node<'t>),
     /// `**kwargs`
-    DictSplat(Node<'t>),
+    DictSplat,
 }
 
-/// A call whose arguments are a parenthesised list (not a bare generator).
+/// A call: its callee and its arguments, a parenthesised list or a lone
+/// generator (`f(x for x in y)`).
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'t> {
     pub node: Node<'t>,
@@ -25,16 +26,23 @@ pub struct Call<'t> {
 }
 
 impl<'t> Call<'t> {
-    /// `node` must be a `call`; returns `None` for `f(x for x in y)`, whose
-    /// argument cannot take a keyword without rewriting it.
+    /// `node` must be a `call`.
     pub fn new(node: Node<'t>) -> Option<Call<'t>> {
         let callee = node.child_by_field_name("function")?;
         let arguments = node.child_by_field_name("arguments")?;
-        (node.kind() == "call" && arguments.kind() == "argument_list")
-            .then_some(Call { node, callee, arguments })
+        let listed = matches!(arguments.kind(), "argument_list" | "generator_expression");
+        (node.kind() == "call" && listed).then_some(Call { node, callee, arguments })
+    }
+
+    /// Is the only argument a generator written without its own parentheses?
+    fn lone_generator(&self) -> bool {
+        self.arguments.kind() == "generator_expression"
     }
 
     pub fn args(&self) -> Vec<Arg<'t>> {
+        if self.lone_generator() {
+            return vec![Arg::Positional(self.arguments)];
+        }
         let mut cursor = self.arguments.walk();
         self.arguments
             .named_children(&mut cursor)
@@ -45,7 +53,7 @@ impl<'t> Call<'t> {
                     _ => Arg::Positional(n),
                 },
                 "list_splat" => Arg::ListSplat(n),
-                "dictionary_splat" => Arg::DictSplat(n),
+                "dictionary_splat" => Arg::DictSplat,
                 _ => Arg::Positional(n),
             })
             .collect()
@@ -71,7 +79,7 @@ impl<'t> Call<'t> {
 
     /// `**kwargs`: the dict may already hold any keyword we would add.
     pub fn has_dict_splat(&self) -> bool {
-        self.args().iter().any(|a| matches!(a, Arg::DictSplat(_)))
+        self.args().iter().any(|a| matches!(a, Arg::DictSplat))
     }
 
     /// `*args`: may fill any positional parameter.
@@ -93,6 +101,12 @@ impl<'t> Call<'t> {
     /// side by side in a one-line call, one per line in a vertical one. One
     /// insertion point, so the edits never conflict with each other.
     pub fn insert_keywords(&self, src: &str, newline: &str, keywords: &[&str]) -> Vec<Edit> {
+        if self.lone_generator() {
+            // `f(x for x in y)` → `f((x for x in y), k=v)`: the generator
+            // needs its own parentheses once it is not the only argument.
+            let (open, close) = (self.arguments.start_byte() + 1, self.arguments.end_byte() - 1);
+            return vec![Edit::insert(open, "("), Edit::insert(close, format!("), {}", keywords.join(", ")))];
+        }
         let Some(last) = self.last_argument() else {
             return vec![Edit::insert(self.arguments.start_byte() + 1, keywords.join(", "))];
         };
@@ -253,10 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn generator_argument_is_not_a_call_view() {
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
-        let tree = parser.parse("f(x for x in y)\n", None).unwrap();
-        assert!(Call::new(find_call(tree.root_node()).unwrap()).is_none());
+    fn lone_generator_gets_its_own_parentheses() {
+        assert_eq!(add("f(x for x in y)\n", "k=1"), "f((x for x in y), k=1)\n");
     }
 }

@@ -13,7 +13,7 @@ use crate::edit::{self, Edit, Fix, FixSafety};
 use crate::imports::Imports;
 use crate::prefilter::CodeScan;
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
-use crate::source::{detect_newline, DecodeError, Source};
+use crate::source::{DecodeError, Source};
 use crate::suppress::Suppressions;
 
 /// Passes of fix-then-recheck before giving up: later passes apply fixes
@@ -177,11 +177,11 @@ impl<'a> Engine<'a> {
             return Outcome::failed(syntax_error(None, "the parser gave up on this file"));
         };
         if let Some(node) = first_error(tree.root_node()) {
-            return self.report_unparsed(&source.text, &tree, node, &active);
+            return self.report_unparsed(&source, &tree, node, &active);
         }
         match mode {
             Mode::Check => {
-                let findings = self.analyze(&source.text, &tree, &active);
+                let findings = self.analyze(&source.text, source.newline, &tree, &active);
                 Outcome { diagnostics: locate_all(&source.text, &findings), ..Outcome::default() }
             }
             Mode::Fix { unsafe_fixes } => self.fix(&source, tree, &active, unsafe_fixes),
@@ -191,9 +191,10 @@ impl<'a> Engine<'a> {
     /// A file the parser cannot read cleanly (a syntax error, or syntax newer
     /// than the grammar) is never rewritten; findings outside the unparsed
     /// region are still reported, so nothing goes unseen.
-    fn report_unparsed(&mut self, src: &str, tree: &Tree, error: Node<'_>, active: &[usize]) -> Outcome {
+    fn report_unparsed(&mut self, source: &Source, tree: &Tree, error: Node<'_>, active: &[usize]) -> Outcome {
+        let src = source.text.as_str();
         let findings: Vec<Finding> = self
-            .analyze(src, tree, active)
+            .analyze(src, source.newline, tree, active)
             .into_iter()
             .filter(|f| !overlaps_error(tree.root_node(), &f.range))
             .map(|f| f.not_fixed("the file does not parse cleanly, so it is never rewritten"))
@@ -210,14 +211,14 @@ impl<'a> Engine<'a> {
 
     /// Runs each active rule's query and keeps the unsuppressed findings,
     /// in source order.
-    fn analyze(&mut self, src: &str, tree: &Tree, active: &[usize]) -> Vec<Finding> {
+    fn analyze(&mut self, src: &str, newline: &str, tree: &Tree, active: &[usize]) -> Vec<Finding> {
         let imports = Imports::collect(tree.root_node(), src);
         let cx = FileContext {
             src,
             tree,
             imports: &imports,
             config: self.config,
-            newline: detect_newline(src),
+            newline,
             memo: Default::default(),
         };
         let mut findings = Vec::new();
@@ -247,7 +248,7 @@ impl<'a> Engine<'a> {
         let mut text = source.text.clone();
         let mut fixed = Vec::new();
         for _ in 0..MAX_PASSES {
-            let mut findings = self.analyze(&text, &tree, active);
+            let mut findings = self.analyze(&text, source.newline, &tree, active);
             let applicable: Vec<usize> = (0..findings.len())
                 .filter(|&i| findings[i].fix.as_ref().is_some_and(|f| unsafe_fixes || f.safety == FixSafety::Safe))
                 .collect();
@@ -266,7 +267,7 @@ impl<'a> Engine<'a> {
             text = new_text;
             tree = new_tree;
         }
-        let findings = self.analyze(&text, &tree, active);
+        let findings = self.analyze(&text, source.newline, &tree, active);
         self.finish(source, text, fixed, &findings)
     }
 
@@ -308,7 +309,8 @@ impl<'a> Engine<'a> {
             .collect();
         let new_text = edit::apply(text, &edits)?;
         let tree = self.parser.parse(&new_text, None)?;
-        (!tree.root_node().has_error()).then_some((new_text, tree))
+        let valid = !tree.root_node().has_error() && !repeats_a_keyword(tree.root_node(), &new_text);
+        valid.then_some((new_text, tree))
     }
 
     fn finish(&self, source: &Source, text: String, fixed: Vec<Diagnostic>, findings: &[Finding]) -> Outcome {
@@ -355,6 +357,38 @@ fn syntax_error(at: Option<(&str, Node<'_>)>, message: &str) -> FileError {
         message: format!("{message}; the file is not rewritten"),
         kind: FileErrorKind::Syntax,
     }
+}
+
+/// Does some call pass the same keyword twice? tree-sitter parses
+/// `f(a=1, a=2)`; CPython refuses to compile it.
+fn repeats_a_keyword(root: Node<'_>, src: &str) -> bool {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "argument_list" && has_repeated_keyword(node, src) {
+            return true;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return false;
+            }
+        }
+    }
+}
+
+fn has_repeated_keyword(arguments: Node<'_>, src: &str) -> bool {
+    let mut seen = HashSet::new();
+    let mut cursor = arguments.walk();
+    let names: Vec<&str> = arguments
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() == "keyword_argument")
+        .filter_map(|n| n.child_by_field_name("name"))
+        .map(|n| &src[n.byte_range()])
+        .collect();
+    names.into_iter().any(|name| !seen.insert(name))
 }
 
 /// Does `range` touch an ERROR or MISSING node?
@@ -462,5 +496,26 @@ mod tests {
         assert_eq!(d.message, "bad; not fixed: first; not fixed: second");
         assert_eq!(d.headline(), "bad");
         assert_eq!(d.reasons, ["first", "second"]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Tree {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        parser.parse(src, None).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_keyword_is_caught_although_it_parses() {
+        let bad = "x = f(a, k=1, g(k=2), k=3)\n";
+        let tree = parse(bad);
+        assert!(!tree.root_node().has_error(), "tree-sitter accepts it");
+        assert!(repeats_a_keyword(tree.root_node(), bad));
+        let good = "x = f(a, k=1, g(k=2))\n";
+        assert!(!repeats_a_keyword(parse(good).root_node(), good));
     }
 }

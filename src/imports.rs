@@ -144,14 +144,11 @@ impl Imports {
         self.bindings.get(local).map(String::as_str)
     }
 
-    /// Is `local` bound by an import to exactly `qualified`?
-    pub fn binds(&self, local: &str, qualified: &str) -> bool {
-        self.bindings.get(local).is_some_and(|q| q == qualified)
-    }
-
-    /// What an import binds `local` to, if any import does.
-    pub fn bound(&self, local: &str) -> Option<&str> {
-        self.bindings.get(local).map(String::as_str)
+    /// Is the leftmost name of `node` (`torch` in `torch.load`) bound by an
+    /// import? When it is not, the name may be anything (a local variable
+    /// called `requests`), and no fix may assume which library it is.
+    pub fn root_is_imported(&self, node: Node<'_>, src: &str) -> bool {
+        root_identifier(node).is_some_and(|root| self.binding(text(root, src)).is_some())
     }
 
     /// An expression naming `module.name` with the file's existing imports:
@@ -171,6 +168,41 @@ impl Imports {
             .find(|(_, q)| **q == module)
             .map(|(local, _)| format!("{local}.{name}"))
     }
+}
+
+/// The leftmost name of an attribute chain: `torch` in `torch.serialization.load`.
+pub fn root_identifier(mut node: Node<'_>) -> Option<Node<'_>> {
+    loop {
+        match node.kind() {
+            "identifier" => return Some(node),
+            "attribute" => node = node.child_by_field_name("object")?,
+            _ => return None,
+        }
+    }
+}
+
+/// Does a statement directly in the module body (not under `try`, `if`, a
+/// function) import `module` or something from it? Only then may a fix add
+/// another import of it without making an optional dependency required.
+pub fn imports_unconditionally(root: Node<'_>, src: &str, module: &str) -> bool {
+    let names_module = |m: Node<'_>| {
+        let name = dotted(m, src);
+        name == module || name.starts_with(&format!("{module}."))
+    };
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).any(|statement| match statement.kind() {
+        "import_from_statement" => statement.child_by_field_name("module_name").is_some_and(names_module),
+        "import_statement" => {
+            let mut names = statement.walk();
+            let hit = statement.children_by_field_name("name", &mut names).any(|n| {
+                let target = if n.kind() == "aliased_import" { n.child_by_field_name("name") } else { Some(n) };
+                target.is_some_and(names_module)
+            });
+            hit
+        }
+        _ => false,
+    });
+    found
 }
 
 /// `if TYPE_CHECKING:` / `if typing.TYPE_CHECKING:`: false at run time.
@@ -312,7 +344,7 @@ mod tests {
         assert_eq!(imports.reference("httpx", "Timeout"), None);
         assert_eq!(imports.reference("aiohttp", "ClientTimeout"), None);
         assert_eq!(imports.reference("requests", "Session").unwrap(), "requests.Session");
-        assert_eq!(imports.bound("Timeout"), Some("httpx.Timeout"));
+        assert_eq!(imports.binding("Timeout"), Some("httpx.Timeout"));
     }
 
     #[test]

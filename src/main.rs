@@ -78,7 +78,9 @@ fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.strict_except = options.strict_except;
     let walked = walk::python_files(&options.paths);
     let jobs = job_count(options.jobs);
-    let cache = if options.no_cache {
+    // Without the prefilter every file is analysed afresh: a cached result
+    // could hide exactly the difference `--no-prefilter` is there to show.
+    let cache = if options.no_cache || options.no_prefilter {
         None
     } else {
         let ids: Vec<&str> = rules.metas().map(|m| m.id).collect();

@@ -98,12 +98,13 @@ fn blank(code: &mut [u8], start: usize, end: usize) {
     }
 }
 
-/// Is the string starting at `quote` an f-string or t-string (its prefix,
-/// the identifier characters right before it, contains `f` or `t`)?
+/// Is the string starting at `quote` an f-string or t-string? Its prefix is
+/// the run of letters right before the quote, and counts only when it is a
+/// real string prefix: `if'{'` is the keyword `if` and a plain string.
 fn has_format_prefix(code: &[u8], quote: usize) -> bool {
     let start = code[..quote].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |p| p + 1);
-    let prefix = &code[start..quote];
-    prefix.len() <= 2 && prefix.iter().any(|b| matches!(b.to_ascii_lowercase(), b'f' | b't'))
+    let prefix = code[start..quote].to_ascii_lowercase();
+    matches!(prefix.as_slice(), b"f" | b"rf" | b"fr" | b"t" | b"rt" | b"tr")
 }
 
 /// Skips the string literal opening at `start`; returns the offset after it.
@@ -120,6 +121,8 @@ fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Res
         }
         let Some(&b) = code.get(i) else { return Err(()) };
         match b {
+            // In an f-string `\{x}` is a backslash, then a replacement field.
+            b'\\' if formatted && code.get(i + 1) == Some(&b'{') => i += 1,
             b'\\' => i += 2,
             b'\n' if !triple => return Err(()),
             b'{' if formatted && code.get(i + 1) == Some(&b'{') => i += 2,
@@ -186,6 +189,8 @@ fn skip_format_spec(code: &mut [u8], start: usize) -> Result<usize, ()> {
 /// `BaseException` (any type when `strict`) and whose body begins with
 /// `pass`, `continue` or `...`? Every finding of the except rules has one.
 fn has_swallowing_except(code: &[u8], strict: bool) -> bool {
+    // `from builtins import Exception as E` lets any name be broad.
+    let strict = strict || find_words(code, "builtins").next().is_some();
     find_words(code, "except").any(|at| {
         let Some(colon) = clause_colon(code, at + "except".len()) else { return true };
         let header = &code[at + "except".len()..colon];
@@ -272,6 +277,21 @@ mod tests {
         strict.scan("try:\n    f()\nexcept ImportError:\n    pass\n");
         assert!(strict.may_match(t));
         assert!(!may("s = 'except: pass'\n", t));
+    }
+
+    #[test]
+    fn only_real_prefixes_make_f_strings() {
+        let torch_load: Triggers = &[&["torch", "load"]];
+        assert!(may("import torch\nif'{' in 'x': torch.load('m.pt'); y = '}'\n", torch_load));
+        assert!(may("import torch\nprint(rf\"\\{torch.load('m.pt')}\")\n", torch_load));
+        assert!(may("import torch\nprint(f\"\\{torch.load('m.pt')}\")\n", torch_load));
+        assert!(!may("import torch\nprint(r'\\{torch.load(p)}')\n", torch_load));
+    }
+
+    #[test]
+    fn builtins_aliases_count_as_broad() {
+        let t: Triggers = &[&[SWALLOWING_EXCEPT]];
+        assert!(may("from builtins import Exception as E\ntry:\n    f()\nexcept E:\n    pass\n", t));
     }
 
     #[test]

@@ -104,7 +104,7 @@ fn invalid_at(body: &[u8], offset: usize, encoding: &'static str) -> DecodeError
 }
 
 /// The first line ending in the file, or `\n` for a file without one.
-pub fn detect_newline(text: &str) -> &'static str {
+fn detect_newline(text: &str) -> &'static str {
     match text.find('\n') {
         Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
         _ => "\n",

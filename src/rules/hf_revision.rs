@@ -179,15 +179,15 @@ fn unfixable_reason(hub: &HubCall<'_>, revision: &RevisionArg<'_>) -> Option<&'s
     None
 }
 
-/// `trust_remote_code=<the pin's value>` for a `transformers` class that
-/// does not pass it. Config classes other than `AutoConfig` would keep an
-/// unknown keyword as an attribute, so they are left alone.
+/// `trust_remote_code=<the pin's value>` for a `transformers` `Auto*` class
+/// that does not pass it. Only the `Auto*` classes can run code from a
+/// repository and take the keyword; a concrete class (`BertModel`, an image
+/// processor, a config) would keep it as an attribute or reject it.
 fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, pin: &ModelPin) -> Option<String> {
     if !hub.is_transformers_class(cx.imports, cx.src) || hub.call.keyword(cx.src, "trust_remote_code").is_some() {
         return None;
     }
-    let class = hub.class_name()?;
-    if class.ends_with("Config") && !class.starts_with("Auto") {
+    if !hub.class_name()?.starts_with("Auto") {
         return None;
     }
     let value = if pin.trust_remote_code.unwrap_or(false) { "True" } else { "False" };

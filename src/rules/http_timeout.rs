@@ -207,7 +207,10 @@ impl Rule for HttpTimeout {
         if let Target::Requests { known: false, name } = &target {
             return Some(finding.not_fixed(format!("`{name}` is not a known requests function; review it by hand")));
         }
-        if call.has_list_splat() && matches!(&target, Target::Urlopen { .. }) {
+        if matches!(&target, Target::Requests { .. }) && !cx.imports.root_is_imported(call.callee, cx.src) {
+            return Some(finding.not_fixed("`requests` is not imported in this file, so this may be another object"));
+        }
+        if call.has_list_splat() && takes_timeout_positionally(&target) {
             return Some(finding.not_fixed("the call passes `*args`, which may already fill `timeout`"));
         }
         match fix(cx, &call, &target, timeout) {
@@ -220,12 +223,20 @@ impl Rule for HttpTimeout {
 /// `urlopen(url, data, 5)` and `Session.request(m, u, params, …, timeout)`
 /// can pass the timeout by position.
 fn passes_timeout_positionally(target: &Target, call: &Call<'_>) -> bool {
-    let index = match target {
-        Target::Urlopen { .. } => 2,
-        Target::ClientMethod { method, .. } if method == "request" => 8,
-        _ => return false,
-    };
-    call.positional().len() > index
+    timeout_position(target).is_some_and(|index| call.positional().len() > index)
+}
+
+fn takes_timeout_positionally(target: &Target) -> bool {
+    timeout_position(target).is_some()
+}
+
+/// The 0-based position of the `timeout` parameter, where it has one.
+fn timeout_position(target: &Target) -> Option<usize> {
+    match target {
+        Target::Urlopen { .. } => Some(2),
+        Target::ClientMethod { method, .. } if method == "request" => Some(8),
+        _ => None,
+    }
 }
 
 /// Which of the two configured sets applies.
@@ -344,12 +355,21 @@ fn name_for(cx: &FileContext<'_>, module: &str, name: &str) -> Result<(String, O
     }
     let root = cx.tree.root_node();
     if !contains_word(cx.src, name) {
+        // The file's top-level `from module import …`, directly in the module body.
         if let Some(edit) = imports::from_import_of(root, cx.src, module).and_then(|s| imports::add_name_to_from_import(s, name)) {
             return Ok((name.to_owned(), Some((edit, format!("; import `{name}` from `{module}`")))));
         }
     }
-    if cx.imports.bound(module).is_some_and(|q| q != module) {
+    if cx.imports.binding(module).is_some_and(|q| q != module) {
         return Err(format!("`{module}` names something else in this file; add the timeout by hand"));
+    }
+    // An import of `module` only under `try`, `if` or in a function means
+    // it is optional or deliberately lazy; a new top-level import would
+    // make it required.
+    if !imports::imports_unconditionally(root, cx.src, module) {
+        return Err(format!(
+            "`{module}` is not imported unconditionally at the top of this file; adding `import {module}` could make an optional dependency required"
+        ));
     }
     let edit = imports::add_import(root, cx.src, cx.newline, &format!("import {module}"));
     Ok((format!("{module}.{name}"), Some((edit, format!("; add `import {module}`")))))

@@ -145,8 +145,7 @@ impl HubCall<'_> {
     pub fn is_transformers_class(&self, imports: &Imports, src: &str) -> bool {
         self.loader == Loader::FromPretrained
             && self.qualname.starts_with("transformers.")
-            && root_identifier(self.call.callee)
-                .is_some_and(|root| imports.binding(text(root, src)).is_some())
+            && imports.root_is_imported(self.call.callee, src)
     }
 
     /// The class name before `.from_pretrained`, if any.
@@ -179,9 +178,7 @@ pub fn recognise<'t>(node: Node<'t>, src: &str, imports: &Imports) -> Option<Hub
     let qualname = imports.resolve(call.callee, src)?;
     let segments: Vec<&str> = qualname.split('.').collect();
     let has_segment = |s: &str| segments.contains(&s);
-    let imported_root = || {
-        root_identifier(call.callee).is_some_and(|root| imports.binding(text(root, src)).is_some())
-    };
+    let imported_root = || imports.root_is_imported(call.callee, src);
     let loader = match *segments.last()? {
         "from_pretrained" if segments.len() >= 2 => {
             // Bandit's test: `transformers` anywhere in the name; ours also
@@ -207,18 +204,6 @@ pub fn recognise<'t>(node: Node<'t>, src: &str, imports: &Imports) -> Option<Hub
         RepoArgument::Absent => Repo::Unresolved { node: None },
     };
     Some(HubCall { call, qualname, loader, repo_type, repo })
-}
-
-/// The leftmost name of an attribute chain: `transformers` in
-/// `transformers.AutoModel.from_pretrained`.
-fn root_identifier(mut node: Node<'_>) -> Option<Node<'_>> {
-    loop {
-        match node.kind() {
-            "identifier" => return Some(node),
-            "attribute" => node = node.child_by_field_name("object")?,
-            _ => return None,
-        }
-    }
 }
 
 enum RepoArgument<'t> {

@@ -87,6 +87,9 @@ impl Rule for TorchLoad {
             Some(_) => return Some(finding.not_fixed("`weights_only` is not a literal `True`; make sure it is `True` at run time")),
             None => {}
         }
+        if !cx.imports.root_is_imported(call.callee, cx.src) {
+            return Some(finding.not_fixed("`torch` is not imported in this file, so this may be another object"));
+        }
         if let Some(reason) = unfixable_reason(&call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
