@@ -478,6 +478,23 @@ fn line_at(src: &str, offset: usize) -> &str {
 mod tests {
     use super::*;
 
+    fn parse(src: &str) -> Tree {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        parser.parse(src, None).unwrap()
+    }
+
+    #[test]
+    fn a_repeated_keyword_is_caught_although_it_parses() {
+        let bad = "x = f(a, k=1, g(k=2), k=3)\n";
+        let tree = parse(bad);
+        assert!(!tree.root_node().has_error(), "tree-sitter accepts it");
+        assert!(repeats_a_keyword(tree.root_node(), bad));
+        let good = "x = f(a, k=1, g(k=2))\n";
+        assert!(!repeats_a_keyword(parse(good).root_node(), good));
+    }
+
+
     #[test]
     fn line_at_strips_the_line_ending() {
         let src = "a = 1\r\nb = torch.load(p)\r\nc";
@@ -499,23 +516,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(src: &str) -> Tree {
-        let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
-        parser.parse(src, None).unwrap()
-    }
-
-    #[test]
-    fn a_repeated_keyword_is_caught_although_it_parses() {
-        let bad = "x = f(a, k=1, g(k=2), k=3)\n";
-        let tree = parse(bad);
-        assert!(!tree.root_node().has_error(), "tree-sitter accepts it");
-        assert!(repeats_a_keyword(tree.root_node(), bad));
-        let good = "x = f(a, k=1, g(k=2))\n";
-        assert!(!repeats_a_keyword(parse(good).root_node(), good));
-    }
-}
