@@ -1,27 +1,14 @@
 //! `remediate`: find and fix the security findings Bandit reports in ML
 //! Python code. See the README for the commands and their exit codes.
 
-mod call;
-mod cli;
-mod config;
-mod edit;
-mod engine;
-mod imports;
-mod output;
-mod rules;
-mod run;
-mod source;
-mod summary;
-mod suppress;
-mod walk;
-mod write;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
+
+use remediate::{cli, config, engine, output, rules, run, summary, walk};
 
 use cli::{CheckFormat, Cli, Command, RuleOptions, RulesFormat};
 use config::{Config, ConfigPaths};

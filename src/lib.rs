@@ -1,0 +1,18 @@
+//! The engine behind the `remediate` command, as a library so that tests
+//! (the property harness in `tests/`) can drive it in-process. The binary in
+//! `main.rs` is a thin layer over these modules.
+
+pub mod call;
+pub mod cli;
+pub mod config;
+pub mod edit;
+pub mod engine;
+pub mod imports;
+pub mod output;
+pub mod rules;
+pub mod run;
+pub mod source;
+pub mod summary;
+pub mod suppress;
+pub mod walk;
+pub mod write;
