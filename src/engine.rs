@@ -228,7 +228,8 @@ impl<'a> Engine<'a> {
             let Some((new_text, new_tree, applied)) = applied else {
                 return self.finish(source, text, fixed, &findings);
             };
-            fixed.extend(applied.iter().map(|&i| locate(&text, &findings[i])));
+            let lines = LineIndex::new(&text);
+            fixed.extend(applied.iter().map(|&i| locate(&lines, &findings[i])));
             text = new_text;
             tree = new_tree;
         }
@@ -363,36 +364,79 @@ fn first_error(root: Node<'_>) -> Option<Node<'_>> {
 
 /// The 1-based line and character column of a byte offset.
 pub fn position(src: &str, offset: usize) -> Position {
-    let before = &src[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line: before.bytes().filter(|&b| b == b'\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
+    LineIndex::new(src).position(offset)
+}
+
+/// Where each line starts, so that locating many findings in a large file
+/// costs a binary search each instead of a scan from the top.
+pub struct LineIndex<'s> {
+    src: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(src: &'s str) -> LineIndex<'s> {
+        let starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { src, starts }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
+        Position { line, column: self.src[line_start..offset].chars().count() + 1 }
     }
 }
 
 fn locate_all(src: &str, findings: &[Finding]) -> Vec<Diagnostic> {
-    findings.iter().map(|f| locate(src, f)).collect()
+    let lines = LineIndex::new(src);
+    findings.iter().map(|f| locate(&lines, f)).collect()
 }
 
-fn locate(src: &str, finding: &Finding) -> Diagnostic {
+fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
     let edits = finding.fix.as_ref().map_or_else(Vec::new, |fix: &Fix| {
         fix.edits
             .iter()
             .map(|e| LocatedEdit {
-                start: position(src, e.range.start),
-                end: position(src, e.range.end),
+                start: lines.position(e.range.start),
+                end: lines.position(e.range.end),
                 text: e.text.clone(),
             })
             .collect()
     });
     Diagnostic {
         rule: finding.rule,
-        start: position(src, finding.range.start),
-        end: position(src, finding.range.end),
+        start: lines.position(finding.range.start),
+        end: lines.position(finding.range.end),
         message: finding.message.clone(),
         fix_safety: finding.fix.as_ref().map(|f| f.safety),
         fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
         edits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_gives_lines_and_character_columns() {
+        let src = "ab\nçé x\n\nlast";
+        let lines = LineIndex::new(src);
+        let at = |needle: &str| lines.position(src.find(needle).unwrap());
+        assert_eq!(lines.position(0), Position { line: 1, column: 1 });
+        assert_eq!(at("\nç"), Position { line: 1, column: 3 });
+        assert_eq!(at("ç"), Position { line: 2, column: 1 });
+        assert_eq!(at("x"), Position { line: 2, column: 4 });
+        assert_eq!(at("\nlast"), Position { line: 3, column: 1 });
+        assert_eq!(lines.position(src.len()), Position { line: 4, column: 5 });
+        for offset in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+            let before = &src[..offset];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let expected = Position {
+                line: before.matches('\n').count() + 1,
+                column: before[line_start..].chars().count() + 1,
+            };
+            assert_eq!(lines.position(offset), expected, "offset {offset}");
+        }
     }
 }
