@@ -119,16 +119,14 @@ impl<'t> Call<'t> {
         self.arguments.named_children(&mut cursor).filter(|n| n.kind() != "comment").last()
     }
 
+    /// The comma after `last`, comments between them allowed. Walks the
+    /// argument list's children rather than asking for `last`'s next
+    /// sibling, which tree-sitter finds by descending from the root: in a
+    /// file of deeply nested calls that made each insertion cost the depth.
     fn trailing_comma(&self, last: Node<'t>) -> Option<Node<'t>> {
-        let mut next = last.next_sibling();
-        while let Some(n) = next {
-            match n.kind() {
-                "," => return Some(n),
-                "comment" => next = n.next_sibling(),
-                _ => return None,
-            }
-        }
-        None
+        let mut cursor = self.arguments.walk();
+        let mut after_last = self.arguments.children(&mut cursor).skip_while(|n| *n != last).skip(1);
+        after_last.find(|n| n.kind() != "comment").filter(|n| n.kind() == ",")
     }
 }
 
