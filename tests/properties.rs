@@ -103,6 +103,12 @@ fn seeds() -> Vec<String> {
     seeds
 }
 
+fn fixture_count() -> usize {
+    let mut fixtures = Vec::new();
+    collect_py(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut fixtures);
+    fixtures.len()
+}
+
 fn collect_py(dir: &Path, out: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -378,6 +384,9 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
     let seeds = seeds();
+    // Snippets and fixtures are where the findings are: half the inputs start
+    // from one of them however large the added corpus.
+    let builtin = seeds.len().min(SNIPPETS.len() + fixture_count());
     let mut rng = Rng(seed);
     let mut failures = Failures {
         dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures"),
@@ -390,7 +399,8 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
     panic::set_hook(Box::new(|_| {}));
 
     while Instant::now() < deadline && executions < max_iterations && failures.found.len() < 20 {
-        let mut text = rng.pick(&seeds).clone();
+        let pool = if rng.chance(50) { &seeds[..builtin] } else { &seeds[..] };
+        let mut text = rng.pick(pool).clone();
         for _ in 0..1 + rng.below(4) {
             mutate(&mut rng, &mut text, &seeds);
         }
