@@ -120,21 +120,38 @@ impl<'t> Call<'t> {
         }
         let indent = line_indent(src, last.start_byte());
         let keyword = keywords.join(&format!(",{newline}{indent}"));
-        let anchor = trailing_comma.map_or(last.end_byte(), |c| c.end_byte());
-        let rest = &src[anchor..line_end(src, anchor)];
-        let rest = rest.trim_start();
-        if rest.starts_with(')') {
-            let sep = if trailing_comma.is_some() { "" } else { "," };
-            return vec![Edit::insert(anchor, format!("{sep}{newline}{indent}{keyword}"))];
-        }
+        let before = trailing_comma.unwrap_or(last);
+        let anchor = before.end_byte();
         let line = format!("{newline}{indent}{keyword}");
-        match trailing_comma {
-            Some(_) => vec![Edit::insert(line_end(src, anchor), format!("{line},"))],
-            None if rest.is_empty() => vec![Edit::insert(anchor, format!(",{line}"))],
+        // What follows on the same line is read from the tree, not the text:
+        // the parser takes characters such as U+FEFF for blanks, which
+        // `trim` keeps, and a wrong guess here put the new argument after
+        // the closing parenthesis.
+        let follows = self.next_child_on_row(before);
+        match (follows.map(|n| n.kind()), trailing_comma) {
+            (Some(")"), _) => {
+                let sep = if trailing_comma.is_some() { "" } else { "," };
+                vec![Edit::insert(anchor, format!("{sep}{line}"))]
+            }
+            (None | Some("comment"), Some(_)) => vec![Edit::insert(line_end(src, anchor), format!("{line},"))],
+            (None, None) => vec![Edit::insert(anchor, format!(",{line}"))],
             // A comment follows the last argument: the comma goes before it,
             // the new argument on its own line after it.
-            None => vec![Edit::insert(anchor, ","), Edit::insert(line_end(src, anchor), line)],
+            (Some("comment"), None) => vec![Edit::insert(anchor, ","), Edit::insert(line_end(src, anchor), line)],
+            // Nothing else can follow the last argument in a parsed call;
+            // should it, the same-line form is right whatever follows.
+            (Some(_), Some(comma)) => vec![Edit::insert(comma.end_byte(), format!(" {keyword},"))],
+            (Some(_), None) => vec![Edit::insert(last.end_byte(), format!(", {keyword}"))],
         }
+    }
+
+    /// The argument list's child after `node`, if it starts on the row where
+    /// `node` ends.
+    fn next_child_on_row(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let row = node.end_position().row;
+        let mut cursor = self.arguments.walk();
+        let next = self.arguments.children(&mut cursor).skip_while(|n| *n != node).nth(1);
+        next.filter(|n| n.start_position().row == row)
     }
 
     fn last_argument(&self) -> Option<Node<'t>> {
@@ -142,16 +159,14 @@ impl<'t> Call<'t> {
         self.arguments.named_children(&mut cursor).filter(|n| n.kind() != "comment").last()
     }
 
+    /// The comma after `last`, comments between them allowed. Walks the
+    /// argument list's children rather than asking for `last`'s next
+    /// sibling, which tree-sitter finds by descending from the root: in a
+    /// file of deeply nested calls that made each insertion cost the depth.
     fn trailing_comma(&self, last: Node<'t>) -> Option<Node<'t>> {
-        let mut next = last.next_sibling();
-        while let Some(n) = next {
-            match n.kind() {
-                "," => return Some(n),
-                "comment" => next = n.next_sibling(),
-                _ => return None,
-            }
-        }
-        None
+        let mut cursor = self.arguments.walk();
+        let mut after_last = self.arguments.children(&mut cursor).skip_while(|n| *n != last).skip(1);
+        after_last.find(|n| n.kind() != "comment").filter(|n| n.kind() == ",")
     }
 }
 
@@ -238,6 +253,16 @@ mod tests {
             add("f(\n    a,\n    b,  # last\n    # closing\n)\n", "k=1"),
             "f(\n    a,\n    b,  # last\n    k=1,\n    # closing\n)\n"
         );
+    }
+
+    /// Found by the property harness: a U+FEFF before the closing
+    /// parenthesis is a blank to the parser but not to `trim`, and the new
+    /// argument went after the parenthesis, as a statement of its own.
+    #[test]
+    fn blanks_only_the_parser_knows_are_not_mistaken_for_a_comment() {
+        assert_eq!(add("f(\n    a,\n    b\u{feff})\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{feff})\n");
+        assert_eq!(add("f(\n    a,\n    b,\u{feff})\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{feff})\n");
+        assert_eq!(add("f(\n    a,\n    b\u{200b}\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{200b}\n)\n");
     }
 
     #[test]

@@ -51,23 +51,95 @@ fn chosen(explicit: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
     }
 }
 
+/// A configuration file larger than this is refused unread: ours hold a
+/// few hundred lines at most.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Brackets and braces nested deeper than this are refused before parsing:
+/// the YAML scanner's time grows with the square of the depth, and our files
+/// need two or three levels.
+const MAX_FLOW_DEPTH: usize = 64;
+
 /// Reads and parses one YAML file, turning any error into
 /// `path:line:column: message`.
 pub fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = read_config_bytes(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.valid_up_to()))?;
+    if text.contains('\0') {
+        bail!("{}: contains NUL bytes; not a YAML file", path.display());
+    }
     if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
         bail!("{}: the file is empty", path.display());
     }
+    if let Some((line, column)) = too_deep(text) {
+        bail!("{}:{line}:{column}: nested more than {MAX_FLOW_DEPTH} levels deep", path.display());
+    }
     serde_yaml::from_str(text).map_err(|e| match e.location() {
         Some(at) => {
-            let message = strip_location(&e);
+            let message = strip_location(&e, at.line(), at.column());
             let (line, column) = refine_location(text, &message, at.line(), at.column());
             anyhow::anyhow!("{}:{line}:{column}: {message}", path.display())
         }
-        None => anyhow::anyhow!("{}: {}", path.display(), e),
+        None => anyhow::anyhow!("{}: {}", path.display(), explain(&e.to_string())),
     })
+}
+
+/// The file's bytes, refusing what cannot be a configuration file: a
+/// directory, a FIFO or a device (reading would block or never end), or
+/// anything over [`MAX_CONFIG_BYTES`].
+fn read_config_bytes(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{}: not a regular file", path.display());
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        bail!("{}: {} bytes; a configuration file may hold at most {MAX_CONFIG_BYTES}", path.display(), meta.len());
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        bail!("{}: grew past {MAX_CONFIG_BYTES} bytes while being read", path.display());
+    }
+    Ok(bytes)
+}
+
+/// The line and column of the first `[` or `{` nested deeper than
+/// [`MAX_FLOW_DEPTH`]. Counted without regard to quoting: a real
+/// configuration never comes near the limit, so only hostile or broken
+/// files are refused.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (number, line) in text.lines().enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Some((number + 1, column + 1));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Errors yaml_serde reports without a location, in the user's terms.
+fn explain(message: &str) -> String {
+    match message {
+        "repetition limit exceeded" => {
+            "aliases (`*name`) expand to too much data (a \"billion laughs\" file?); this file needs no aliases".into()
+        }
+        "recursion limit exceeded" => format!("nested too deeply (at most {MAX_FLOW_DEPTH} levels)"),
+        _ => message.to_owned(),
+    }
 }
 
 /// Errors our validators raise carry the location of the enclosing mapping;
@@ -79,23 +151,26 @@ fn refine_location(text: &str, message: &str, line: usize, column: usize) -> (us
         .and_then(|(_, rest)| rest.split_once("`:"))
         .map(|(key, _)| key);
     let Some(key) = key else { return (line, column) };
+    // A repeated key is shown where it repeats.
+    let mut skip = usize::from(message.ends_with("appears twice"));
     for (i, l) in text.lines().enumerate().skip(line.saturating_sub(1)) {
         let trimmed = l.trim_start();
         let bare = trimmed.trim_start_matches(['"', '\'']);
         if bare.starts_with(key) && bare[key.len()..].trim_start_matches(['"', '\'']).trim_start().starts_with(':') {
-            return (i + 1, l.len() - trimmed.len() + 1);
+            if skip == 0 {
+                return (i + 1, l.len() - trimmed.len() + 1);
+            }
+            skip -= 1;
         }
     }
     (line, column)
 }
 
-/// serde_yaml appends " at line L column C"; we lead with it instead.
-fn strip_location(e: &serde_yaml::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
+/// serde_yaml puts " at line L column C" after the problem; we lead with it
+/// instead. A scanner error's second location (where the construct it was
+/// reading began) stays in the message.
+fn strip_location(e: &serde_yaml::Error, line: usize, column: usize) -> String {
+    explain(&e.to_string().replacen(&format!(" at line {line} column {column}"), "", 1))
 }
 
 // ---------------------------------------------------------------- revisions
@@ -127,6 +202,9 @@ pub fn is_commit_sha(s: &str) -> bool {
 impl<'de> Deserialize<'de> for Revision {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
+        if s.is_empty() || s.eq_ignore_ascii_case("null") || s == "~" {
+            return Err(de::Error::custom("revision is empty: expected a commit SHA, tag or branch name"));
+        }
         let valid = !s.is_empty()
             && !s.starts_with('-')
             && !s.contains("..")
@@ -249,8 +327,11 @@ impl<'de> Deserialize<'de> for TimeoutSet {
                             "`{key}`: unknown key, expected one of connect, read, write, pool"
                         )));
                     };
-                    let value: serde_yaml::Value = map.next_value()?;
-                    values[slot] = Some(seconds(&key, &value).map_err(de::Error::custom)?);
+                    if values[slot].is_some() {
+                        return Err(de::Error::custom(format!("`{key}`: appears twice")));
+                    }
+                    let PositiveSeconds(value) = map.next_value()?;
+                    values[slot] = Some(Seconds(value));
                 }
                 match values {
                     [Some(connect), Some(read), Some(write), Some(pool)] => Ok(TimeoutSet { connect, read, write, pool }),
@@ -272,12 +353,34 @@ impl<'de> Deserialize<'de> for TimeoutSet {
 
 const TIMEOUT_KEYS: [&str; 4] = ["connect", "read", "write", "pool"];
 
-/// A positive, finite number of seconds.
-fn seconds(key: &str, value: &serde_yaml::Value) -> std::result::Result<Seconds, String> {
-    match value.as_f64() {
-        Some(v) if v.is_finite() && v > 0.0 => Ok(Seconds(v)),
-        Some(v) => Err(format!("`{key}`: timeout must be a positive number of seconds, got {v}")),
-        None => Err(format!("`{key}`: timeout must be a number of seconds")),
+/// A positive, finite number of seconds. Read straight from the scalar,
+/// never through a generic YAML value, so an alias to a huge sequence is
+/// refused without being expanded.
+struct PositiveSeconds(f64);
+
+impl<'de> Deserialize<'de> for PositiveSeconds {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct SecondsVisitor;
+        impl Visitor<'_> for SecondsVisitor {
+            type Value = PositiveSeconds;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a positive number of seconds")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<PositiveSeconds, E> {
+                if v.is_finite() && v > 0.0 {
+                    Ok(PositiveSeconds(v))
+                } else {
+                    Err(E::custom(format!("timeout must be a positive number of seconds, got {v}")))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<PositiveSeconds, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<PositiveSeconds, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        d.deserialize_f64(SecondsVisitor)
     }
 }
 

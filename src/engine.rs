@@ -263,7 +263,8 @@ impl<'a> Engine<'a> {
             let Some((new_text, new_tree, applied)) = applied else {
                 return self.finish(source, text, fixed, &findings);
             };
-            fixed.extend(applied.iter().map(|&i| locate(&text, &findings[i])));
+            let lines = LineIndex::new(&text);
+            fixed.extend(applied.iter().map(|&i| locate(&lines, &findings[i])));
             text = new_text;
             tree = new_tree;
         }
@@ -431,39 +432,55 @@ fn first_error(root: Node<'_>) -> Option<Node<'_>> {
 
 /// The 1-based line and character column of a byte offset.
 pub fn position(src: &str, offset: usize) -> Position {
-    let before = &src[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line: before.bytes().filter(|&b| b == b'\n').count() + 1,
-        column: before[line_start..].chars().count() + 1,
+    LineIndex::new(src).position(offset)
+}
+
+/// Where each line starts, so that locating many findings in a large file
+/// costs a binary search each instead of a scan from the top.
+pub struct LineIndex<'s> {
+    src: &'s str,
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub fn new(src: &'s str) -> LineIndex<'s> {
+        let starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { src, starts }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
+        Position { line, column: self.src[line_start..offset].chars().count() + 1 }
     }
 }
 
 fn locate_all(src: &str, findings: &[Finding]) -> Vec<Diagnostic> {
-    findings.iter().map(|f| locate(src, f)).collect()
+    let lines = LineIndex::new(src);
+    findings.iter().map(|f| locate(&lines, f)).collect()
 }
 
-fn locate(src: &str, finding: &Finding) -> Diagnostic {
+fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
     let edits = finding.fix.as_ref().map_or_else(Vec::new, |fix: &Fix| {
         fix.edits
             .iter()
             .map(|e| LocatedEdit {
-                start: position(src, e.range.start),
-                end: position(src, e.range.end),
+                start: lines.position(e.range.start),
+                end: lines.position(e.range.end),
                 text: e.text.clone(),
             })
             .collect()
     });
     Diagnostic {
         rule: finding.rule,
-        start: position(src, finding.range.start),
-        end: position(src, finding.range.end),
+        start: lines.position(finding.range.start),
+        end: lines.position(finding.range.end),
         message: finding.message.clone(),
         fix_safety: finding.fix.as_ref().map(|f| f.safety),
         fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
         edits,
         reasons: finding.reasons.clone(),
-        line_text: line_at(src, finding.range.start).to_owned(),
+        line_text: line_at(lines.src, finding.range.start).to_owned(),
     }
 }
 
@@ -509,7 +526,7 @@ mod tests {
         let finding = Finding { range: 0..1, rows: (0, 0), rule, message: "bad".into(), fix: None, reasons: vec![] }
             .not_fixed("first")
             .not_fixed("second");
-        let d = locate("x\n", &finding);
+        let d = locate(&LineIndex::new("x\n"), &finding);
         assert_eq!(d.message, "bad; not fixed: first; not fixed: second");
         assert_eq!(d.headline(), "bad");
         assert_eq!(d.reasons, ["first", "second"]);

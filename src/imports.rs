@@ -122,20 +122,25 @@ impl Imports {
     /// A name no import binds stands for itself, as Bandit assumes
     /// (`torch.load` in a file that never imports torch is still `torch.load`).
     /// Anything but a chain of names (`self.x.load`, `f().load`) has none.
+    /// Walks the chain iteratively: a generated file may hold attribute
+    /// chains thousands of links long.
     pub fn resolve(&self, node: Node<'_>, src: &str) -> Option<String> {
-        match node.kind() {
-            "identifier" => {
-                let name = text(node, src);
-                Some(self.bindings.get(name).cloned().unwrap_or_else(|| name.to_owned()))
-            }
-            "attribute" => {
-                let object = node.child_by_field_name("object")?;
-                let attr = node.child_by_field_name("attribute")?;
-                let base = self.resolve(object, src)?;
-                Some(format!("{base}.{}", text(attr, src)))
-            }
-            _ => None,
+        let mut attributes = Vec::new();
+        let mut current = node;
+        while current.kind() == "attribute" {
+            attributes.push(text(current.child_by_field_name("attribute")?, src));
+            current = current.child_by_field_name("object")?;
         }
+        if current.kind() != "identifier" {
+            return None;
+        }
+        let name = text(current, src);
+        let mut qualified = self.bindings.get(name).cloned().unwrap_or_else(|| name.to_owned());
+        for attribute in attributes.iter().rev() {
+            qualified.push('.');
+            qualified.push_str(attribute);
+        }
+        Some(qualified)
     }
 
     /// The qualified name an import binds `local` to, if an import binds it
@@ -324,6 +329,14 @@ mod tests {
         assert_eq!(imports.binding("AutoModel"), Some("transformers.AutoModel"));
         assert_eq!(imports.binding("Thing"), None);
         assert_eq!(imports.binding("self"), None);
+    }
+
+    #[test]
+    fn long_attribute_chains_resolve_without_recursion() {
+        let src = format!("import torch as t\nt{}.load(f)\n", ".a".repeat(100_000));
+        let resolved = resolve_last_call(&src).unwrap();
+        assert!(resolved.starts_with("torch.a.a.") && resolved.ends_with(".a.load"));
+        assert_eq!(resolved.len(), "torch".len() + 2 * 100_000 + ".load".len());
     }
 
     #[test]

@@ -1,32 +1,14 @@
 //! `remediate`: find and fix the security findings Bandit reports in ML
 //! Python code. See the README for the commands and their exit codes.
 
-mod cache;
-mod call;
-mod cli;
-mod config;
-mod edit;
-mod engine;
-mod imports;
-mod lock;
-mod models;
-mod output;
-mod pin_file;
-mod prefilter;
-mod rules;
-mod run;
-mod source;
-mod summary;
-mod suppress;
-mod walk;
-mod write;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+
+use remediate::{cache, cli, config, engine, lock, models, output, pin_file, rules, run, summary, walk};
 
 use cli::{CheckFormat, Cli, Command, DiffFormat, RuleOptions, RulesFormat};
 use config::{Config, ConfigPaths};

@@ -47,15 +47,22 @@ thread_local! {
     static CURRENT_FILE: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
 }
 
+/// Workers get a generous stack: the engine walks trees iteratively, but a
+/// deeply nested generated file should never abort the whole run.
+const WORKER_STACK: usize = 64 << 20;
+
+/// The file this thread is processing, if any.
+pub fn current_file() -> Option<PathBuf> {
+    CURRENT_FILE.with(|f| f.borrow().clone())
+}
+
 /// Installs a panic hook that names the file being processed.
 pub fn install_panic_hook() {
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        CURRENT_FILE.with(|f| {
-            if let Some(path) = f.borrow().as_ref() {
-                eprintln!("remediate: internal error while processing {}", path.display());
-            }
-        });
+        if let Some(path) = current_file() {
+            eprintln!("remediate: internal error while processing {}", path.display());
+        }
         default(info);
     }));
 }
@@ -68,25 +75,31 @@ pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan, cach
     let workers = plan.jobs.clamp(1, files.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
+            let work = || {
                 let mut engine = Engine::new(rules, config);
                 engine.set_prefilter(plan.prefilter);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    let result = process_guarded(&mut engine, path, plan, cached);
+                    let result = guarded(path, || process(&mut engine, path, plan, cached));
                     slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
                 }
-            });
+            };
+            let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, work);
+            if spawned.is_err() {
+                // Could not get a thread with that stack: work on a default one.
+                scope.spawn(work);
+            }
         }
     });
     slots.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// Processes one file, turning a panic into an error for that file alone.
-fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) -> FileResult {
+/// Processes one file, turning a panic into an error for that file alone;
+/// the panic hook names the file meanwhile.
+fn guarded(path: &Path, process: impl FnOnce() -> FileResult) -> FileResult {
     CURRENT_FILE.with(|f| *f.borrow_mut() = Some(path.to_owned()));
-    let result = panic::catch_unwind(AssertUnwindSafe(|| process(engine, path, plan, cache)));
+    let result = panic::catch_unwind(AssertUnwindSafe(process));
     CURRENT_FILE.with(|f| *f.borrow_mut() = None);
     result.unwrap_or_else(|_| FileResult {
         path: path.to_owned(),
@@ -100,7 +113,7 @@ fn process_guarded(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cach
 type Cached<'a> = Option<(&'a Cache, &'a [&'static crate::rules::RuleMeta])>;
 
 fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) -> FileResult {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_regular_file(path) {
         Ok(bytes) => bytes,
         Err(e) => {
             return FileResult {
@@ -135,4 +148,49 @@ fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) 
     }
     let original = outcome.fixed_bytes.is_some().then_some(bytes);
     FileResult { path: path.to_owned(), outcome, original, io_error }
+}
+
+/// Reads a file the walk found, unless it has since become something else:
+/// a link is not followed, and a FIFO or device would block or never end.
+fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.file_type().is_symlink() { "a symbolic link" } else { "not a regular file" };
+        return Err(std::io::Error::other(format!("is now {what}; not read")));
+    }
+    std::fs::read(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_an_error_for_its_file_alone() {
+        let path = Path::new("pkg/model.py");
+        let seen = guarded(path, || -> FileResult {
+            assert_eq!(current_file().as_deref(), Some(path), "the hook can name the file");
+            panic!("boom");
+        });
+        assert!(current_file().is_none());
+        let error = seen.io_error.expect("the panic is reported");
+        assert!(error.contains("pkg/model.py") && error.contains("not changed"), "{error}");
+        assert!(seen.outcome.fixed_bytes.is_none());
+    }
+
+    #[test]
+    fn files_that_are_no_longer_regular_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.py");
+        std::fs::write(&target, "x = 1\n").unwrap();
+        assert_eq!(read_regular_file(&target).unwrap(), b"x = 1\n");
+        let gone = read_regular_file(&dir.path().join("gone.py")).unwrap_err();
+        assert_eq!(gone.kind(), std::io::ErrorKind::NotFound);
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.py");
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            assert!(read_regular_file(&link).unwrap_err().to_string().contains("symbolic link"));
+        }
+    }
 }

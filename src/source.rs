@@ -39,13 +39,16 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::Binary => write!(f, "contains NUL bytes; not a Python source file"),
-            DecodeError::UnsupportedEncoding { line, name } => write!(
+            // The line and column are shown before the message, as for any
+            // file problem, so they are not repeated here.
+            DecodeError::UnsupportedEncoding { name, .. } => write!(
                 f,
-                "line {line}: declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)"
+                "declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)"
             ),
-            DecodeError::Invalid { line, column, encoding } => {
-                write!(f, "line {line}, column {column}: not valid {encoding}")
-            }
+            DecodeError::Invalid { encoding, .. } => write!(
+                f,
+                "not valid {encoding}; a file in another encoding must declare it on its first or second line (PEP 263)"
+            ),
         }
     }
 }

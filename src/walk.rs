@@ -1,6 +1,13 @@
 //! Finding the Python files under the paths a user names: `.gitignore` and
 //! other ignore files honoured, hidden directories skipped, symbolic links
 //! never followed. A file named explicitly is always taken.
+//!
+//! Symbolic links are never followed, found or named: nothing outside the
+//! given roots is read, `check` sees exactly the files `fix` may write, and a
+//! linked file is never rewritten through its link. Inside a directory they
+//! are passed over silently, as git and ripgrep do; a path named on the
+//! command line that is a link, a FIFO or a device is an error naming it,
+//! and the other paths are still processed.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,12 +27,20 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
     for root in roots {
         match std::fs::symlink_metadata(root) {
             Err(e) => walked.errors.push(format!("{}: {e}", root.display())),
-            Ok(meta) if !meta.is_dir() => {
+            Ok(meta) if meta.is_dir() => walk_dir(root, &mut walked, &mut seen),
+            Ok(meta) if meta.is_file() => {
                 if seen.insert(root.clone()) {
                     walked.files.push(root.clone());
                 }
             }
-            Ok(_) => walk_dir(root, &mut walked, &mut seen),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(root).map(|t| format!(" `{}`", t.display())).unwrap_or_default();
+                walked.errors.push(format!(
+                    "{}: is a symbolic link, and links are never followed; name its target{target} instead",
+                    root.display()
+                ));
+            }
+            Ok(_) => walked.errors.push(format!("{}: not a regular file or a directory; skipped", root.display())),
         }
     }
     walked

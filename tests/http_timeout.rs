@@ -98,9 +98,9 @@ fn invalid_environment_value_is_a_usage_error() {
 fn invalid_config_names_file_and_line() {
     let (dir, _) = proxy_workspace();
     let cases = [
-        ("STREAMING_TIMEOUTS:\n  connect: 10\n  read: -300\n  write: 10\n  pool: 10\n", ":3:", "`read`"),
-        ("HTTP_TIMEOUTS:\n  connect: 10\n  read: 60\n  write: 10\n  pool: 10\n  total: 80\n", ":6:", "`total`"),
-        ("HTTP_TIMEOUTS:\n  connect: ten\n  read: 60\n  write: 10\n  pool: 10\n", ":2:", "`connect`"),
+        ("STREAMING_TIMEOUTS:\n  connect: 10\n  read: -300\n  write: 10\n  pool: 10\n", ":3:", "STREAMING_TIMEOUTS.read"),
+        ("HTTP_TIMEOUTS:\n  connect: 10\n  read: 60\n  write: 10\n  pool: 10\n  total: 80\n", ":6:", "total"),
+        ("HTTP_TIMEOUTS:\n  connect: ten\n  read: 60\n  write: 10\n  pool: 10\n", ":2:", "connect"),
         ("HTTP_TIMEOUT:\n  connect: 1\n", ":1:", "HTTP_TIMEOUT"),
     ];
     for (yaml, at, names) in cases {
