@@ -219,30 +219,40 @@ fn dotted(node: Node<'_>, src: &str) -> String {
     text(node, src).chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The edit that adds `statement` (`import httpx`) to the file's top-level
-/// import block: after its last import, else after the module docstring,
-/// else at the top below any shebang and coding comments.
-pub fn add_import(root: Node<'_>, src: &str, newline: &str, statement: &str) -> Edit {
-    let mut last_import = None;
-    let mut docstring_end = None;
+/// The module's leading block: where its last top-level import ends and
+/// where its docstring ends (comments, a shebang, may come first).
+pub struct ImportBlock {
+    pub last_import_end: Option<usize>,
+    pub docstring_end: Option<usize>,
+}
+
+pub fn import_block(root: Node<'_>) -> ImportBlock {
+    let mut block = ImportBlock { last_import_end: None, docstring_end: None };
     let mut cursor = root.walk();
-    // The docstring is the first statement; comments (a shebang) may precede it.
     let mut first_statement = true;
     for child in root.named_children(&mut cursor) {
         match child.kind() {
             "import_statement" | "import_from_statement" | "future_import_statement" => {
-                last_import = Some(child)
+                block.last_import_end = Some(child.end_byte())
             }
             "expression_statement" if first_statement && is_string_statement(child) => {
-                docstring_end = Some(child.end_byte())
+                block.docstring_end = Some(child.end_byte())
             }
             "comment" => continue,
             _ => break,
         }
         first_statement = false;
     }
-    if let Some(node) = last_import.map(|n| n.end_byte()).or(docstring_end) {
-        return Edit::insert(line_end(src, node), format!("{newline}{statement}"));
+    block
+}
+
+/// The edit that adds `statement` (`import httpx`) to the file's top-level
+/// import block: after its last import, else after the module docstring,
+/// else at the top below any shebang and coding comments.
+pub fn add_import(root: Node<'_>, src: &str, newline: &str, statement: &str) -> Edit {
+    let block = import_block(root);
+    if let Some(end) = block.last_import_end.or(block.docstring_end) {
+        return Edit::insert(line_end(src, end), format!("{newline}{statement}"));
     }
     Edit::insert(header_end(src), format!("{statement}{newline}"))
 }

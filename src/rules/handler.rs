@@ -495,7 +495,7 @@ impl LoggerPlan {
         let newline = cx.newline;
         let edit = match stdlib_logging_import(root, cx.src, &module) {
             LoggingImport::Present { reference, after } => {
-                let at = line_end(cx.src, leading_imports_end(root).map_or(after, |end| end.max(after)));
+                let at = line_end(cx.src, crate::imports::import_block(root).last_import_end.map_or(after, |end| end.max(after)));
                 if scopes.at_import_time() && at > handler.start_byte() {
                     return Err("the module imports `logging` only after this handler runs".into());
                 }
@@ -619,23 +619,6 @@ fn only_stdlib_logging(root: Node<'_>, src: &str) -> bool {
         stack.extend(node.named_children(&mut node.walk()));
     }
     true
-}
-
-/// Where the module's leading import block ends (imports, the docstring and
-/// comments before the first other statement), if it has imports.
-fn leading_imports_end(root: Node<'_>) -> Option<usize> {
-    let mut last = None;
-    let mut first_statement = true;
-    for child in root.named_children(&mut root.walk()) {
-        match child.kind() {
-            "import_statement" | "import_from_statement" | "future_import_statement" => last = Some(child.end_byte()),
-            "comment" => continue,
-            "expression_statement" if first_statement && child.named_child(0).is_some_and(|n| n.kind() == "string") => {}
-            _ => break,
-        }
-        first_statement = false;
-    }
-    last
 }
 
 #[cfg(test)]
