@@ -24,6 +24,8 @@ header "crosscheck unit tests"
 "$REMEDIATE_VENV/bin/python" -m unittest discover -s tests -p 'test_crosscheck.py'
 
 header "cargo test --release"
+# The property harness (tests/properties.rs) runs for this many seconds.
+export REMEDIATE_FUZZ_SECONDS=${REMEDIATE_FUZZ_SECONDS:-60}
 cargo test --release
 
 header "crosscheck on the dev corpus"
