@@ -43,10 +43,13 @@ struct StoredDiagnostic {
     message: String,
     fix_safety: Option<String>,
     fix_title: Option<String>,
-    edits: Vec<((usize, usize), (usize, usize), String)>,
+    edits: Vec<StoredEdit>,
     reasons: Vec<String>,
     line_text: String,
 }
+
+/// An edit as (start line, column), (end line, column), text.
+type StoredEdit = ((usize, usize), (usize, usize), String);
 
 #[derive(Clone, Serialize, Deserialize)]
 struct StoredError {

@@ -135,6 +135,9 @@ pub struct Outcome {
     pub error: Option<FileError>,
 }
 
+/// A verified rewrite: the new text, its tree, and the fixes it applied.
+type Applied = (String, Tree, Vec<usize>);
+
 /// Per-thread state: tree-sitter parsers and cursors are not shared.
 pub struct Engine<'a> {
     rules: &'a RuleSet,
@@ -281,7 +284,7 @@ impl<'a> Engine<'a> {
         text: &str,
         findings: &[Finding],
         chosen: &[usize],
-    ) -> (Option<(String, Tree, Vec<usize>)>, Vec<usize>) {
+    ) -> (Option<Applied>, Vec<usize>) {
         let mut refused = Vec::new();
         let mut attempt: Vec<usize> = chosen.to_vec();
         for round in 0..2 {

@@ -49,9 +49,12 @@ pub enum CodeRevision {
 }
 
 /// The downloads in `files`, in file order, and the files that could not be read.
+/// One file's downloads, or why it could not be read.
+type FileUsages = Result<Vec<Usage>, String>;
+
 pub fn scan(files: &[PathBuf], jobs: usize) -> (Vec<Usage>, Vec<String>) {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<Vec<Usage>, String>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, FileUsages)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, files.len().max(1)) {
             scope.spawn(|| {
