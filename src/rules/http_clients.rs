@@ -205,10 +205,8 @@ fn bindings_in_scope(scope: Node<'_>, name: &str, src: &str, imports: &Imports) 
                     }
                 }
             }
-            "named_expression" => {
-                if node.child_by_field_name("name").is_some_and(|n| text(n, src) == name) {
-                    bounds.push(node.child_by_field_name("value").map_or(Bound::Other, |v| value_kind(v, imports, src)));
-                }
+            "named_expression" if node.child_by_field_name("name").is_some_and(|n| text(n, src) == name) => {
+                bounds.push(node.child_by_field_name("value").map_or(Bound::Other, |v| value_kind(v, imports, src)));
             }
             "augmented_assignment" | "for_statement" | "import_statement" | "import_from_statement"
             | "global_statement" | "nonlocal_statement" => {
@@ -337,15 +335,11 @@ fn attribute_bindings(class: Node<'_>, owner: &str, attr: &str, imports: &Import
                     }
                 }
             }
-            "augmented_assignment" => {
-                if node.child_by_field_name("left").is_some_and(is_target) {
-                    bounds.push(Bound::Other);
-                }
+            "augmented_assignment" if node.child_by_field_name("left").is_some_and(is_target) => {
+                bounds.push(Bound::Other);
             }
-            "as_pattern" => {
-                if node.child_by_field_name("alias").and_then(|a| a.named_child(0)).is_some_and(is_target) {
-                    bounds.push(node.named_child(0).map_or(Bound::Other, |v| value_kind(v, imports, src)));
-                }
+            "as_pattern" if node.child_by_field_name("alias").and_then(|a| a.named_child(0)).is_some_and(is_target) => {
+                bounds.push(node.named_child(0).map_or(Bound::Other, |v| value_kind(v, imports, src)));
             }
             _ => {}
         }
