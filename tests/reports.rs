@@ -672,3 +672,35 @@ fn bulk_script_leaves_a_repository_as_it_was_when_remediate_fails() {
     assert_eq!(git(&repo, &["status", "--porcelain"]), "");
     assert_eq!(git(&repo, &["branch", "--list", "remediate/*"]), "");
 }
+
+/// Bandit's severities carry through: medium findings are SARIF warnings
+/// and GitHub `::warning`s, low ones (the except rules) notes and `::notice`s.
+#[test]
+fn severity_sets_sarif_level_and_annotation_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("mixed.py"),
+        "import torch\n\ntry:\n    state = torch.load('m.pt')\nexcept Exception:\n    pass\n",
+    )
+    .unwrap();
+    let sarif = json(&run(dir.path(), &["check", "--format", "sarif", "mixed.py"]));
+    let run0 = &sarif["runs"][0];
+    let levels: BTreeMap<String, String> = run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["ruleId"].as_str().unwrap().to_owned(), r["level"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(levels.get("torch-load").map(String::as_str), Some("warning"));
+    assert_eq!(levels.get("except-pass").map(String::as_str), Some("note"));
+    for rule in run0["tool"]["driver"]["rules"].as_array().unwrap() {
+        let score: f64 = rule["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        assert!((0.1..=10.0).contains(&score), "{rule}");
+    }
+    let github = run(dir.path(), &["check", "--format", "github", "mixed.py"]);
+    assert!(github.stdout.lines().any(|l| l.starts_with("::warning ") && l.contains("torch-load")), "{}", github.stdout);
+    assert!(github.stdout.lines().any(|l| l.starts_with("::notice ") && l.contains("except-pass")), "{}", github.stdout);
+    let findings = json(&run(dir.path(), &["check", "--format", "json", "mixed.py"]));
+    let severities: Vec<&str> = findings["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    assert_eq!(severities, ["medium", "low"]);
+}

@@ -52,7 +52,11 @@ fn finding(path: &str, d: &Diagnostic) -> String {
         ("endColumn", d.end.column.to_string()),
         ("title", title),
     ];
-    command("warning", &properties, &message)
+    let level = match d.rule.severity {
+        crate::rules::Severity::Medium => "warning",
+        crate::rules::Severity::Low => "notice",
+    };
+    command(level, &properties, &message)
 }
 
 /// `::level key=value,...::message` with both parts escaped as the runner expects.

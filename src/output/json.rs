@@ -19,6 +19,7 @@ pub fn finding(path: &str, d: &Diagnostic) -> Value {
         "message": d.message,
         "fixable": d.fixable(),
         "fix_safety": d.fix_safety.map(|s| s.as_str()),
+        "severity": d.rule.severity.as_str(),
     })
 }
 
@@ -53,6 +54,7 @@ pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
         "bandit_name": meta.bandit_name,
         "ruff": meta.ruff,
         "fix_safety": meta.fix_safety.map(|s| s.as_str()),
+        "severity": meta.severity.as_str(),
         "summary": meta.summary,
         "documentation": meta.documentation(),
     })

@@ -91,9 +91,11 @@ fn descriptor(meta: &RuleMeta) -> Value {
         "shortDescription": { "text": meta.summary },
         "fullDescription": { "text": section(&documentation, "What it does").unwrap_or_else(|| meta.summary.to_owned()) },
         "help": { "text": documentation, "markdown": documentation },
-        "defaultConfiguration": { "level": "warning" },
+        "defaultConfiguration": { "level": meta.severity.sarif_level() },
         "properties": {
             "tags": tags,
+            "security-severity": meta.severity.security_score(),
+            "severity": meta.severity.as_str(),
             "bandit": meta.bandit,
             "bandit_name": meta.bandit_name,
             "ruff": meta.ruff,
@@ -117,7 +119,7 @@ fn result(d: &Diagnostic, rules: &[&'static RuleMeta], location: &Value) -> Valu
     if let Some(index) = rules.iter().position(|m| m.id == d.rule.id) {
         result.insert("ruleIndex".into(), json!(index));
     }
-    result.insert("level".into(), json!("warning"));
+    result.insert("level".into(), json!(d.rule.severity.sarif_level()));
     result.insert("message".into(), json!({ "text": d.message }));
     result.insert(
         "locations".into(),

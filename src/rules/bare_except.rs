@@ -3,7 +3,7 @@
 use crate::documented_rule;
 use crate::edit::{Fix, FixSafety};
 use crate::rules::handler::{narrow_bare_except, ExceptHandler};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -55,6 +55,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: None,
     ruff: &["E722"],
     fix_safety: Some(FixSafety::Unsafe),
+    severity: Severity::Low,
     summary: "bare `except:` also catches KeyboardInterrupt and SystemExit",
     doc: BareExcept::DOC,
     query: include_str!("../../queries/bare_except.scm"),

@@ -4,7 +4,7 @@
 use crate::documented_rule;
 use crate::edit::FixSafety;
 use crate::rules::handler::{swallowed_exception, Swallow};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -58,6 +58,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: Some("try_except_continue"),
     ruff: &["S112"],
     fix_safety: Some(FixSafety::Unsafe),
+    severity: Severity::Low,
     summary: "`except Exception: continue` silently skips failures",
     doc: ExceptContinue::DOC,
     query: include_str!("../../queries/except_continue.scm"),

@@ -4,7 +4,7 @@
 use crate::documented_rule;
 use crate::edit::FixSafety;
 use crate::rules::handler::{swallowed_exception, Swallow};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -66,6 +66,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: Some("try_except_pass"),
     ruff: &["S110"],
     fix_safety: Some(FixSafety::Unsafe),
+    severity: Severity::Low,
     summary: "`except Exception: pass` silently swallows errors",
     doc: ExceptPass::DOC,
     query: include_str!("../../queries/except_pass.scm"),

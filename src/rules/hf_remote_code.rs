@@ -3,7 +3,7 @@
 
 use crate::documented_rule;
 use crate::rules::hub::{self, Repo};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -50,6 +50,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: None,
     ruff: &[],
     fix_safety: None,
+    severity: Severity::Medium,
     summary: "Hugging Face download with `trust_remote_code=True`",
     doc: HfRemoteCode::DOC,
     query: include_str!("../../queries/hf_remote_code.scm"),

@@ -6,7 +6,7 @@ use crate::config::ModelPin;
 use crate::documented_rule;
 use crate::edit::{Edit, Fix, FixSafety};
 use crate::rules::hub::{self, HubCall, Loader, Repo, RevisionArg};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -78,6 +78,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: Some("huggingface_unsafe_download"),
     ruff: &[],
     fix_safety: Some(FixSafety::Safe),
+    severity: Severity::Medium,
     summary: "Hugging Face download without a pinned revision",
     doc: HfRevision::DOC,
     query: include_str!("../../queries/hf_revision.scm"),

@@ -9,7 +9,7 @@ use crate::documented_rule;
 use crate::edit::{Edit, Fix, FixSafety};
 use crate::imports;
 use crate::rules::http_clients::{self, ClientKind};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -79,6 +79,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: Some("request_without_timeout"),
     ruff: &["S113"],
     fix_safety: Some(FixSafety::Safe),
+    severity: Severity::Medium,
     summary: "HTTP call without a timeout (requests, httpx, aiohttp, urllib)",
     doc: HttpTimeout::DOC,
     query: include_str!("../../queries/http_timeout.scm"),

@@ -34,6 +34,8 @@ pub struct RuleMeta {
     pub ruff: &'static [&'static str],
     /// `None` when the rule never fixes.
     pub fix_safety: Option<crate::edit::FixSafety>,
+    /// How serious a finding is: Bandit's severity for its test.
+    pub severity: Severity,
     /// One line for tables.
     pub summary: &'static str,
     /// The user documentation: the rule type's doc comment, verbatim.
@@ -43,6 +45,38 @@ pub struct RuleMeta {
     /// The words a match needs in code (see [`crate::prefilter`]); a file
     /// in which no enabled rule can match is not parsed.
     pub triggers: crate::prefilter::Triggers,
+}
+
+/// Bandit's severity scale, used for SARIF levels and annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    /// The SARIF result level: `warning` for medium, `note` for low.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Medium => "warning",
+            Severity::Low => "note",
+        }
+    }
+
+    /// GitHub code scanning's `security-severity` score (its medium and low bands).
+    pub fn security_score(self) -> &'static str {
+        match self {
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+        }
+    }
 }
 
 /// Everything a rule may look at in one file.

@@ -3,7 +3,7 @@
 use crate::call::{text, Call};
 use crate::documented_rule;
 use crate::edit::{Fix, FixSafety};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
+use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -50,6 +50,7 @@ static META: RuleMeta = RuleMeta {
     bandit_name: Some("pytorch_load"),
     ruff: &[],
     fix_safety: Some(FixSafety::Safe),
+    severity: Severity::Medium,
     summary: "`torch.load` without `weights_only=True`",
     doc: TorchLoad::DOC,
     query: include_str!("../../queries/torch_load.scm"),
