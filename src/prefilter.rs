@@ -59,7 +59,7 @@ fn is_ident_byte(b: u8) -> bool {
 }
 
 /// Offsets where `word` occurs as a whole identifier or keyword.
-fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
+pub fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
     memmem::find_iter(code, word.as_bytes()).filter(move |&at| {
         let end = at + word.len();
         (at == 0 || !is_ident_byte(code[at - 1])) && (end == code.len() || !is_ident_byte(code[end]))

@@ -378,10 +378,7 @@ fn name_for(cx: &FileContext<'_>, module: &str, name: &str) -> Result<(String, O
 
 /// `word` as a whole identifier anywhere in `src` (code, strings or comments).
 fn contains_word(src: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    src.match_indices(word).any(|(i, _)| {
-        !src[..i].chars().next_back().is_some_and(is_ident) && !src[i + word.len()..].chars().next().is_some_and(is_ident)
-    })
+    crate::prefilter::find_words(src.as_bytes(), word).next().is_some()
 }
 
 #[cfg(test)]
