@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Create (once) the Python venv holding the reference tools pinned in
-# scripts/python-tools.txt, outside the repository:
-#   ${REMEDIATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/remediate}/venv
+# Create (once) a Python venv outside the repository, under
+# ${REMEDIATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/remediate}:
+#
+#   scripts/python-env.sh [tools]   venv/          the reference tools pinned in
+#                                                  scripts/python-tools.txt (Bandit, ruff)
+#   scripts/python-env.sh runtime   venv-runtime/  the real libraries pinned in
+#                                                  scripts/python-runtime.txt (torch, ...),
+#                                   numpy1/        plus numpy 1.x installed apart, to put
+#                                                  first on PYTHONPATH for numpy-1 runs
+#
 # Progress goes to stderr; the venv path is the last line on stdout, so
 #   REMEDIATE_VENV=$(scripts/python-env.sh | tail -n 1)
 # Nothing is installed when the venv already has the pinned versions.
@@ -10,10 +17,17 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-reqs="$here/python-tools.txt"
 cache=${REMEDIATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/remediate}
-venv="$cache/venv"
 python=${PYTHON:-python3}
+kind=${1:-tools}
+case "$kind" in
+  tools) reqs="$here/python-tools.txt"; venv="$cache/venv" ;;
+  runtime) reqs="$here/python-runtime.txt"; venv="$cache/venv-runtime" ;;
+  *) echo "usage: $0 [tools|runtime]" >&2; exit 2 ;;
+esac
+# numpy 1.x for the runtime tests, kept apart from the venv's numpy 2.
+numpy1_version=1.26.4
+numpy1="$cache/numpy1"
 
 log() { echo "python-env: $*" >&2; }
 
@@ -43,7 +57,7 @@ PY
 
 mkdir -p "$cache"
 # Serialise concurrent callers (e.g. two test runs) on the same venv.
-exec 9>"$cache/venv.lock"
+exec 9>"$cache/$(basename "$venv").lock"
 if command -v flock >/dev/null 2>&1; then flock 9; fi
 
 if pins_match; then
@@ -61,5 +75,12 @@ else
       -r "$reqs" </dev/null >&2
   pins_match || { log "error: pinned versions still not installed in $venv"; exit 1; }
   log "ready: $venv"
+fi
+if [ "$kind" = runtime ] && [ ! -f "$numpy1/.complete-$numpy1_version" ]; then
+  log "installing numpy==$numpy1_version into $numpy1"
+  rm -rf "$numpy1"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+      --target "$numpy1" "numpy==$numpy1_version" </dev/null >&2
+  touch "$numpy1/.complete-$numpy1_version"
 fi
 echo "$venv"
