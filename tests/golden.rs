@@ -136,7 +136,8 @@ fn compare_or_bless(expected: &Path, actual: &[u8], bless: bool) -> Result<(), S
         fs::write(expected, actual).unwrap();
         return Ok(());
     }
-    let want = fs::read(expected).map_err(|e| format!("{}: {e} (run with REMEDIATE_BLESS=1 to create it)", expected.display()))?;
+    let want = fs::read(expected)
+        .map_err(|e| format!("{}: {e} (run with REMEDIATE_BLESS=1 to create it)", expected.display()))?;
     if want != actual {
         return Err(format!(
             "{} differs.\n--- expected\n{}\n--- actual\n{}",

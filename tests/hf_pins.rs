@@ -40,8 +40,16 @@ fn run(dir: &Path, cache: &Path, env: &[(&str, &str)], args: &[&str]) -> Output 
     let mut command = Command::new(remediate());
     command.args(args).current_dir(dir).env("NO_COLOR", "1").env("HF_HUB_CACHE", cache).env("HOME", dir);
     for var in [
-        "HF_HOME", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
-        "https_proxy", "ALL_PROXY", "all_proxy",
+        "HF_HOME",
+        "HF_ENDPOINT",
+        "HF_TOKEN",
+        "HF_HUB_OFFLINE",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
     ] {
         command.env_remove(var);
     }
@@ -67,9 +75,12 @@ fn project() -> tempfile::TempDir {
 /// A stand-in for the Hub's revision API on 127.0.0.1: answers the paths in
 /// `answers` with `{"sha": ...}`, anything else with 404, and records each
 /// request's path and Authorization header.
+/// Each request's path and Authorization header, in arrival order.
+type RequestLog = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 struct FakeHub {
     endpoint: String,
-    requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    requests: RequestLog,
 }
 
 impl FakeHub {
@@ -134,7 +145,8 @@ fn invalid_revisions_file_is_an_error_with_its_location_and_nothing_is_written()
         let dir = project();
         fs::write(dir.path().join("pins.yaml"), yaml).unwrap();
         for command in ["fix", "models", "lock"] {
-            let out = run(dir.path(), &dir.path().join("cache"), &[], &[command, "--revisions", "pins.yaml", "train.py"]);
+            let out =
+                run(dir.path(), &dir.path().join("cache"), &[], &[command, "--revisions", "pins.yaml", "train.py"]);
             assert_eq!(out.code, Some(2), "{command} with {yaml:?}: {}", out.stderr);
             assert!(out.stderr.contains(expected), "{command} with {yaml:?}: {}", out.stderr);
             assert_eq!(fs::read_to_string(dir.path().join("train.py")).unwrap(), CODE);
@@ -163,7 +175,12 @@ fn models_yaml_keeps_the_file_and_adds_missing_ids() {
     let dir = project();
     let existing = "# Our pins.\nmodel_revisions:\n  # the tokenizer\n  org/model:\n    revision: main  # for now\n";
     fs::write(dir.path().join("pins.yaml"), existing).unwrap();
-    let out = run(dir.path(), &dir.path().join("cache"), &[], &["models", "--revisions", "pins.yaml", "--format", "yaml", "train.py"]);
+    let out = run(
+        dir.path(),
+        &dir.path().join("cache"),
+        &[],
+        &["models", "--revisions", "pins.yaml", "--format", "yaml", "train.py"],
+    );
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert_eq!(
         out.stdout,
@@ -200,7 +217,11 @@ fn lock_reads_the_local_cache_and_offline_makes_no_request() {
     for (id, sha) in [("org/model", SHA_A), ("org/tagged", SHA_B), ("org/data", SHA_C)] {
         assert!(written.contains(&format!("\"{id}\":\n    revision: \"{sha}\"")), "{id} in:\n{written}");
     }
-    assert!(out.stdout.contains(&format!("pinned org/tagged: v1.0 -> {SHA_B} (from the local cache)")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("pinned org/tagged: v1.0 -> {SHA_B} (from the local cache)")),
+        "{}",
+        out.stdout
+    );
 
     // With the file locked, fix pins the code from it.
     let fixed = run(dir.path(), &cache, &[], &["fix", "--revisions", "configs/pins.yaml", "train.py"]);

@@ -27,9 +27,10 @@ fn proxy_workspace() -> (tempfile::TempDir, String) {
 fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
     let mut command = Command::new(remediate());
     command.args(args).current_dir(dir).env("NO_COLOR", "1");
-    for var in ["HTTP", "STREAMING"].iter().flat_map(|s| {
-        ["CONNECT", "READ", "WRITE", "POOL"].map(move |k| format!("REMEDIATE_{s}_{k}_TIMEOUT"))
-    }) {
+    for var in ["HTTP", "STREAMING"]
+        .iter()
+        .flat_map(|s| ["CONNECT", "READ", "WRITE", "POOL"].map(move |k| format!("REMEDIATE_{s}_{k}_TIMEOUT")))
+    {
         command.env_remove(var);
     }
     command.envs(env.iter().copied());
@@ -42,13 +43,12 @@ fn proxy_gets_the_plans_streaming_timeouts_inline() {
     let out = run(dir.path(), &[], &["fix", "--select", "http-timeout", "proxy_server.py"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let fixed = fs::read_to_string(dir.path().join("proxy_server.py")).unwrap();
-    let want = original.replace(
-        UNSAFE,
-        "httpx.AsyncClient(timeout=httpx.Timeout(connect=10.0, read=300.0, write=10.0, pool=10.0))",
-    );
+    let want = original
+        .replace(UNSAFE, "httpx.AsyncClient(timeout=httpx.Timeout(connect=10.0, read=300.0, write=10.0, pool=10.0))");
     assert_eq!(fixed, want);
     let path = dir.path().join("proxy_server.py");
-    let compiled = python(&["-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", &path.to_string_lossy()]);
+    let compiled =
+        python(&["-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", &path.to_string_lossy()]);
     assert_eq!(compiled.code, Some(0), "{}", compiled.stderr);
     let again = run(dir.path(), &[], &["fix", "--select", "http-timeout", "proxy_server.py"]);
     assert_eq!(again.status.code(), Some(0));
@@ -75,10 +75,8 @@ fn environment_overrides_one_value() {
     let out = run(dir.path(), &env, &["fix", "--select", "http-timeout", "proxy_server.py"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let fixed = fs::read_to_string(dir.path().join("proxy_server.py")).unwrap();
-    let want = original.replace(
-        UNSAFE,
-        "httpx.AsyncClient(timeout=httpx.Timeout(connect=10.0, read=120.0, write=10.0, pool=10.0))",
-    );
+    let want = original
+        .replace(UNSAFE, "httpx.AsyncClient(timeout=httpx.Timeout(connect=10.0, read=120.0, write=10.0, pool=10.0))");
     assert_eq!(fixed, want);
 }
 
@@ -98,7 +96,11 @@ fn invalid_environment_value_is_a_usage_error() {
 fn invalid_config_names_file_and_line() {
     let (dir, _) = proxy_workspace();
     let cases = [
-        ("STREAMING_TIMEOUTS:\n  connect: 10\n  read: -300\n  write: 10\n  pool: 10\n", ":3:", "STREAMING_TIMEOUTS.read"),
+        (
+            "STREAMING_TIMEOUTS:\n  connect: 10\n  read: -300\n  write: 10\n  pool: 10\n",
+            ":3:",
+            "STREAMING_TIMEOUTS.read",
+        ),
         ("HTTP_TIMEOUTS:\n  connect: 10\n  read: 60\n  write: 10\n  pool: 10\n  total: 80\n", ":6:", "total"),
         ("HTTP_TIMEOUTS:\n  connect: ten\n  read: 60\n  write: 10\n  pool: 10\n", ":2:", "connect"),
         ("HTTP_TIMEOUT:\n  connect: 1\n", ":1:", "HTTP_TIMEOUT"),

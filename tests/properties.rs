@@ -23,9 +23,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use remediate::config::{Config, ConfigPaths};
-use remediate::edit::{self, Edit, Fix};
-use remediate::engine::{Diagnostic, Engine, Mode, Position, RuleSet};
-use remediate::source::Source;
+use remediate::fix::edit::{self, Edit, Fix};
+use remediate::pipeline::engine::{Engine, Mode, RuleSet};
+use remediate::pipeline::source::Source;
+use remediate::report::{Diagnostic, Position};
 
 /// splitmix64: small, fast, and the same on every platform.
 struct Rng(u64);
@@ -86,11 +87,56 @@ const SNIPPETS: &[&str] = &[
 /// Fragments the mutator inserts: punctuation, our own keywords, splats,
 /// unicode, comments.
 const FRAGMENTS: &[&str] = &[
-    ",", ", ", "(", ")", "[", "]", "{", "}", ":", "=", "\n", "\r\n", "\t", "    ", "\\\n", "#", "  # note\n",
-    "# (\n", "'", "\"", "\"\"\"", "**kwargs", "*args", ", **kw", "**kw, ", "weights_only=True", "weights_only=False",
-    "weights_only=True, ", "timeout=None", "timeout=5, ", "revision='main'", "pickle_module=pickle, ", "torch.load(",
-    "torch.load(p)", "requests.get(u)", "from_pretrained(", "lambda: 0", "données", "'héllo wörld ✓ 😀'", "ŝ = 1\n",
-    "\u{feff}", "\u{a0}", "pass\n", "except:\n", "try:\n", "nosec", "noqa", "# remediate: ignore\n", "async ", "await ",
+    ",",
+    ", ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    "=",
+    "\n",
+    "\r\n",
+    "\t",
+    "    ",
+    "\\\n",
+    "#",
+    "  # note\n",
+    "# (\n",
+    "'",
+    "\"",
+    "\"\"\"",
+    "**kwargs",
+    "*args",
+    ", **kw",
+    "**kw, ",
+    "weights_only=True",
+    "weights_only=False",
+    "weights_only=True, ",
+    "timeout=None",
+    "timeout=5, ",
+    "revision='main'",
+    "pickle_module=pickle, ",
+    "torch.load(",
+    "torch.load(p)",
+    "requests.get(u)",
+    "from_pretrained(",
+    "lambda: 0",
+    "données",
+    "'héllo wörld ✓ 😀'",
+    "ŝ = 1\n",
+    "\u{feff}",
+    "\u{a0}",
+    "pass\n",
+    "except:\n",
+    "try:\n",
+    "nosec",
+    "noqa",
+    "# remediate: ignore\n",
+    "async ",
+    "await ",
 ];
 
 fn seeds() -> Vec<String> {
@@ -130,8 +176,7 @@ fn collect_py(dir: &Path, out: &mut Vec<String>) {
 /// A position worth mutating: next to punctuation half of the time.
 fn position(rng: &mut Rng, text: &str) -> usize {
     if !text.is_empty() && rng.chance(50) {
-        let interesting: Vec<usize> =
-            text.match_indices(|c: char| "(),=:\n#[]*".contains(c)).map(|(i, _)| i).collect();
+        let interesting: Vec<usize> = text.match_indices(|c: char| "(),=:\n#[]*".contains(c)).map(|(i, _)| i).collect();
         if !interesting.is_empty() {
             let i = *rng.pick(&interesting);
             return if rng.chance(50) { i } else { i + 1 };
@@ -195,7 +240,8 @@ fn mutate(rng: &mut Rng, text: &mut String, seeds: &[String]) {
         10 => {
             // A keyword argument named like ours right after an open paren.
             if let Some((i, _)) = text.match_indices('(').nth(rng.below(text.matches('(').count().max(1))) {
-                let kw = rng.pick(&["weights_only=True, ", "weights_only=False, ", "timeout=3, ", "revision=r, ", "**o, "]);
+                let kw =
+                    rng.pick(&["weights_only=True, ", "weights_only=False, ", "timeout=3, ", "revision=r, ", "**o, "]);
                 text.insert_str(i + 1, kw);
             }
         }
@@ -225,19 +271,12 @@ fn config(dir: &Path) -> Config {
 }
 
 fn parses(parser: &mut tree_sitter::Parser, bytes: &[u8]) -> bool {
-    Source::decode(bytes)
-        .ok()
-        .and_then(|s| parser.parse(&s.text, None))
-        .is_some_and(|t| !t.root_node().has_error())
+    Source::decode(bytes).ok().and_then(|s| parser.parse(&s.text, None)).is_some_and(|t| !t.root_node().has_error())
 }
 
 /// The byte offset of a 1-based line and character column.
 fn offset(text: &str, p: Position) -> Option<usize> {
-    let line_start = if p.line == 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(p.line - 2).map(|(i, _)| i + 1)?
-    };
+    let line_start = if p.line == 1 { 0 } else { text.match_indices('\n').nth(p.line - 2).map(|(i, _)| i + 1)? };
     let rest = &text[line_start..];
     let within = rest.char_indices().map(|(i, _)| i).chain([rest.len()]).nth(p.column - 1)?;
     Some(line_start + within)
@@ -358,7 +397,11 @@ for line in sys.stdin:\n    a, b = line.rstrip('\\n').split('\\t')\n    if ok(a)
         for bad in String::from_utf8_lossy(&out.stdout).lines() {
             let fixed = fs::read(bad).unwrap();
             let original = fs::read(bad.replace(".fixed.py", ".orig.py")).unwrap();
-            failures.record("cpython-rejects-rewrite", &original, format!("rewrite saved beside it:\n{}", String::from_utf8_lossy(&fixed)));
+            failures.record(
+                "cpython-rejects-rewrite",
+                &original,
+                format!("rewrite saved beside it:\n{}", String::from_utf8_lossy(&fixed)),
+            );
         }
         self.judged += self.pairs.len();
         for (a, b) in self.pairs.drain(..) {
@@ -388,10 +431,8 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
     // from one of them however large the added corpus.
     let builtin = seeds.len().min(SNIPPETS.len() + fixture_count());
     let mut rng = Rng(seed);
-    let mut failures = Failures {
-        dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures"),
-        found: Vec::new(),
-    };
+    let mut failures =
+        Failures { dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures"), found: Vec::new() };
     let mut batch = CompileBatch { dir: tempfile::tempdir().unwrap(), pairs: Vec::new(), judged: 0 };
     let (mut executions, mut rewrites, mut clean_inputs) = (0u64, 0u64, 0u64);
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -408,9 +449,7 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
         let mode = Mode::Fix { unsafe_fixes: rng.chance(50) };
         executions += 1;
 
-        let run = panic::catch_unwind(AssertUnwindSafe(|| {
-            (engine.run(&input, Mode::Check), engine.run(&input, mode))
-        }));
+        let run = panic::catch_unwind(AssertUnwindSafe(|| (engine.run(&input, Mode::Check), engine.run(&input, mode))));
         let Ok((checked, fixed)) = run else {
             failures.record("panic", &input, "the engine panicked".into());
             engine = Engine::new(&rules, &config);

@@ -369,8 +369,12 @@ fn a_link_named_on_the_command_line_is_an_error_and_the_rest_is_processed() {
     for command in ["check", "diff", "fix"] {
         let out = run(base.path(), &[command, "root/outlink.py", "root/linkdir", "root/inlink.py", "root/real.py"]);
         assert_eq!(out.code, Some(2), "{command}: {}", out.stderr);
-        for (link, target) in [("outlink.py", "../outside/target.py"), ("linkdir", "../outside"), ("inlink.py", "real.py")] {
-            let says = format!("root/{link}: is a symbolic link, and links are never followed; name its target `{target}` instead");
+        for (link, target) in
+            [("outlink.py", "../outside/target.py"), ("linkdir", "../outside"), ("inlink.py", "real.py")]
+        {
+            let says = format!(
+                "root/{link}: is a symbolic link, and links are never followed; name its target `{target}` instead"
+            );
             assert!(out.stderr.contains(&says), "{command}: {}", out.stderr);
         }
         assert!(!out.stdout.contains("outlink") && !out.stdout.contains("linkdir"), "{command}: {}", out.stdout);
@@ -404,7 +408,11 @@ fn binary_and_undecodable_files_are_skipped_with_a_warning() {
         ("nul.py", b"import torch\nx = torch.load(p)\0\n", "nul.py: skipped: contains NUL bytes"),
         ("binary.py", b"\x7fELF\x02\x01\x01\x00torch.load(\xff\xfe", "binary.py: skipped: contains NUL bytes"),
         ("latin.py", b"import torch\n# caf\xe9\nx = torch.load(p)\n", "latin.py:2:6: skipped: not valid UTF-8"),
-        ("sjis.py", b"# coding: shift_jis\nimport torch\nx = torch.load(p)\n", "sjis.py:1: skipped: declared encoding `shift_jis` is not supported"),
+        (
+            "sjis.py",
+            b"# coding: shift_jis\nimport torch\nx = torch.load(p)\n",
+            "sjis.py:1: skipped: declared encoding `shift_jis` is not supported",
+        ),
     ];
     for (name, bytes, _) in cases {
         fs::write(dir.path().join(name), bytes).unwrap();
@@ -448,7 +456,11 @@ fn a_file_of_several_megabytes_is_fixed_completely() {
     let row = format!("    ({}),\n", (0..20).map(|i| i.to_string()).collect::<Vec<_>>().join(", "));
     let mut functions = 0;
     while text.len() < 5_000_000 {
-        text.push_str(&format!("BLOB_{functions} = [\n{}]\nTABLE_{functions} = [\n{}]\n\n", blob.repeat(20), row.repeat(20)));
+        text.push_str(&format!(
+            "BLOB_{functions} = [\n{}]\nTABLE_{functions} = [\n{}]\n\n",
+            blob.repeat(20),
+            row.repeat(20)
+        ));
         text.push_str(&format!(
             "def load_{functions}(path):\n    return torch.load(\n        path,\n        map_location=\"cpu\",\n    )\n\n"
         ));

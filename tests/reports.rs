@@ -84,7 +84,8 @@ fn text_in_a_pipe_is_one_plain_line_a_finding() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), findings.len(), "{}", out.stdout);
     for (line, f) in lines.iter().zip(&findings) {
-        let prefix = format!("{}:{}:{}: {} ", f["path"].as_str().unwrap(), f["line"], f["column"], f["rule"].as_str().unwrap());
+        let prefix =
+            format!("{}:{}:{}: {} ", f["path"].as_str().unwrap(), f["line"], f["column"], f["rule"].as_str().unwrap());
         assert!(line.starts_with(&prefix), "{line} does not start with {prefix}");
     }
     assert!(!out.stdout.contains('\x1b'));
@@ -123,13 +124,18 @@ fn json_lists_findings_errors_and_a_summary() {
     let text = run(dir.path(), &["check", "."]);
     assert_eq!(findings.len(), text.stdout.lines().count());
     for f in findings {
-        for key in ["path", "line", "column", "end_line", "end_column", "rule", "bandit", "message", "fixable", "fix_safety"] {
+        for key in
+            ["path", "line", "column", "end_line", "end_column", "rule", "bandit", "message", "fixable", "fix_safety"]
+        {
             assert!(f.get(key).is_some(), "finding without `{key}`: {f}");
         }
     }
     assert_eq!(report["summary"]["findings"].as_u64().unwrap() as usize, findings.len());
     let errors = report["errors"].as_array().unwrap();
-    assert!(errors.iter().any(|e| e["path"].as_str().unwrap().ends_with("broken.py") && e["kind"] == "syntax"), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e["path"].as_str().unwrap().ends_with("broken.py") && e["kind"] == "syntax"),
+        "{errors:?}"
+    );
 }
 
 // ------------------------------------------------------------------ SARIF
@@ -182,10 +188,16 @@ fn sarif_is_structurally_complete_and_one_result_a_finding() {
         let uri = location["artifactLocation"]["uri"].as_str().unwrap();
         assert_eq!(Path::new(finding["path"].as_str().unwrap()), Path::new(".").join(uri), "uri relative to the root");
         let region = &location["region"];
-        for (sarif, ours) in [("startLine", "line"), ("startColumn", "column"), ("endLine", "end_line"), ("endColumn", "end_column")] {
+        for (sarif, ours) in
+            [("startLine", "line"), ("startColumn", "column"), ("endLine", "end_line"), ("endColumn", "end_column")]
+        {
             assert_eq!(region[sarif], finding[ours], "{sarif} of {result}");
         }
-        assert_eq!(result.get("fixes").is_some(), finding["fixable"] == true, "fixes exactly for fixable findings: {result}");
+        assert_eq!(
+            result.get("fixes").is_some(),
+            finding["fixable"] == true,
+            "fixes exactly for fixable findings: {result}"
+        );
         if let Some(fixes) = result.get("fixes") {
             let fix = &fixes[0];
             assert!(!fix["description"]["text"].as_str().unwrap().is_empty());
@@ -196,15 +208,20 @@ fn sarif_is_structurally_complete_and_one_result_a_finding() {
     }
 }
 
+/// A SARIF replacement: start line, start column, end line, end column, text.
+type Replacement = (u64, u64, u64, u64, String);
+
 /// Applying every result's replacements to the original files gives exactly
 /// what `fix` writes.
 #[test]
 fn sarif_fixes_reproduce_what_fix_writes() {
     let dir = workspace();
     let log = json(&run(dir.path(), &["check", "--format", "sarif", "--quiet", "."]));
-    let mut by_file: BTreeMap<String, Vec<(u64, u64, u64, u64, String)>> = BTreeMap::new();
+    let mut by_file: BTreeMap<String, Vec<Replacement>> = BTreeMap::new();
     for result in log["runs"][0]["results"].as_array().unwrap() {
-        for change in result["fixes"].as_array().into_iter().flatten().flat_map(|f| f["artifactChanges"].as_array().unwrap()) {
+        for change in
+            result["fixes"].as_array().into_iter().flatten().flat_map(|f| f["artifactChanges"].as_array().unwrap())
+        {
             let uri = change["artifactLocation"]["uri"].as_str().unwrap().to_owned();
             for r in change["replacements"].as_array().unwrap() {
                 let region = &r["deletedRegion"];
@@ -316,12 +333,14 @@ fn markdown_has_a_table_per_rule_with_a_row_a_finding() {
     for rule in &rules {
         let heading = format!("## `{rule}`");
         let section = out.stdout.split(&heading).nth(1).unwrap_or_else(|| panic!("no {heading}:\n{}", out.stdout));
-        let table: Vec<&str> = section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).collect();
+        let table: Vec<&str> =
+            section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).collect();
         let expected = findings.iter().filter(|f| f["rule"] == *rule).count();
         assert_eq!(table.len(), expected + 2, "header, separator and a row a finding:\n{section}");
         assert!(table.iter().all(|row| cells(row) == cells(table[0])), "a cell broke the table:\n{section}");
         for f in findings.iter().filter(|f| f["rule"] == *rule) {
-            let location = format!("`{}:{}:{}`", f["path"].as_str().unwrap().trim_start_matches("./"), f["line"], f["column"]);
+            let location =
+                format!("`{}:{}:{}`", f["path"].as_str().unwrap().trim_start_matches("./"), f["line"], f["column"]);
             assert!(section.contains(&location), "{location} missing");
         }
     }
@@ -347,7 +366,8 @@ fn diff_json_has_each_files_diff_and_edits() {
         }
         let original = fs::read(dir.path().join(file["path"].as_str().unwrap())).unwrap();
         let (mut patched, _) = decode(&original);
-        let mut edits: Vec<&Value> = file["fixes"].as_array().unwrap().iter().flat_map(|f| f["edits"].as_array().unwrap()).collect();
+        let mut edits: Vec<&Value> =
+            file["fixes"].as_array().unwrap().iter().flat_map(|f| f["edits"].as_array().unwrap()).collect();
         assert!(!edits.is_empty());
         edits.sort_by_key(|e| std::cmp::Reverse((get_u64(e, "line"), get_u64(e, "column"))));
         for e in edits {
@@ -381,7 +401,10 @@ fn fix_report_is_a_pull_request_body() {
     let after = findings_of(dir.path());
 
     let title = body.lines().next().unwrap();
-    assert!(title.starts_with(&format!("# Fix {} security findings: {} torch-load (B614)", fixable.len(), fixable.len())), "{title}");
+    assert!(
+        title.starts_with(&format!("# Fix {} security findings: {} torch-load (B614)", fixable.len(), fixable.len())),
+        "{title}"
+    );
     let section = |name: &str| -> String {
         let start = body.find(&format!("\n## {name}\n")).unwrap_or_else(|| panic!("no section {name}:\n{body}"));
         let rest = &body[start + 1..];
@@ -410,8 +433,12 @@ fn fix_report_is_a_pull_request_body() {
     assert_eq!(table_rows(&remaining), after.len(), "{remaining}");
     for f in &after {
         let location = format!("`{}:{}`", f["path"].as_str().unwrap().trim_start_matches("./"), f["line"]);
-        let row = remaining.lines().find(|l| l.contains(&location)).unwrap_or_else(|| panic!("{location} missing:\n{remaining}"));
-        let reason = f["message"].as_str().unwrap().split("; not fixed: ").nth(1).expect("a remaining finding says why");
+        let row = remaining
+            .lines()
+            .find(|l| l.contains(&location))
+            .unwrap_or_else(|| panic!("{location} missing:\n{remaining}"));
+        let reason =
+            f["message"].as_str().unwrap().split("; not fixed: ").nth(1).expect("a remaining finding says why");
         assert!(row.ends_with(&format!("| {} |", reason.replace('|', "\\|"))), "{row}");
     }
     let marker = format!(
@@ -478,7 +505,11 @@ fn diff_exit_codes() {
     assert_eq!(run(&clean, &["diff", "--exit-code"]).code, Some(0));
     assert_eq!(run(&clean, &["diff", "missing.py"]).code, Some(2));
     assert_eq!(run(&clean, &["diff", "--no-such-flag"]).code, Some(2));
-    assert_eq!(fs::read_to_string(dirty.join("bad.py")).unwrap(), "import torch\nstate = torch.load('a.pt')\n", "diff writes nothing");
+    assert_eq!(
+        fs::read_to_string(dirty.join("bad.py")).unwrap(),
+        "import torch\nstate = torch.load('a.pt')\n",
+        "diff writes nothing"
+    );
 }
 
 #[test]
@@ -513,7 +544,13 @@ fn help_documents_the_exit_codes() {
 #[test]
 fn quiet_silences_every_command_but_findings_and_errors() {
     let (_dir, _clean, dirty) = clean_and_dirty();
-    for args in [&["check"][..], &["check", "--format", "markdown"], &["diff"], &["diff", "--format", "json"], &["fix", "--report", "r.md"]] {
+    for args in [
+        &["check"][..],
+        &["check", "--format", "markdown"],
+        &["diff"],
+        &["diff", "--format", "json"],
+        &["fix", "--report", "r.md"],
+    ] {
         let loud = run(&dirty, args);
         let mut quiet_args = args.to_vec();
         quiet_args.push("--quiet");
@@ -582,15 +619,15 @@ fn bulk_script_commits_once_per_repository_with_changes() {
         "two",
         &[("do_not_fix.py", &fixture("do_not_fix.py")), ("pkg/crlf.py", &fixture("crlf.py")), ("README", b"docs\n")],
     );
-    let clean = repository(root.path(), "clean", &[("ok.py", b"import torch\nx = torch.load('a.pt', weights_only=True)\n")]);
+    let clean =
+        repository(root.path(), "clean", &[("ok.py", b"import torch\nx = torch.load('a.pt', weights_only=True)\n")]);
     let dirty = repository(root.path(), "dirty", &[("layouts.py", &fixture("layouts.py"))]);
     let mut wip = fixture("layouts.py");
     wip.extend_from_slice(b"# work in progress\n");
     fs::write(dirty.join("layouts.py"), &wip).unwrap();
     fs::write(dirty.join("notes.txt"), "untracked\n").unwrap();
 
-    let expected: Vec<(PathBuf, Vec<Value>)> =
-        [&one, &two].iter().map(|r| ((*r).clone(), findings_of(r))).collect();
+    let expected: Vec<(PathBuf, Vec<Value>)> = [&one, &two].iter().map(|r| ((*r).clone(), findings_of(r))).collect();
     let heads: Vec<String> = [&one, &two, &clean, &dirty].iter().map(|r| git(r, &["rev-parse", "HEAD"])).collect();
     let start_branch = git(&one, &["symbolic-ref", "--short", "HEAD"]);
 
@@ -632,23 +669,35 @@ fn bulk_script_commits_once_per_repository_with_changes() {
         assert!(fs::read_to_string(&report).unwrap().starts_with("# Fix "));
         let row = stdout.lines().find(|l| l.starts_with(&repo.display().to_string())).unwrap();
         let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
-        assert_eq!(cells[1..], [
-            "committed on remediate/security-fixes",
-            &changed_files.len().to_string(),
-            &remaining.to_string(),
-            &report.display().to_string(),
-        ], "{row}");
+        assert_eq!(
+            cells[1..],
+            [
+                "committed on remediate/security-fixes",
+                &changed_files.len().to_string(),
+                &remaining.to_string(),
+                &report.display().to_string(),
+            ],
+            "{row}"
+        );
     }
 
     assert_eq!(git(&clean, &["rev-parse", "HEAD"]), heads[2]);
     assert_eq!(git(&clean, &["branch", "--list", "remediate/*"]), "", "no branch where nothing changed");
-    assert!(stdout.lines().any(|l| l.starts_with(&clean.display().to_string()) && l.contains("no changes")), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with(&clean.display().to_string()) && l.contains("no changes")),
+        "{stdout}"
+    );
 
     assert_eq!(git(&dirty, &["rev-parse", "HEAD"]), heads[3]);
     assert_eq!(git(&dirty, &["branch", "--list", "remediate/*"]), "");
     assert_eq!(fs::read(dirty.join("layouts.py")).unwrap(), wip, "the user's work is left as it was");
     assert_eq!(fs::read_to_string(dirty.join("notes.txt")).unwrap(), "untracked\n");
-    assert!(stdout.lines().any(|l| l.starts_with(&dirty.display().to_string()) && l.contains("refused: uncommitted changes")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with(&dirty.display().to_string()) && l.contains("refused: uncommitted changes")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -698,9 +747,18 @@ fn severity_sets_sarif_level_and_annotation_kind() {
         assert!((0.1..=10.0).contains(&score), "{rule}");
     }
     let github = run(dir.path(), &["check", "--format", "github", "mixed.py"]);
-    assert!(github.stdout.lines().any(|l| l.starts_with("::warning ") && l.contains("torch-load")), "{}", github.stdout);
-    assert!(github.stdout.lines().any(|l| l.starts_with("::notice ") && l.contains("except-pass")), "{}", github.stdout);
+    assert!(
+        github.stdout.lines().any(|l| l.starts_with("::warning ") && l.contains("torch-load")),
+        "{}",
+        github.stdout
+    );
+    assert!(
+        github.stdout.lines().any(|l| l.starts_with("::notice ") && l.contains("except-pass")),
+        "{}",
+        github.stdout
+    );
     let findings = json(&run(dir.path(), &["check", "--format", "json", "mixed.py"]));
-    let severities: Vec<&str> = findings["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    let severities: Vec<&str> =
+        findings["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
     assert_eq!(severities, ["medium", "low"]);
 }

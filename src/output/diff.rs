@@ -71,10 +71,7 @@ mod tests {
         let old = b"a\r\nb\r\nc";
         let new = b"a\r\nB\r\nc";
         let d = String::from_utf8(unified("x.py", old, new, false)).unwrap();
-        assert_eq!(
-            d,
-            "--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\r\n-b\r\n+B\r\n c\n\\ No newline at end of file\n"
-        );
+        assert_eq!(d, "--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\r\n-b\r\n+B\r\n c\n\\ No newline at end of file\n");
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! `check --format github`: GitHub Actions workflow commands, which the
 //! runner turns into annotations on the pull request's diff.
 
-use crate::engine::{Diagnostic, FileErrorKind};
 use crate::output::text::code;
-use crate::run::FileResult;
-use crate::walk::display_path;
+use crate::pipeline::walk::display_path;
+use crate::report::FileResult;
+use crate::report::{Diagnostic, FileErrorKind};
 
 /// One `::warning` a finding and one `::error` (or `::warning` for a skipped
 /// file) a file that could not be processed.
@@ -40,8 +40,8 @@ fn finding(path: &str, d: &Diagnostic) -> String {
     };
     let mut message = d.message.clone();
     match d.fix_safety {
-        Some(crate::edit::FixSafety::Safe) => message += " (fixable with `remediate fix`)",
-        Some(crate::edit::FixSafety::Unsafe) => message += " (fixable with `remediate fix --unsafe-fixes`)",
+        Some(crate::fix::edit::FixSafety::Safe) => message += " (fixable with `remediate fix`)",
+        Some(crate::fix::edit::FixSafety::Unsafe) => message += " (fixable with `remediate fix --unsafe-fixes`)",
         None => {}
     }
     let properties = [

@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::engine::{Diagnostic, FileError, FileErrorKind};
-use crate::run::FileResult;
-use crate::summary::Summary;
+use crate::report::summary::Summary;
+use crate::report::FileResult;
+use crate::report::{Diagnostic, FileError, FileErrorKind};
 
 pub fn finding(path: &str, d: &Diagnostic) -> Value {
     json!({
@@ -68,7 +68,8 @@ pub fn diff_report(results: &[FileResult], summary: &Summary) -> Value {
     let mut files = Vec::new();
     for r in results.iter().filter(|r| r.changed()) {
         let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
-        let (diff, encoding) = text_of(crate::output::diff::unified(&crate::walk::display_path(&r.path), old, new, false));
+        let (diff, encoding) =
+            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path(&r.path), old, new, false));
         files.push(json!({
             "path": r.path.to_string_lossy(),
             "diff": diff,

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::{Diagnostic, FileErrorKind};
+use crate::pipeline::walk::display_path;
+use crate::report::summary::Summary;
+use crate::report::FileResult;
+use crate::report::{Diagnostic, FileErrorKind};
 use crate::rules::RuleMeta;
-use crate::run::FileResult;
-use crate::summary::Summary;
-use crate::walk::display_path;
 
 pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleMeta]) -> String {
     let mut by_rule: BTreeMap<&str, Vec<(String, &Diagnostic)>> = BTreeMap::new();
@@ -34,7 +34,13 @@ pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleM
         for meta in rules {
             let Some(found) = by_rule.get(meta.id) else { continue };
             let fixable = found.iter().filter(|(_, d)| d.fixable()).count();
-            out += &row(&[code_span(meta.id), codes(meta.bandit), ruff(meta), found.len().to_string(), fixable.to_string()]);
+            out += &row(&[
+                code_span(meta.id),
+                codes(meta.bandit),
+                ruff(meta),
+                found.len().to_string(),
+                fixable.to_string(),
+            ]);
         }
     }
     for meta in rules {

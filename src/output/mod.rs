@@ -1,5 +1,5 @@
 //! Rendering results for people and programs. Every renderer reads the same
-//! [`crate::run::FileResult`]s; none of them changes anything.
+//! [`crate::report::FileResult`]s; none of them changes anything.
 
 pub mod diff;
 pub mod github;

@@ -8,13 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::edit::FixSafety;
-use crate::engine::Diagnostic;
+use crate::fix::edit::FixSafety;
 use crate::output::markdown::{cell, code_span, codes, count, problems, row, ruff};
+use crate::pipeline::walk::display_path;
+use crate::report::summary::Summary;
+use crate::report::Diagnostic;
+use crate::report::FileResult;
 use crate::rules::RuleMeta;
-use crate::run::FileResult;
-use crate::summary::Summary;
-use crate::walk::display_path;
 
 /// Long tables are cut so the body stays within what a pull request accepts.
 const MAX_ROWS: usize = 200;
@@ -106,10 +106,8 @@ fn changes_applied(results: &[FileResult]) -> String {
             *changes.entry((d.rule.id, title)).or_default() += 1;
         }
     }
-    let rows: Vec<String> = changes
-        .iter()
-        .map(|((rule, title), n)| row(&[cell(title), code_span(rule), n.to_string()]))
-        .collect();
+    let rows: Vec<String> =
+        changes.iter().map(|((rule, title), n)| row(&[cell(title), code_span(rule), n.to_string()])).collect();
     format!(
         "\n## Pins, timeouts and other changes applied\n\n| Change | Rule | Count |\n| --- | --- | ---: |\n{}",
         capped(rows, "changes")

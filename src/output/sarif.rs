@@ -9,10 +9,10 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use crate::engine::{Diagnostic, FileErrorKind, LocatedEdit, Position};
+use crate::pipeline::walk::display_path;
+use crate::report::FileResult;
+use crate::report::{Diagnostic, FileErrorKind, LocatedEdit, Position};
 use crate::rules::RuleMeta;
-use crate::run::FileResult;
-use crate::walk::display_path;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const ROOT_ID: &str = "%SRCROOT%";
@@ -109,7 +109,8 @@ fn section(documentation: &str, title: &str) -> Option<String> {
     let heading = format!("## {title}");
     let mut lines = documentation.lines().skip_while(|l| l.trim() != heading);
     lines.next()?;
-    let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).map(str::trim).filter(|l| !l.is_empty()).collect();
+    let body: Vec<&str> =
+        lines.take_while(|l| !l.starts_with("## ")).map(str::trim).filter(|l| !l.is_empty()).collect();
     (!body.is_empty()).then(|| body.join(" "))
 }
 
@@ -127,8 +128,10 @@ fn result(d: &Diagnostic, rules: &[&'static RuleMeta], location: &Value) -> Valu
     );
     if let Some(safety) = d.fix_safety {
         let description = match (&d.fix_title, safety) {
-            (Some(title), crate::edit::FixSafety::Safe) => title.clone(),
-            (Some(title), crate::edit::FixSafety::Unsafe) => format!("{title} (unsafe: changes behaviour; review before applying)"),
+            (Some(title), crate::fix::edit::FixSafety::Safe) => title.clone(),
+            (Some(title), crate::fix::edit::FixSafety::Unsafe) => {
+                format!("{title} (unsafe: changes behaviour; review before applying)")
+            }
             (None, _) => format!("{} fix", safety.as_str()),
         };
         result.insert(

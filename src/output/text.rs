@@ -1,8 +1,8 @@
 //! The human format: one line a finding, `path:line:col: rule [code] message`.
 
-use crate::engine::{Diagnostic, FileError};
 use crate::output::Paint;
-use crate::run::FileResult;
+use crate::report::FileResult;
+use crate::report::{Diagnostic, FileError};
 
 /// The Bandit code, else the first ruff code, for the `[code]` column.
 pub fn code(d: &Diagnostic) -> Option<&'static str> {
@@ -12,8 +12,8 @@ pub fn code(d: &Diagnostic) -> Option<&'static str> {
 pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
     let code = code(d).map(|c| format!(" [{c}]")).unwrap_or_default();
     let marker = match d.fix_safety {
-        Some(crate::edit::FixSafety::Safe) => " (fixable)",
-        Some(crate::edit::FixSafety::Unsafe) => " (unsafe fix available)",
+        Some(crate::fix::edit::FixSafety::Safe) => " (fixable)",
+        Some(crate::fix::edit::FixSafety::Unsafe) => " (unsafe fix available)",
         None => "",
     };
     format!(
@@ -35,8 +35,8 @@ pub fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
         _ => String::new(),
     };
     let label = match e.kind {
-        crate::engine::FileErrorKind::Skipped => paint.yellow("warning"),
-        crate::engine::FileErrorKind::Syntax => paint.red("error"),
+        crate::report::FileErrorKind::Skipped => paint.yellow("warning"),
+        crate::report::FileErrorKind::Syntax => paint.red("error"),
     };
     format!("{label}: {path}{at}: {}", e.message)
 }
@@ -69,7 +69,8 @@ pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
     let start = (d.start.column - 1).min(chars.len());
     let end = if d.end.line == d.start.line { (d.end.column - 1).min(chars.len()) } else { chars.len() };
     let shown = chars.len().min(FRAME_WIDTH);
-    let expand = |cs: &[char]| cs.iter().map(|&c| if c == '\t' { "    ".to_owned() } else { c.to_string() }).collect::<String>();
+    let expand =
+        |cs: &[char]| cs.iter().map(|&c| if c == '\t' { "    ".to_owned() } else { c.to_string() }).collect::<String>();
     let (start, end) = (start.min(shown), end.clamp(start.min(shown), shown));
     let before = expand(&chars[..start]);
     let under = expand(&chars[start..end]);
@@ -110,7 +111,7 @@ pub fn rule_table(rules: &[&'static dyn crate::rules::Rule]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Position;
+    use crate::report::Position;
 
     fn diagnostic(line_text: &str, start: (usize, usize), end: (usize, usize)) -> Diagnostic {
         Diagnostic {

@@ -1,8 +1,8 @@
 //! `bare-except`: an `except:` that names no exception type (ruff E722).
 
 use crate::documented_rule;
-use crate::edit::{Fix, FixSafety};
-use crate::rules::handler::{narrow_bare_except, ExceptHandler};
+use crate::fix::edit::{Fix, FixSafety};
+use crate::python::except_clause::{narrow_bare_except, ExceptHandler};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
@@ -61,7 +61,7 @@ static META: RuleMeta = RuleMeta {
     query: include_str!("../../queries/bare_except.scm"),
     // Every finding is a bare `except:` or a handler whose body starts with
     // `pass`, `continue` or `...`; the prefilter looks for exactly that.
-    triggers: &[&[crate::prefilter::SWALLOWING_EXCEPT]],
+    triggers: &[&[crate::pipeline::prefilter::SWALLOWING_EXCEPT]],
 };
 
 impl Rule for BareExcept {

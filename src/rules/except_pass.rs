@@ -2,8 +2,8 @@
 //! (Bandit B110, ruff S110).
 
 use crate::documented_rule;
-use crate::edit::FixSafety;
-use crate::rules::handler::{swallowed_exception, Swallow};
+use crate::fix::edit::FixSafety;
+use crate::python::except_clause::{swallowed_exception, Swallow};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
@@ -72,7 +72,7 @@ static META: RuleMeta = RuleMeta {
     query: include_str!("../../queries/except_pass.scm"),
     // Every finding is a bare `except:` or a handler whose body starts with
     // `pass`, `continue` or `...`; the prefilter looks for exactly that.
-    triggers: &[&[crate::prefilter::SWALLOWING_EXCEPT]],
+    triggers: &[&[crate::pipeline::prefilter::SWALLOWING_EXCEPT]],
 };
 
 impl Rule for ExceptPass {

@@ -2,7 +2,7 @@
 //! Python code (`trust_remote_code=True`).
 
 use crate::documented_rule;
-use crate::rules::hub::{self, Repo};
+use crate::python::hub_call::{self as hub, Repo};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {

@@ -1,11 +1,11 @@
 //! `hf-revision`: a Hugging Face Hub download without a pinned revision
 //! (Bandit B615).
 
-use crate::call::text;
 use crate::config::ModelPin;
 use crate::documented_rule;
-use crate::edit::{Edit, Fix, FixSafety};
-use crate::rules::hub::{self, HubCall, Loader, Repo, RevisionArg};
+use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::python::call::text;
+use crate::python::hub_call::{self as hub, HubCall, Loader, Repo, RevisionArg};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
@@ -117,14 +117,13 @@ impl Rule for HfRevision {
             }
         };
         let finding = Finding::new(&META, hub.call.node, message);
-        let id = match &hub.repo {
-            Repo::Id { id, .. } => id.clone(),
-            _ => {
-                return Some(finding.not_fixed(
+        let id =
+            match &hub.repo {
+                Repo::Id { id, .. } => id.clone(),
+                _ => return Some(finding.not_fixed(
                     "the repository id is not a literal or a module-level constant; pin it by hand with `revision=`",
-                ))
-            }
-        };
+                )),
+            };
         if let Some(reason) = unfixable_reason(&hub, &revision) {
             return Some(finding.not_fixed(reason));
         }
@@ -146,7 +145,9 @@ impl Rule for HfRevision {
                     revisions.file_hint()
                 )));
             }
-            RevisionArg::Mutable { node, .. } => edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned))),
+            RevisionArg::Mutable { node, .. } => {
+                edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned)))
+            }
             _ => keywords.push(revision_keyword.as_str()),
         }
         let trust = trust_remote_code_keyword(&hub, cx, pin);
@@ -167,7 +168,9 @@ impl Rule for HfRevision {
 /// Why adding or replacing `revision=` could break a call that works today.
 fn unfixable_reason(hub: &HubCall<'_>, revision: &RevisionArg<'_>) -> Option<&'static str> {
     if hub.call.has_dict_splat() {
-        return Some("the call passes `**kwargs`, which may already hold `revision` (a repeated keyword raises TypeError)");
+        return Some(
+            "the call passes `**kwargs`, which may already hold `revision` (a repeated keyword raises TypeError)",
+        );
     }
     if matches!(revision, RevisionArg::Absent) && hub.loader == Loader::LoadDataset {
         if hub.call.has_list_splat() {

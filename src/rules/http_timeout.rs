@@ -3,12 +3,12 @@
 
 use tree_sitter::Node;
 
-use crate::call::{text, Arg, Call};
 use crate::config::{Seconds, TimeoutSet};
 use crate::documented_rule;
-use crate::edit::{Edit, Fix, FixSafety};
-use crate::imports;
-use crate::rules::http_clients::{self, ClientKind};
+use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::python::call::{text, Arg, Call};
+use crate::python::http_client::{self as http_clients, ClientKind};
+use crate::python::imports;
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
@@ -91,7 +91,8 @@ const REQUESTS_VERBS: &[&str] = &["get", "options", "head", "post", "put", "patc
 /// httpx's module-level API Bandit and ruff check, and client methods taking `timeout`.
 const HTTPX_NAMES: &[&str] =
     &["get", "options", "head", "post", "put", "patch", "delete", "request", "stream", "Client", "AsyncClient"];
-const HTTPX_CLIENT_METHODS: &[&str] = &["get", "options", "head", "post", "put", "patch", "delete", "request", "stream"];
+const HTTPX_CLIENT_METHODS: &[&str] =
+    &["get", "options", "head", "post", "put", "patch", "delete", "request", "stream"];
 const AIOHTTP_METHODS: &[&str] = &["get", "options", "head", "post", "put", "patch", "delete", "request", "ws_connect"];
 const CLIENT_TIMEOUT_BOUNDS: &[&str] = &["total", "connect", "sock_read", "sock_connect"];
 
@@ -127,8 +128,12 @@ impl Target {
                 return Some(Target::Httpx { name });
             }
             match name.as_str() {
-                "aiohttp.ClientSession" | "aiohttp.client.ClientSession" => return Some(Target::AiohttpSession { name }),
-                "aiohttp.ClientTimeout" | "aiohttp.client.ClientTimeout" => return Some(Target::ClientTimeout { name }),
+                "aiohttp.ClientSession" | "aiohttp.client.ClientSession" => {
+                    return Some(Target::AiohttpSession { name })
+                }
+                "aiohttp.ClientTimeout" | "aiohttp.client.ClientTimeout" => {
+                    return Some(Target::ClientTimeout { name })
+                }
                 "urllib.request.urlopen" => return Some(Target::Urlopen { name }),
                 _ => {}
             }
@@ -138,8 +143,11 @@ impl Target {
         }
         let receiver = call.callee.child_by_field_name("object")?;
         let method = text(call.callee.child_by_field_name("attribute")?, cx.src);
-        let any_client_method = [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
-        if !any_client_method || !cx.memo.get(|| http_clients::ConstructsClients::find(cx.tree.root_node(), cx.imports, cx.src)).0 {
+        let any_client_method =
+            [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
+        if !any_client_method
+            || !cx.memo.get(|| http_clients::ConstructsClients::find(cx.tree.root_node(), cx.imports, cx.src)).0
+        {
             return None;
         }
         let kind = http_clients::receiver_kind(receiver, cx.imports, cx.src)?;
@@ -193,17 +201,23 @@ impl Rule for HttpTimeout {
         let timeout = call.keyword(cx.src, "timeout");
         let what = target.describe();
         let finding = match timeout {
-            Some(value) if value.kind() == "none" => {
-                Finding::new(&META, call.node, format!("{what} with `timeout=None` can wait forever on an unresponsive server"))
-            }
+            Some(value) if value.kind() == "none" => Finding::new(
+                &META,
+                call.node,
+                format!("{what} with `timeout=None` can wait forever on an unresponsive server"),
+            ),
             Some(_) => return None,
-            None if target.needs_timeout() && !passes_timeout_positionally(&target, &call) => {
-                Finding::new(&META, call.node, format!("{what} without a timeout can wait forever on an unresponsive server"))
-            }
+            None if target.needs_timeout() && !passes_timeout_positionally(&target, &call) => Finding::new(
+                &META,
+                call.node,
+                format!("{what} without a timeout can wait forever on an unresponsive server"),
+            ),
             None => return None,
         };
         if call.has_dict_splat() {
-            return Some(finding.not_fixed("the call passes `**kwargs`, which may already hold `timeout`; set it where the dict is built"));
+            return Some(finding.not_fixed(
+                "the call passes `**kwargs`, which may already hold `timeout`; set it where the dict is built",
+            ));
         }
         if let Target::Requests { known: false, name } = &target {
             return Some(finding.not_fixed(format!("`{name}` is not a known requests function; review it by hand")));
@@ -325,7 +339,9 @@ fn check_client_timeout(cx: &FileContext<'_>, call: &Call<'_>, name: &str) -> Op
     let finding = Finding::new(
         &META,
         call.node,
-        format!("`{name}` without any bound (`total`, `connect`, `sock_read`, `sock_connect` all `None`) can wait forever"),
+        format!(
+            "`{name}` without any bound (`total`, `connect`, `sock_read`, `sock_connect` all `None`) can wait forever"
+        ),
     );
     if has_comment(call.arguments) {
         return Some(finding.not_fixed("comments inside the call would be lost; set `total=` by hand"));
@@ -357,7 +373,9 @@ fn name_for(cx: &FileContext<'_>, module: &str, name: &str) -> Result<(String, O
     let root = cx.tree.root_node();
     if !contains_word(cx.src, name) {
         // The file's top-level `from module import …`, directly in the module body.
-        if let Some(edit) = imports::from_import_of(root, cx.src, module).and_then(|s| imports::add_name_to_from_import(s, name)) {
+        if let Some(edit) =
+            imports::from_import_of(root, cx.src, module).and_then(|s| imports::add_name_to_from_import(s, name))
+        {
             return Ok((name.to_owned(), Some((edit, format!("; import `{name}` from `{module}`")))));
         }
     }
@@ -378,7 +396,7 @@ fn name_for(cx: &FileContext<'_>, module: &str, name: &str) -> Result<(String, O
 
 /// `word` as a whole identifier anywhere in `src` (code, strings or comments).
 fn contains_word(src: &str, word: &str) -> bool {
-    crate::prefilter::find_words(src.as_bytes(), word).next().is_some()
+    crate::pipeline::prefilter::find_words(src.as_bytes(), word).next().is_some()
 }
 
 #[cfg(test)]

@@ -7,18 +7,15 @@ use std::ops::Range;
 use tree_sitter::{Node, Query, Tree};
 
 use crate::config::Config;
-use crate::edit::Fix;
-use crate::imports::Imports;
+use crate::fix::edit::Fix;
+use crate::python::imports::Imports;
 
 pub mod bare_except;
 pub mod except_continue;
 pub mod except_pass;
-pub mod handler;
 pub mod hf_remote_code;
 pub mod hf_revision;
-pub mod http_clients;
 pub mod http_timeout;
-pub mod hub;
 pub mod torch_load;
 
 /// What a rule is, for users and for the registry.
@@ -33,7 +30,7 @@ pub struct RuleMeta {
     /// ruff's codes for the same check.
     pub ruff: &'static [&'static str],
     /// `None` when the rule never fixes.
-    pub fix_safety: Option<crate::edit::FixSafety>,
+    pub fix_safety: Option<crate::fix::edit::FixSafety>,
     /// How serious a finding is: Bandit's severity for its test.
     pub severity: Severity,
     /// One line for tables.
@@ -44,7 +41,7 @@ pub struct RuleMeta {
     pub query: &'static str,
     /// The words a match needs in code (see [`crate::prefilter`]); a file
     /// in which no enabled rule can match is not parsed.
-    pub triggers: crate::prefilter::Triggers,
+    pub triggers: crate::pipeline::prefilter::Triggers,
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
@@ -221,8 +218,5 @@ pub fn selected(select: &[String], ignore: &[String]) -> anyhow::Result<Vec<&'st
     }
     let named = |r: &&'static dyn Rule, list: &[String]| list.iter().any(|t| r.meta().is_named_by(t));
     let select_all = select.iter().all(|t| t.trim().is_empty());
-    Ok(rules
-        .into_iter()
-        .filter(|r| (select_all || named(r, select)) && !named(r, ignore))
-        .collect())
+    Ok(rules.into_iter().filter(|r| (select_all || named(r, select)) && !named(r, ignore)).collect())
 }

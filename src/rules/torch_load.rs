@@ -1,8 +1,8 @@
 //! `torch-load`: `torch.load` without `weights_only=True` (Bandit B614).
 
-use crate::call::{text, Call};
 use crate::documented_rule;
-use crate::edit::{Fix, FixSafety};
+use crate::fix::edit::{Fix, FixSafety};
+use crate::python::call::{text, Call};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
 
 documented_rule! {
@@ -84,8 +84,16 @@ impl Rule for TorchLoad {
         );
         match call.keyword(cx.src, "weights_only").map(|v| text(v, cx.src)) {
             Some("True") => return None,
-            Some("False") => return Some(finding.not_fixed("`weights_only=False` is explicit; review whether this checkpoint needs full unpickling")),
-            Some(_) => return Some(finding.not_fixed("`weights_only` is not a literal `True`; make sure it is `True` at run time")),
+            Some("False") => {
+                return Some(finding.not_fixed(
+                    "`weights_only=False` is explicit; review whether this checkpoint needs full unpickling",
+                ))
+            }
+            Some(_) => {
+                return Some(
+                    finding.not_fixed("`weights_only` is not a literal `True`; make sure it is `True` at run time"),
+                )
+            }
             None => {}
         }
         if !cx.imports.root_is_imported(call.callee, cx.src) {
@@ -102,14 +110,18 @@ impl Rule for TorchLoad {
 /// Why adding `weights_only=True` could break a call that works today.
 fn unfixable_reason(call: &Call<'_>, src: &str) -> Option<&'static str> {
     if call.has_dict_splat() {
-        return Some("the call passes `**kwargs`, which may already hold `weights_only` (a repeated keyword raises TypeError)");
+        return Some(
+            "the call passes `**kwargs`, which may already hold `weights_only` (a repeated keyword raises TypeError)",
+        );
     }
     let pickle_module = call.keyword(src, "pickle_module").map(|v| text(v, src));
     if pickle_module.is_some_and(|v| v != "None") || call.positional().len() >= 3 {
         return Some("the call passes `pickle_module`, which torch refuses together with `weights_only=True`");
     }
     if call.has_list_splat() {
-        return Some("the call passes `*args`, which may fill `pickle_module`, refused together with `weights_only=True`");
+        return Some(
+            "the call passes `*args`, which may fill `pickle_module`, refused together with `weights_only=True`",
+        );
     }
     None
 }

@@ -15,8 +15,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::edit::FixSafety;
-use crate::engine::{Diagnostic, FileError, FileErrorKind, LocatedEdit, Outcome, Position};
+use crate::fix::edit::FixSafety;
+use crate::report::{Diagnostic, FileError, FileErrorKind, LocatedEdit, Outcome, Position};
 use crate::rules::RuleMeta;
 
 /// More entries than this and the cache starts over, so it cannot grow without bound.

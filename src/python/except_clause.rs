@@ -7,9 +7,9 @@ use std::collections::HashSet;
 
 use tree_sitter::Node;
 
-use crate::call::{line_end, line_indent, starts_its_line, text};
-use crate::edit::{Edit, Fix};
-use crate::imports::add_import;
+use crate::fix::edit::{Edit, Fix};
+use crate::python::call::{line_end, line_indent, starts_its_line, text};
+use crate::python::imports::add_import;
 use crate::rules::{Captures, FileContext, Finding, RuleMeta};
 
 /// The types a handler may name that catch every ordinary exception.
@@ -65,9 +65,7 @@ impl<'t> ExceptHandler<'t> {
                 (":", _) => colon = Some(child),
                 (_, Some("value")) if child.kind() == "as_pattern" => {
                     types.extend(child.named_child(0));
-                    alias = child
-                        .child_by_field_name("alias")
-                        .map(|target| target.named_child(0).unwrap_or(target));
+                    alias = child.child_by_field_name("alias").map(|target| target.named_child(0).unwrap_or(target));
                 }
                 (_, Some("value")) => types.push(child),
                 (_, Some("alias")) => alias = Some(child),
@@ -120,7 +118,8 @@ impl<'t> ExceptHandler<'t> {
         let star = if self.star { "*" } else { "" };
         match (self.types.first(), self.types.last()) {
             (Some(first), Some(last)) => {
-                let types: String = src[first.start_byte()..last.end_byte()].split_whitespace().collect::<Vec<_>>().join(" ");
+                let types: String =
+                    src[first.start_byte()..last.end_byte()].split_whitespace().collect::<Vec<_>>().join(" ");
                 format!("except{star} {types}:")
             }
             _ => format!("except{star}:"),
@@ -140,9 +139,7 @@ impl<'t> ExceptHandler<'t> {
 
 fn is_broad(node: Node<'_>, cx: &FileContext<'_>) -> bool {
     match node.kind() {
-        "parenthesized_expression" | "tuple" => {
-            node.named_children(&mut node.walk()).any(|child| is_broad(child, cx))
-        }
+        "parenthesized_expression" | "tuple" => node.named_children(&mut node.walk()).any(|child| is_broad(child, cx)),
         "identifier" | "attribute" => {
             let written = text(node, cx.src);
             BROAD_TYPES.contains(&written)
@@ -170,7 +167,9 @@ pub fn swallowed_exception(
     let body = text(statement, cx.src);
     let message = match swallow {
         Swallow::Pass => format!("`{header}` with only `{body}` hides every failure; log the exception or handle it"),
-        Swallow::Continue => format!("`{header}` with only `continue` skips failures silently; log the exception or handle it"),
+        Swallow::Continue => {
+            format!("`{header}` with only `continue` skips failures silently; log the exception or handle it")
+        }
     };
     let finding = handler.finding(meta, message);
     Some(match logging_fix(cx, &handler, swallow, statement) {
@@ -188,7 +187,12 @@ pub fn narrow_bare_except(handler: &ExceptHandler<'_>) -> Edit {
 /// call (followed by the `continue`), binding the exception when the
 /// handler does not, and defining the module's logger when it has none.
 /// `Err` is the reason no fix is offered.
-fn logging_fix(cx: &FileContext<'_>, handler: &ExceptHandler<'_>, swallow: Swallow, statement: Node<'_>) -> Result<Fix, String> {
+fn logging_fix(
+    cx: &FileContext<'_>,
+    handler: &ExceptHandler<'_>,
+    swallow: Swallow,
+    statement: Node<'_>,
+) -> Result<Fix, String> {
     if handler.types.len() > 1 {
         return Err("`except A, B:` cannot bind the exception without parentheses; write `except (A, B):`".into());
     }
@@ -205,7 +209,10 @@ fn logging_fix(cx: &FileContext<'_>, handler: &ExceptHandler<'_>, swallow: Swall
                 Some(t) => Edit::insert(t.end_byte(), format!(" as {name}")),
                 // A bare `except:` can only bind with a type; `BaseException`
                 // is what it catches today (`bare-except` narrows it).
-                None => Edit::replace(handler.keyword.end_byte()..handler.colon.start_byte(), format!(" BaseException as {name}")),
+                None => Edit::replace(
+                    handler.keyword.end_byte()..handler.colon.start_byte(),
+                    format!(" BaseException as {name}"),
+                ),
             };
             edits.push(insert);
             name
@@ -216,14 +223,11 @@ fn logging_fix(cx: &FileContext<'_>, handler: &ExceptHandler<'_>, swallow: Swall
         Swallow::Pass => "Ignored exception",
         Swallow::Continue => "Skipping iteration after exception",
     };
-    let call = format!(
-        "{}.debug(\"{what} {}: %r\", {exc}, exc_info=True)",
-        logger.name,
-        scopes.describe(cx.src)
-    );
+    let call = format!("{}.debug(\"{what} {}: %r\", {exc}, exc_info=True)", logger.name, scopes.describe(cx.src));
     let newline = cx.newline;
     let own_line = starts_its_line(cx.src, statement.start_byte());
-    let indent = if own_line { line_indent(cx.src, statement.start_byte()).to_owned() } else { body_indent(cx.src, handler) };
+    let indent =
+        if own_line { line_indent(cx.src, statement.start_byte()).to_owned() } else { body_indent(cx.src, handler) };
     let body = match swallow {
         Swallow::Pass => call,
         Swallow::Continue => format!("{call}{newline}{indent}"),
@@ -232,8 +236,12 @@ fn logging_fix(cx: &FileContext<'_>, handler: &ExceptHandler<'_>, swallow: Swall
         (true, Swallow::Pass) => Edit::replace(statement.byte_range(), body),
         (true, Swallow::Continue) => Edit::insert(statement.start_byte(), body),
         // `except Exception: pass` on one line: the body moves to its own line.
-        (false, Swallow::Pass) => Edit::replace(handler.colon.end_byte()..statement.end_byte(), format!("{newline}{indent}{body}")),
-        (false, Swallow::Continue) => Edit::replace(handler.colon.end_byte()..statement.start_byte(), format!("{newline}{indent}{body}")),
+        (false, Swallow::Pass) => {
+            Edit::replace(handler.colon.end_byte()..statement.end_byte(), format!("{newline}{indent}{body}"))
+        }
+        (false, Swallow::Continue) => {
+            Edit::replace(handler.colon.end_byte()..statement.start_byte(), format!("{newline}{indent}{body}"))
+        }
     });
     Ok(Fix::unsafe_(edits).titled(format!("log the exception with `{}.debug`", logger.name)))
 }
@@ -292,11 +300,7 @@ impl<'t> Scopes<'t> {
     /// enclosing function, and the class body when the handler sits
     /// directly in it (methods do not see their class's names).
     fn visible(&self) -> impl Iterator<Item = Node<'t>> + '_ {
-        self.chain
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| n.kind() == "function_definition" || *i == 0)
-            .map(|(_, n)| *n)
+        self.chain.iter().enumerate().filter(|(i, n)| n.kind() == "function_definition" || *i == 0).map(|(_, n)| *n)
     }
 
     /// `load()`, `Config.load()`, `class Config`, `module level`.
@@ -478,7 +482,9 @@ impl LoggerPlan {
         let visible = |name: &str| !local.iter().any(|b| b.binds(name));
 
         let mut existing = module_loggers(cx, &module);
-        existing.sort_by_key(|(name, _)| PREFERRED_LOGGERS.iter().position(|p| p == name).unwrap_or(PREFERRED_LOGGERS.len()));
+        existing.sort_by_key(|(name, _)| {
+            PREFERRED_LOGGERS.iter().position(|p| p == name).unwrap_or(PREFERRED_LOGGERS.len())
+        });
         let usable = existing.into_iter().find(|(name, definition)| {
             visible(name) && (!scopes.at_import_time() || definition.end_byte() <= handler.start_byte())
         });
@@ -495,7 +501,10 @@ impl LoggerPlan {
         let newline = cx.newline;
         let edit = match stdlib_logging_import(root, cx.src, &module) {
             LoggingImport::Present { reference, after } => {
-                let at = line_end(cx.src, crate::imports::import_block(root).last_import_end.map_or(after, |end| end.max(after)));
+                let at = line_end(
+                    cx.src,
+                    crate::python::imports::import_block(root).last_import_end.map_or(after, |end| end.max(after)),
+                );
                 if scopes.at_import_time() && at > handler.start_byte() {
                     return Err("the module imports `logging` only after this handler runs".into());
                 }
@@ -521,10 +530,14 @@ fn module_loggers<'t>(cx: &FileContext<'t>, module: &Bindings<'t>) -> Vec<(Strin
     let root = cx.tree.root_node();
     let mut found = Vec::new();
     for statement in root.named_children(&mut root.walk()) {
-        let Some(assignment) = statement.named_child(0).filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment") else {
+        let Some(assignment) =
+            statement.named_child(0).filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+        else {
             continue;
         };
-        let (Some(left), Some(right)) = (assignment.child_by_field_name("left"), assignment.child_by_field_name("right")) else {
+        let (Some(left), Some(right)) =
+            (assignment.child_by_field_name("left"), assignment.child_by_field_name("right"))
+        else {
             continue;
         };
         if left.kind() != "identifier" || right.kind() != "call" {
@@ -533,7 +546,8 @@ fn module_loggers<'t>(cx: &FileContext<'t>, module: &Bindings<'t>) -> Vec<(Strin
         let Some(callee) = right.child_by_field_name("function").and_then(|f| cx.imports.resolve(f, cx.src)) else {
             continue;
         };
-        let is_factory = callee == "logging.getLogger" || callee == "logging.get_logger" || callee.ends_with(".logging.get_logger");
+        let is_factory =
+            callee == "logging.getLogger" || callee == "logging.get_logger" || callee.ends_with(".logging.get_logger");
         let name = text(left, cx.src);
         let bindings = module.bound.iter().filter(|(n, _)| n == name).count();
         if is_factory && bindings == 1 && !module.globals.contains(name) {
@@ -546,7 +560,10 @@ fn module_loggers<'t>(cx: &FileContext<'t>, module: &Bindings<'t>) -> Vec<(Strin
 enum LoggingImport {
     /// A module-level `import logging` (or `as X`): the name to use, and
     /// where the statement ends.
-    Present { reference: String, after: usize },
+    Present {
+        reference: String,
+        after: usize,
+    },
     Absent,
 }
 
@@ -565,7 +582,8 @@ fn stdlib_logging_import(root: Node<'_>, src: &str, module: &Bindings<'_>) -> Lo
                 },
                 _ => (text(name, src), text(name, src).split('.').next().unwrap_or_default()),
             };
-            let is_logging = module_name == "logging" || (module_name.starts_with("logging.") && reference == "logging");
+            let is_logging =
+                module_name == "logging" || (module_name.starts_with("logging.") && reference == "logging");
             let rebound = module.bound.iter().any(|(n, site)| n == reference && *site != statement);
             if is_logging && !rebound && !module.globals.contains(reference) {
                 return LoggingImport::Present { reference: reference.to_owned(), after: statement.end_byte() };
@@ -613,7 +631,8 @@ fn only_stdlib_logging(root: Node<'_>, src: &str) -> bool {
             "module" | "function_definition" | "class_definition" => Some(Bindings::of(node, src)),
             _ => None,
         };
-        if bindings.is_some_and(|b| b.bound.iter().any(|(n, site)| n == "logging" && site.kind() != "import_statement")) {
+        if bindings.is_some_and(|b| b.bound.iter().any(|(n, site)| n == "logging" && site.kind() != "import_statement"))
+        {
             return false;
         }
         stack.extend(node.named_children(&mut node.walk()));
@@ -625,7 +644,7 @@ fn only_stdlib_logging(root: Node<'_>, src: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::imports::Imports;
+    use crate::python::imports::Imports;
 
     fn parse(src: &str) -> tree_sitter::Tree {
         let mut parser = tree_sitter::Parser::new();
@@ -651,11 +670,22 @@ mod tests {
         let tree = parse(src);
         let imports = Imports::collect(tree.root_node(), src);
         let config = Config::default();
-        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n", memo: Default::default() };
-        let h = handlers(tree.root_node()).into_iter().filter_map(ExceptHandler::new).find(|h| h.swallows().is_some()).unwrap();
+        let cx = FileContext {
+            src,
+            tree: &tree,
+            imports: &imports,
+            config: &config,
+            newline: "\n",
+            memo: Default::default(),
+        };
+        let h = handlers(tree.root_node())
+            .into_iter()
+            .filter_map(ExceptHandler::new)
+            .find(|h| h.swallows().is_some())
+            .unwrap();
         let (swallow, statement) = h.swallows().unwrap();
         let fix = logging_fix(&cx, &h, swallow, statement).unwrap();
-        let out = crate::edit::apply(src, &fix.edits).unwrap();
+        let out = crate::fix::edit::apply(src, &fix.edits).unwrap();
         assert!(!parse(&out).root_node().has_error(), "does not parse:\n{out}");
         out
     }
@@ -666,7 +696,14 @@ mod tests {
         let tree = parse(src);
         let imports = Imports::collect(tree.root_node(), src);
         let config = Config::default();
-        let cx = FileContext { src, tree: &tree, imports: &imports, config: &config, newline: "\n", memo: Default::default() };
+        let cx = FileContext {
+            src,
+            tree: &tree,
+            imports: &imports,
+            config: &config,
+            newline: "\n",
+            memo: Default::default(),
+        };
         let hs: Vec<_> = handlers(tree.root_node()).into_iter().map(|n| ExceptHandler::new(n).unwrap()).collect();
         assert_eq!(text(hs[0].alias.unwrap(), src), "e");
         assert!(hs[0].catches_broadly(&cx) && hs[1].catches_broadly(&cx));

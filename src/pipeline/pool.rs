@@ -9,27 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::cache::Cache;
 use crate::config::Config;
-use crate::engine::{Engine, Mode, Outcome, RuleSet};
-use crate::write::replace_file;
-
-/// What happened to one file.
-#[derive(Debug)]
-pub struct FileResult {
-    pub path: PathBuf,
-    pub outcome: Outcome,
-    /// The bytes as read, kept only when the file changed (for diffs).
-    pub original: Option<Vec<u8>>,
-    /// Reading, writing or an internal failure: the file is unchanged.
-    pub io_error: Option<String>,
-}
-
-impl FileResult {
-    pub fn changed(&self) -> bool {
-        self.outcome.fixed_bytes.is_some()
-    }
-}
+use crate::pipeline::cache::Cache;
+use crate::pipeline::engine::{Engine, Mode, RuleSet};
+use crate::pipeline::write::replace_file;
+use crate::report::{FileResult, Outcome};
 
 /// How the run should treat each file.
 #[derive(Debug, Clone, Copy)]

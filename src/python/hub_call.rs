@@ -4,9 +4,9 @@
 
 use tree_sitter::Node;
 
-use crate::call::{text, Arg, Call};
 use crate::config::is_commit_sha;
-use crate::imports::Imports;
+use crate::python::call::{text, Arg, Call};
+use crate::python::imports::Imports;
 
 /// The strings one of which a file must contain to hold a Hub download.
 pub const TRIGGERS: &[&str] = &[
@@ -23,7 +23,7 @@ pub const TRIGGERS: &[&str] = &[
 /// its qualified name carries its library (`transformers`, `datasets`, …),
 /// which comes from an import or a spelled-out module in code; so each
 /// group pairs the loader's word with a library's.
-pub const PREFILTER: crate::prefilter::Triggers = &[
+pub const PREFILTER: crate::pipeline::prefilter::Triggers = &[
     &["from_pretrained", "transformers"],
     &["from_pretrained", "diffusers"],
     &["from_pretrained", "peft"],
@@ -41,15 +41,8 @@ pub const PREFILTER: crate::prefilter::Triggers = &[
 
 /// Libraries whose `from_pretrained` downloads from the Hub and accepts
 /// `revision=`. A class from any other library may not take the keyword.
-const FROM_PRETRAINED_LIBRARIES: &[&str] = &[
-    "transformers",
-    "diffusers",
-    "peft",
-    "sentence_transformers",
-    "optimum",
-    "huggingface_hub",
-    "setfit",
-];
+const FROM_PRETRAINED_LIBRARIES: &[&str] =
+    &["transformers", "diffusers", "peft", "sentence_transformers", "optimum", "huggingface_hub", "setfit"];
 
 /// `optimum`'s `ORTQuantizer`, `ORTOptimizer` and the like wrap a model
 /// already loaded and take no `revision=`.
@@ -263,9 +256,8 @@ fn repo_type(call: &Call<'_>, loader: Loader, src: &str) -> Option<RepoType> {
 }
 
 fn classify_repo<'t>(value: Node<'t>, loader: Loader, src: &str) -> Repo<'t> {
-    let literal = string_literal(value, src).or_else(|| {
-        (value.kind() == "identifier").then(|| module_constant(value, src)).flatten()
-    });
+    let literal = string_literal(value, src)
+        .or_else(|| (value.kind() == "identifier").then(|| module_constant(value, src)).flatten());
     let Some(id) = literal else {
         return Repo::Unresolved { node: Some(value) };
     };
@@ -461,17 +453,36 @@ fn is_binding(identifier: Node<'_>) -> bool {
     while let Some(parent) = child.parent() {
         let is_field = |field: &str| parent.child_by_field_name(field) == Some(child);
         match parent.kind() {
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "list_splat_pattern" | "tuple" | "list"
-            | "parenthesized_expression" | "expression_list" | "list_splat" | "pattern" | "case_pattern" => {
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "list_splat_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+            | "expression_list"
+            | "list_splat"
+            | "pattern"
+            | "case_pattern" => {
                 child = parent;
             }
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => return is_field("left"),
             "named_expression" => return is_field("name"),
             "function_definition" | "class_definition" => return is_field("name"),
             "default_parameter" | "typed_default_parameter" => return is_field("name"),
-            "parameters" | "lambda_parameters" | "typed_parameter" | "dictionary_splat_pattern" | "as_pattern_target"
-            | "global_statement" | "nonlocal_statement" | "aliased_import" | "dotted_name" | "delete_statement"
-            | "keyword_pattern" | "splat_pattern" | "except_clause" => return true,
+            "parameters"
+            | "lambda_parameters"
+            | "typed_parameter"
+            | "dictionary_splat_pattern"
+            | "as_pattern_target"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "aliased_import"
+            | "dotted_name"
+            | "delete_statement"
+            | "keyword_pattern"
+            | "splat_pattern"
+            | "except_clause" => return true,
             "as_pattern" => return is_field("alias"),
             "import_from_statement" | "import_statement" => return true,
             _ => return false,
@@ -536,7 +547,8 @@ mod tests {
         let q = |s: &str| first(s).map(|(q, id)| format!("{q} {id}"));
         assert_eq!(q("import datasets as hfd\nhfd.load_dataset('org/d')\n").unwrap(), "datasets.load_dataset org/d");
         assert_eq!(
-            q("from transformers import AutoModel as M\nM.from_pretrained(pretrained_model_name_or_path='gpt2')\n").unwrap(),
+            q("from transformers import AutoModel as M\nM.from_pretrained(pretrained_model_name_or_path='gpt2')\n")
+                .unwrap(),
             "transformers.AutoModel.from_pretrained gpt2"
         );
         assert_eq!(
@@ -561,7 +573,10 @@ mod tests {
         assert_eq!(first("from .models import MyModel\nMyModel.from_pretrained('gpt2')\n"), None);
         assert_eq!(first("from nemo.models import ASRModel\nASRModel.from_pretrained('nvidia/x')\n"), None);
         assert_eq!(first("load_dataset('org/d')\n"), None);
-        assert_eq!(first("from optimum.onnxruntime import ORTQuantizer\nORTQuantizer.from_pretrained('org/m')\n"), None);
+        assert_eq!(
+            first("from optimum.onnxruntime import ORTQuantizer\nORTQuantizer.from_pretrained('org/m')\n"),
+            None
+        );
     }
 
     #[test]
@@ -574,10 +589,7 @@ mod tests {
         assert_eq!(id("from datasets import load_dataset\nload_dataset('csv', data_files='x')\n"), "<builder>");
         assert_eq!(id(&format!("{pre}M = 'org/m'\nAutoModel.from_pretrained(M)\n")), "org/m");
         assert_eq!(id(&format!("{pre}M = 'org/m'\nM = 'org/n'\nAutoModel.from_pretrained(M)\n")), "<unresolved>");
-        assert_eq!(
-            id(&format!("{pre}M = 'org/m'\ndef f(M):\n    AutoModel.from_pretrained(M)\n")),
-            "<unresolved>"
-        );
+        assert_eq!(id(&format!("{pre}M = 'org/m'\ndef f(M):\n    AutoModel.from_pretrained(M)\n")), "<unresolved>");
         assert_eq!(
             id(&format!("{pre}M = 'org/m'\nfor M in x:\n    pass\nAutoModel.from_pretrained(M)\n")),
             "<unresolved>"

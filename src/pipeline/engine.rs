@@ -9,12 +9,13 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 
 use crate::config::Config;
-use crate::edit::{self, Edit, Fix, FixSafety};
-use crate::imports::Imports;
-use crate::prefilter::CodeScan;
+use crate::fix::edit::{self, Edit, Fix, FixSafety};
+use crate::pipeline::prefilter::CodeScan;
+use crate::pipeline::source::{DecodeError, Source};
+use crate::python::imports::Imports;
+use crate::python::suppress::Suppressions;
+use crate::report::{position, Diagnostic, FileError, FileErrorKind, LineIndex, LocatedEdit, Outcome};
 use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta};
-use crate::source::{DecodeError, Source};
-use crate::suppress::Suppressions;
 
 /// Passes of fix-then-recheck before giving up: later passes apply fixes
 /// that conflicted with an earlier one (two imports at the same spot).
@@ -54,87 +55,6 @@ pub enum Mode {
     Fix { unsafe_fixes: bool },
 }
 
-/// A 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
-}
-
-/// An edit with positions, for reports that describe fixes (SARIF, JSON).
-#[derive(Debug, Clone)]
-pub struct LocatedEdit {
-    pub start: Position,
-    pub end: Position,
-    pub text: String,
-}
-
-/// A finding as reported: positions instead of byte offsets.
-#[derive(Debug, Clone)]
-pub struct Diagnostic {
-    pub rule: &'static RuleMeta,
-    pub start: Position,
-    pub end: Position,
-    pub message: String,
-    pub fix_safety: Option<FixSafety>,
-    /// What the fix does, when the rule says (pins and timeouts applied).
-    pub fix_title: Option<String>,
-    pub edits: Vec<LocatedEdit>,
-    /// Why no fix is offered (each is also part of `message`).
-    pub reasons: Vec<String>,
-    /// The text of the finding's first line, without its line ending, for code frames.
-    pub line_text: String,
-}
-
-impl Diagnostic {
-    pub fn fixable(&self) -> bool {
-        self.fix_safety.is_some()
-    }
-
-    /// The message without the reasons appended to it.
-    pub fn headline(&self) -> &str {
-        let mut text = self.message.as_str();
-        for reason in self.reasons.iter().rev() {
-            match text.strip_suffix(reason).and_then(|t| t.strip_suffix(crate::rules::NOT_FIXED)) {
-                Some(rest) => text = rest,
-                None => break,
-            }
-        }
-        text
-    }
-}
-
-/// A problem with the file itself rather than a finding in it.
-#[derive(Debug, Clone)]
-pub struct FileError {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-    /// Decoding failures are warnings (the file is skipped); syntax errors
-    /// and refused rewrites are errors.
-    pub kind: FileErrorKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileErrorKind {
-    /// Not Python text we can handle: binary, undeclared encoding.
-    Skipped,
-    /// The original does not parse: reported and left untouched.
-    Syntax,
-}
-
-/// The result of running the rules over one file's bytes.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    /// Findings that remain (for `check`, all of them).
-    pub diagnostics: Vec<Diagnostic>,
-    /// Findings whose fix was applied (positions in the text of their pass).
-    pub fixed: Vec<Diagnostic>,
-    /// The rewritten bytes, when anything changed.
-    pub fixed_bytes: Option<Vec<u8>>,
-    pub error: Option<FileError>,
-}
-
 /// A verified rewrite: the new text, its tree, and the fixes it applied.
 type Applied = (String, Tree, Vec<usize>);
 
@@ -154,7 +74,14 @@ impl<'a> Engine<'a> {
         parser
             .set_language(&tree_sitter_python::LANGUAGE.into())
             .expect("the bundled grammar matches the tree-sitter version");
-        Engine { rules, config, parser, cursor: QueryCursor::new(), scan: CodeScan::new(config.strict_except), prefilter: true }
+        Engine {
+            rules,
+            config,
+            parser,
+            cursor: QueryCursor::new(),
+            scan: CodeScan::new(config.strict_except),
+            prefilter: true,
+        }
     }
 
     /// With the prefilter off every rule runs on every file (for proving it exact).
@@ -216,14 +143,7 @@ impl<'a> Engine<'a> {
     /// in source order.
     fn analyze(&mut self, src: &str, newline: &str, tree: &Tree, active: &[usize]) -> Vec<Finding> {
         let imports = Imports::collect(tree.root_node(), src);
-        let cx = FileContext {
-            src,
-            tree,
-            imports: &imports,
-            config: self.config,
-            newline,
-            memo: Default::default(),
-        };
+        let cx = FileContext { src, tree, imports: &imports, config: self.config, newline, memo: Default::default() };
         let mut findings = Vec::new();
         for &i in active {
             let (rule, query) = &self.rules.rules[i];
@@ -238,9 +158,8 @@ impl<'a> Engine<'a> {
         }
         let suppressions = Suppressions::collect(tree.root_node(), src);
         let mut seen = HashSet::new();
-        findings.retain(|f| {
-            !suppressions.covers(f.rule, f.rows.0, f.rows.1) && seen.insert((f.rule.id, f.range.clone()))
-        });
+        findings
+            .retain(|f| !suppressions.covers(f.rule, f.rows.0, f.rows.1) && seen.insert((f.rule.id, f.range.clone())));
         findings.sort_by_key(|f| (f.range.start, f.rule.id));
         findings
     }
@@ -255,10 +174,11 @@ impl<'a> Engine<'a> {
             let applicable: Vec<usize> = (0..findings.len())
                 .filter(|&i| findings[i].fix.as_ref().is_some_and(|f| unsafe_fixes || f.safety == FixSafety::Safe))
                 .collect();
-            let chosen: Vec<usize> = edit::choose_compatible(applicable.iter().map(|&i| findings[i].fix.as_ref().unwrap()))
-                .into_iter()
-                .map(|k| applicable[k])
-                .collect();
+            let chosen: Vec<usize> =
+                edit::choose_compatible(applicable.iter().map(|&i| findings[i].fix.as_ref().unwrap()))
+                    .into_iter()
+                    .map(|k| applicable[k])
+                    .collect();
             let (applied, refused) = self.apply_verified(&text, &findings, &chosen);
             for &i in &refused {
                 findings[i] = findings[i].clone().not_fixed("the rewrite would not parse, so it was refused");
@@ -279,12 +199,7 @@ impl<'a> Engine<'a> {
     /// the fixes that break it on their own and applies the rest. Returns the
     /// new text and tree with the indexes applied (`None` if none), and the
     /// indexes refused.
-    fn apply_verified(
-        &mut self,
-        text: &str,
-        findings: &[Finding],
-        chosen: &[usize],
-    ) -> (Option<Applied>, Vec<usize>) {
+    fn apply_verified(&mut self, text: &str, findings: &[Finding], chosen: &[usize]) -> (Option<Applied>, Vec<usize>) {
         let mut refused = Vec::new();
         let mut attempt: Vec<usize> = chosen.to_vec();
         for round in 0..2 {
@@ -307,10 +222,8 @@ impl<'a> Engine<'a> {
     }
 
     fn try_apply(&mut self, text: &str, findings: &[Finding], indexes: &[usize]) -> Option<(String, Tree)> {
-        let edits: Vec<Edit> = indexes
-            .iter()
-            .flat_map(|&i| findings[i].fix.iter().flat_map(|f| f.edits.iter().cloned()))
-            .collect();
+        let edits: Vec<Edit> =
+            indexes.iter().flat_map(|&i| findings[i].fix.iter().flat_map(|f| f.edits.iter().cloned())).collect();
         let new_text = edit::apply(text, &edits)?;
         let tree = self.parser.parse(&new_text, None)?;
         let valid = !tree.root_node().has_error() && !repeats_a_keyword(tree.root_node(), &new_text);
@@ -397,8 +310,7 @@ fn has_repeated_keyword(arguments: Node<'_>, src: &str) -> bool {
 
 /// Does `range` touch an ERROR or MISSING node?
 fn overlaps_error(root: Node<'_>, range: &std::ops::Range<usize>) -> bool {
-    root.descendant_for_byte_range(range.start, range.end)
-        .is_some_and(|n| n.has_error() || ancestors_have_error(n))
+    root.descendant_for_byte_range(range.start, range.end).is_some_and(|n| n.has_error() || ancestors_have_error(n))
 }
 
 fn ancestors_have_error(node: Node<'_>) -> bool {
@@ -430,31 +342,6 @@ fn first_error(root: Node<'_>) -> Option<Node<'_>> {
             }
         }
         return Some(node);
-    }
-}
-
-/// The 1-based line and character column of a byte offset.
-pub fn position(src: &str, offset: usize) -> Position {
-    LineIndex::new(src).position(offset)
-}
-
-/// Where each line starts, so that locating many findings in a large file
-/// costs a binary search each instead of a scan from the top.
-pub struct LineIndex<'s> {
-    src: &'s str,
-    starts: Vec<usize>,
-}
-
-impl<'s> LineIndex<'s> {
-    pub fn new(src: &'s str) -> LineIndex<'s> {
-        let starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { src, starts }
-    }
-
-    pub fn position(&self, offset: usize) -> Position {
-        let line = self.starts.partition_point(|&start| start <= offset);
-        let line_start = self.starts[line - 1];
-        Position { line, column: self.src[line_start..offset].chars().count() + 1 }
     }
 }
 
@@ -514,7 +401,6 @@ mod tests {
         assert!(!repeats_a_keyword(parse(good).root_node(), good));
     }
 
-
     #[test]
     fn line_at_strips_the_line_ending() {
         let src = "a = 1\r\nb = torch.load(p)\r\nc";
@@ -535,4 +421,3 @@ mod tests {
         assert_eq!(d.reasons, ["first", "second"]);
     }
 }
-

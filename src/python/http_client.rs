@@ -7,8 +7,8 @@
 
 use tree_sitter::Node;
 
-use crate::call::text;
-use crate::imports::Imports;
+use crate::python::call::text;
+use crate::python::imports::Imports;
 
 /// The client objects whose methods take a timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,8 +208,12 @@ fn bindings_in_scope(scope: Node<'_>, name: &str, src: &str, imports: &Imports) 
             "named_expression" if node.child_by_field_name("name").is_some_and(|n| text(n, src) == name) => {
                 bounds.push(node.child_by_field_name("value").map_or(Bound::Other, |v| value_kind(v, imports, src)));
             }
-            "augmented_assignment" | "for_statement" | "import_statement" | "import_from_statement"
-            | "global_statement" | "nonlocal_statement" => {
+            "augmented_assignment"
+            | "for_statement"
+            | "import_statement"
+            | "import_from_statement"
+            | "global_statement"
+            | "nonlocal_statement" => {
                 let target = node.child_by_field_name("left").unwrap_or(node);
                 if mentions(target, name, src) {
                     bounds.push(Bound::Other);
@@ -285,7 +289,8 @@ fn owning_class<'t>(node: Node<'t>, owner: &str, src: &str) -> Option<Node<'t>> 
     while let Some(s) = scope {
         match s.kind() {
             "function_definition" | "lambda" => {
-                let params: Vec<&str> = s.child_by_field_name("parameters").map_or_else(Vec::new, |p| parameter_names(p, src).collect());
+                let params: Vec<&str> =
+                    s.child_by_field_name("parameters").map_or_else(Vec::new, |p| parameter_names(p, src).collect());
                 if params.first() == Some(&owner) && s.kind() == "function_definition" {
                     if let Some(class) = enclosing_class(s) {
                         return Some(class);
@@ -327,7 +332,8 @@ fn attribute_bindings(class: Node<'_>, owner: &str, attr: &str, imports: &Import
             "assignment" => {
                 if let Some(left) = node.child_by_field_name("left") {
                     let class_level = enclosing_scope(node) == Some(class);
-                    let direct = is_target(left) || (class_level && left.kind() == "identifier" && text(left, src) == attr);
+                    let direct =
+                        is_target(left) || (class_level && left.kind() == "identifier" && text(left, src) == attr);
                     if direct {
                         if let Some(value) = assigned_value(node) {
                             bounds.push(value_kind(value, imports, src));
@@ -425,7 +431,8 @@ mod tests {
         assert_eq!(kind_at(s, "s.get"), Some(ClientKind::RequestsSession));
         let s = "import requests\ns = requests.Session()\ndef f():\n    s.get(u)\n";
         assert_eq!(kind_at(s, "s.get"), Some(ClientKind::RequestsSession));
-        let s = "from httpx import AsyncClient as AC\nasync def f():\n    async with AC() as c:\n        await c.get(u)\n";
+        let s =
+            "from httpx import AsyncClient as AC\nasync def f():\n    async with AC() as c:\n        await c.get(u)\n";
         assert_eq!(kind_at(s, "c.get"), Some(ClientKind::HttpxClient));
     }
 

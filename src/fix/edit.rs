@@ -71,9 +71,7 @@ impl Fix {
 
     fn conflicts(&self, accepted: &[Edit]) -> bool {
         self.edits.iter().any(|e| accepted.iter().any(|a| a.conflicts(e)))
-            || self.edits.iter().enumerate().any(|(i, e)| {
-                self.edits[i + 1..].iter().any(|o| o.conflicts(e))
-            })
+            || self.edits.iter().enumerate().any(|(i, e)| self.edits[i + 1..].iter().any(|o| o.conflicts(e)))
     }
 }
 

@@ -70,9 +70,7 @@ impl Suppressions {
 
     /// Does a directive on any of lines `first..=last` (0-based) cover `rule`?
     pub fn covers(&self, rule: &RuleMeta, first: usize, last: usize) -> bool {
-        self.directives
-            .iter()
-            .any(|(row, d)| (first..=last).contains(row) && d.suppresses(rule))
+        self.directives.iter().any(|(row, d)| (first..=last).contains(row) && d.suppresses(rule))
     }
 }
 
@@ -86,10 +84,8 @@ fn parse_directive(part: &str) -> Option<Directive> {
     // Bandit reads `nosec` case-sensitively, and a list naming no test id
     // or test name (`# nosec because trusted`) as a bare `nosec`.
     if let Some(rest) = part.strip_prefix("nosec") {
-        let tests: Vec<String> = codes(rest.trim_start_matches(':'))
-            .into_iter()
-            .filter(|c| is_bandit_id(c) || c.contains('_'))
-            .collect();
+        let tests: Vec<String> =
+            codes(rest.trim_start_matches(':')).into_iter().filter(|c| is_bandit_id(c) || c.contains('_')).collect();
         return Some(if tests.is_empty() { Directive::NosecAll } else { Directive::Nosec(tests) });
     }
     let lower = part.to_ascii_lowercase();
@@ -129,10 +125,7 @@ mod tests {
     fn parses_each_syntax() {
         assert_eq!(parse_comment("# nosec"), vec![Directive::NosecAll]);
         assert_eq!(parse_comment("# nosec B614"), vec![Directive::Nosec(vec!["B614".into()])]);
-        assert_eq!(
-            parse_comment("# nosec: B614, B113"),
-            vec![Directive::Nosec(vec!["B614".into(), "B113".into()])]
-        );
+        assert_eq!(parse_comment("# nosec: B614, B113"), vec![Directive::Nosec(vec!["B614".into(), "B113".into()])]);
         assert_eq!(parse_comment("# nosec pytorch_load"), vec![Directive::Nosec(vec!["pytorch_load".into()])]);
         // As in Bandit: no test id named means every test; `NOSEC` is not a directive.
         assert_eq!(parse_comment("# nosec because trusted"), vec![Directive::NosecAll]);

@@ -10,13 +10,13 @@ use std::sync::Mutex;
 use anyhow::Result;
 use tree_sitter::{Node, Parser};
 
-use crate::call::text;
 use crate::config::{is_commit_sha, ModelPin, ModelRevisions, Revision};
-use crate::engine::position;
-use crate::imports::Imports;
-use crate::pin_file::{PinFile, UNLOCKED_NOTE};
-use crate::rules::hub::{self, Repo, RepoType, RevisionArg};
-use crate::source::Source;
+use crate::pins::pin_file::{PinFile, UNLOCKED_NOTE};
+use crate::pipeline::source::Source;
+use crate::python::call::text;
+use crate::python::hub_call::{self as hub, Repo, RepoType, RevisionArg};
+use crate::python::imports::Imports;
+use crate::report::position;
 
 /// One download in the code.
 #[derive(Debug, Clone)]
@@ -245,7 +245,7 @@ pub fn render_text(usages: &[Usage], revisions: &ModelRevisions) -> String {
         });
         out += &format!(
             "{}:{}:{}: {shown} ({kind}): {}\n",
-            crate::walk::display_path(&u.path),
+            crate::pipeline::walk::display_path(&u.path),
             u.line,
             u.column,
             status(u, revisions)
@@ -264,7 +264,7 @@ pub fn render_json(usages: &[Usage], revisions: &ModelRevisions) -> serde_json::
                 CodeRevision::Commit(v) | CodeRevision::Mutable(v) | CodeRevision::Dynamic(v) => v.clone().into(),
             };
             serde_json::json!({
-                "path": crate::walk::display_path(&u.path),
+                "path": crate::pipeline::walk::display_path(&u.path),
                 "line": u.line,
                 "column": u.column,
                 "id": u.id,

@@ -47,11 +47,8 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
 }
 
 fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut HashSet<PathBuf>) {
-    let walker = WalkBuilder::new(root)
-        .follow_links(false)
-        .require_git(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
+    let walker =
+        WalkBuilder::new(root).follow_links(false).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
     for entry in walker {
         match entry {
             Err(e) => walked.errors.push(e.to_string()),

@@ -117,7 +117,8 @@ fn render_whole(revisions: &ModelRevisions, edits: &[PinEdit]) -> String {
             _ => None,
         })
     };
-    let mut out = String::from("# Hugging Face revision pins: repository id -> revision (a commit SHA, tag or branch).\n");
+    let mut out =
+        String::from("# Hugging Face revision pins: repository id -> revision (a commit SHA, tag or branch).\n");
     out += "model_revisions:\n";
     for (id, pin) in &revisions.pins {
         out += &entry_lines(id, pin, note_of(id), "  ", "  ", "\n");
@@ -166,12 +167,11 @@ fn edit_in_place(original: &str, edits: &[PinEdit]) -> Option<String> {
     }
     let newline = if original.contains("\r\n") { "\r\n" } else { "\n" };
     let mut lines: Vec<String> = original.lines().map(str::to_owned).collect();
-    let header = lines.iter().position(|l| {
-        l.starts_with("model_revisions") && block_key(l).as_deref() == Some("model_revisions")
-    })?;
-    let block_end = (header + 1..lines.len())
-        .find(|&i| is_content(&lines[i]) && indent_of(&lines[i]) == 0)
-        .unwrap_or(lines.len());
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("model_revisions") && block_key(l).as_deref() == Some("model_revisions"))?;
+    let block_end =
+        (header + 1..lines.len()).find(|&i| is_content(&lines[i]) && indent_of(&lines[i]) == 0).unwrap_or(lines.len());
     let first_entry = (header + 1..block_end).find(|&i| is_content(&lines[i]));
     let indent_width = first_entry.map_or(2, |i| indent_of(&lines[i]));
     let indent = first_entry.map_or("  ".to_owned(), |i| lines[i][..indent_width].to_owned());
@@ -193,14 +193,14 @@ fn edit_in_place(original: &str, edits: &[PinEdit]) -> Option<String> {
                 let position = current.iter().position(|(_, key)| key.as_deref() == Some(id))?;
                 let start = current[position].0 + 1;
                 let end = current.get(position + 1).map_or(block_end, |(i, _)| *i);
-                let line = (start..end).find(|&i| {
-                    is_content(&lines[i]) && lines[i].trim_start().starts_with("revision:")
-                })?;
+                let line =
+                    (start..end).find(|&i| is_content(&lines[i]) && lines[i].trim_start().starts_with("revision:"))?;
                 let text = &lines[line];
                 let value_start = text.find("revision:")? + "revision:".len();
                 let after = &text[value_start..];
                 // The comment with the blanks before it, as written.
-                let mut comment = after.find(" #").map_or(String::new(), |c| after[after[..c].trim_end().len()..].to_owned());
+                let mut comment =
+                    after.find(" #").map_or(String::new(), |c| after[after[..c].trim_end().len()..].to_owned());
                 let ours = comment.trim().strip_prefix('#').is_some_and(|c| c.trim() == UNLOCKED_NOTE);
                 if let (Some(note), true) = (note, comment.is_empty() || ours) {
                     comment = format!("  # {note}");
@@ -261,12 +261,15 @@ mod tests {
     #[test]
     fn lock_replaces_its_own_note_only() {
         let note = UNLOCKED_NOTE;
-        let (_d, mut f) = file(&format!("model_revisions:\n  a:\n    revision: main  # {note}\n  b:\n    revision: main  # mine\n"));
+        let (_d, mut f) =
+            file(&format!("model_revisions:\n  a:\n    revision: main  # {note}\n  b:\n    revision: main  # mine\n"));
         f.set_revision("a", SHA, None, Some("from main"));
         f.set_revision("b", SHA, None, Some("from main"));
         assert_eq!(
             f.render(),
-            format!("model_revisions:\n  a:\n    revision: \"{SHA}\"  # from main\n  b:\n    revision: \"{SHA}\"  # mine\n")
+            format!(
+                "model_revisions:\n  a:\n    revision: \"{SHA}\"  # from main\n  b:\n    revision: \"{SHA}\"  # mine\n"
+            )
         );
     }
 
@@ -275,7 +278,10 @@ mod tests {
         let (_d, mut f) = file("model_revisions:\n    gpt2:\n        revision: main\n\n# trailing note\n");
         f.set_revision("org/x", SHA, Some(true), None);
         let text = f.render();
-        assert!(text.starts_with("model_revisions:\n    gpt2:\n        revision: main\n    \"org/x\":\n      revision:"), "{text}");
+        assert!(
+            text.starts_with("model_revisions:\n    gpt2:\n        revision: main\n    \"org/x\":\n      revision:"),
+            "{text}"
+        );
         assert!(text.ends_with("# trailing note\n"), "{text}");
     }
 

@@ -3,13 +3,16 @@
 
 use tree_sitter::Node;
 
-use crate::edit::Edit;
+use crate::fix::edit::Edit;
 
 /// One argument of a call, as written.
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'t> {
     Positional(Node<'t>),
-    Keyword { name: Node<'t>, value: Node<'t> },
+    Keyword {
+        name: Node<'t>,
+        value: Node<'t>,
+    },
     /// `*args`
     ListSplat(Node<'t>),
     /// `**kwargs`
@@ -204,7 +207,7 @@ pub fn line_indent(src: &str, pos: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::apply;
+    use crate::fix::edit::apply;
 
     fn add(src: &str, kw: &str) -> String {
         let mut parser = tree_sitter::Parser::new();

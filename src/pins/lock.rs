@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::config::is_commit_sha;
-use crate::models::FoundId;
-use crate::pin_file::PinFile;
-use crate::rules::hub::RepoType;
+use crate::pins::inventory::FoundId;
+use crate::pins::pin_file::PinFile;
+use crate::python::hub_call::RepoType;
 
 const PUBLIC_HUB: &str = "https://huggingface.co";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -87,10 +87,8 @@ struct HubClient {
 
 impl HubClient {
     fn from_env() -> HubClient {
-        let endpoint = std::env::var("HF_ENDPOINT")
-            .ok()
-            .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| PUBLIC_HUB.to_owned());
+        let endpoint =
+            std::env::var("HF_ENDPOINT").ok().filter(|e| !e.trim().is_empty()).unwrap_or_else(|| PUBLIC_HUB.to_owned());
         let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.trim().is_empty());
         let agent = ureq::Agent::config_builder()
             .timeout_connect(Some(CONNECT_TIMEOUT))
@@ -179,27 +177,6 @@ pub fn lock(file: &mut PinFile, found: &[FoundId], resolver: &Resolver) -> Vec<(
         }
     }
     outcomes
-}
-
-/// Writes the file atomically: a temporary file beside it, renamed over it.
-pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    if path.exists() {
-        let original = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        return crate::write::replace_file(path, &original, text.as_bytes());
-    }
-    let mut temp = tempfile::Builder::new()
-        .prefix(".remediate-")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: creating a temporary file beside it", path.display()))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-    temp.as_file().sync_all().with_context(|| format!("flushing {}", path.display()))?;
-    temp.persist(path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 #[cfg(test)]

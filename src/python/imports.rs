@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use crate::call::{line_end, text};
-use crate::edit::Edit;
+use crate::fix::edit::Edit;
+use crate::python::call::{line_end, text};
 
 /// Statement kinds that may contain an import somewhere below them.
 const STATEMENT_CONTAINERS: &[&str] = &[
@@ -168,10 +168,7 @@ impl Imports {
         if let Some((local, _)) = locals.iter().find(|(_, q)| **q == full) {
             return Some((*local).clone());
         }
-        locals
-            .iter()
-            .find(|(_, q)| **q == module)
-            .map(|(local, _)| format!("{local}.{name}"))
+        locals.iter().find(|(_, q)| **q == module).map(|(local, _)| format!("{local}.{name}"))
     }
 }
 
@@ -319,7 +316,10 @@ mod tests {
             resolve_last_call("from torch.serialization import load\nload(f)\n").unwrap(),
             "torch.serialization.load"
         );
-        assert_eq!(resolve_last_call("import torch.serialization\ntorch.serialization.load(f)\n").unwrap(), "torch.serialization.load");
+        assert_eq!(
+            resolve_last_call("import torch.serialization\ntorch.serialization.load(f)\n").unwrap(),
+            "torch.serialization.load"
+        );
         assert_eq!(resolve_last_call("def f():\n    import torch as t\nt.load(f)\n").unwrap(), "torch.load");
     }
 
@@ -381,7 +381,7 @@ mod tests {
             let tree = parse(src);
             let stmt = from_import_of(tree.root_node(), src, "httpx").unwrap();
             let edit = add_name_to_from_import(stmt, "Timeout").unwrap();
-            assert_eq!(crate::edit::apply(src, &[edit]).unwrap(), want);
+            assert_eq!(crate::fix::edit::apply(src, &[edit]).unwrap(), want);
         }
         for src in ["from httpx import *\n", "from .httpx import a\n", "def f():\n    from httpx import a\n"] {
             let tree = parse(src);
@@ -404,7 +404,7 @@ mod tests {
         for (src, want) in cases {
             let tree = parse(src);
             let edit = add_import(tree.root_node(), src, "\n", "import httpx");
-            assert_eq!(crate::edit::apply(src, &[edit]).unwrap(), want);
+            assert_eq!(crate::fix::edit::apply(src, &[edit]).unwrap(), want);
         }
     }
 }

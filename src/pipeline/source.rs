@@ -41,10 +41,9 @@ impl fmt::Display for DecodeError {
             DecodeError::Binary => write!(f, "contains NUL bytes; not a Python source file"),
             // The line and column are shown before the message, as for any
             // file problem, so they are not repeated here.
-            DecodeError::UnsupportedEncoding { name, .. } => write!(
-                f,
-                "declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)"
-            ),
+            DecodeError::UnsupportedEncoding { name, .. } => {
+                write!(f, "declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)")
+            }
             DecodeError::Invalid { encoding, .. } => write!(
                 f,
                 "not valid {encoding}; a file in another encoding must declare it on its first or second line (PEP 263)"
@@ -62,14 +61,15 @@ impl Source {
         let bom = bytes.starts_with(BOM);
         let body = if bom { &bytes[BOM.len()..] } else { bytes };
         let encoding = match declared_encoding(body) {
-            Some((line, name)) if !bom => resolve_encoding(&name)
-                .ok_or(DecodeError::UnsupportedEncoding { line, name })?,
+            Some((line, name)) if !bom => {
+                resolve_encoding(&name).ok_or(DecodeError::UnsupportedEncoding { line, name })?
+            }
             _ => Encoding::Utf8,
         };
         let text = match encoding {
-            Encoding::Utf8 => std::str::from_utf8(body)
-                .map_err(|e| invalid_at(body, e.valid_up_to(), "UTF-8"))?
-                .to_owned(),
+            Encoding::Utf8 => {
+                std::str::from_utf8(body).map_err(|e| invalid_at(body, e.valid_up_to(), "UTF-8"))?.to_owned()
+            }
             Encoding::Latin1 => body.iter().map(|&b| b as char).collect(),
         };
         let newline = detect_newline(&text);
@@ -156,11 +156,10 @@ fn resolve_encoding(name: &str) -> Option<Encoding> {
     let norm = name.to_ascii_lowercase().replace('_', "-");
     match norm.as_str() {
         "utf-8" | "utf8" | "utf-8-sig" | "ascii" | "us-ascii" => Some(Encoding::Utf8),
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "iso-latin-1" | "l1" | "8859"
-        | "cp819" | "latin" => Some(Encoding::Latin1),
-        _ if norm.starts_with("latin-1-") || norm.starts_with("iso-8859-1-") => {
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "iso-latin-1" | "l1" | "8859" | "cp819" | "latin" => {
             Some(Encoding::Latin1)
         }
+        _ if norm.starts_with("latin-1-") || norm.starts_with("iso-8859-1-") => Some(Encoding::Latin1),
         _ => None,
     }
 }

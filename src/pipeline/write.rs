@@ -61,6 +61,29 @@ pub fn replace_file(path: &Path, original: &[u8], new: &[u8]) -> Result<()> {
 /// Gives the replacement the original's owner and group, so that fixing a
 /// colleague's file (as root, or through a shared group) does not take it
 /// over. When that is not allowed, the file is not rewritten.
+/// Writes a whole file that `remediate` owns (the revisions file, a report)
+/// atomically: a temporary file beside it, renamed over it. An existing file
+/// is replaced with the same care as a fixed source file.
+pub fn write_new_contents(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if path.exists() {
+        let original = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return replace_file(path, &original, text.as_bytes());
+    }
+    let mut temp = tempfile::Builder::new()
+        .prefix(".remediate-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: creating a temporary file beside it", path.display()))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    temp.as_file().sync_all().with_context(|| format!("flushing {}", path.display()))?;
+    temp.persist(path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn keep_owner(temp: &fs::File, original: &fs::Metadata) -> std::io::Result<()> {
     use std::os::unix::fs::MetadataExt;

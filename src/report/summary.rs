@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::engine::FileErrorKind;
-use crate::run::FileResult;
+use crate::report::FileErrorKind;
+use crate::report::FileResult;
 
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
@@ -37,7 +37,7 @@ impl Summary {
                 s.findings += 1;
                 *s.by_rule.entry(d.rule.id).or_default() += 1;
                 s.fixable += usize::from(d.fixable());
-                s.unsafe_fixable += usize::from(d.fix_safety == Some(crate::edit::FixSafety::Unsafe));
+                s.unsafe_fixable += usize::from(d.fix_safety == Some(crate::fix::edit::FixSafety::Unsafe));
             }
             if r.changed() && written {
                 s.files_changed += 1;

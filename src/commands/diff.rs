@@ -1,0 +1,35 @@
+//! `remediate diff`: show the fixes as a unified diff, for review or `git apply`.
+
+use anyhow::Result;
+
+use super::fix::describe_fixes;
+use super::{execute, exit_code, prepare, pretty_json, report_file_problems, write_stdout};
+use crate::cli::{DiffFormat, RuleOptions};
+use crate::output;
+use crate::pipeline::engine::Mode;
+use crate::pipeline::walk;
+use crate::report::summary::Summary;
+
+pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: DiffFormat) -> Result<u8> {
+    let p = prepare(options)?;
+    let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, false);
+    let summary = Summary::of(&results);
+    match format {
+        DiffFormat::Text => {
+            let colour = output::stdout_colour();
+            let mut rendered = Vec::new();
+            for r in results.iter().filter(|r| r.changed()) {
+                let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
+                rendered.extend(output::diff::unified(&walk::display_path(&r.path), old, new, colour));
+            }
+            write_stdout(&rendered)?;
+        }
+        DiffFormat::Json => write_stdout(pretty_json(&output::json::diff_report(&results, &summary))?.as_bytes())?,
+    }
+    let io_failed = report_file_problems(&p, &results);
+    if !options.quiet {
+        eprintln!("{}", describe_fixes(&summary, "would fix", options.unsafe_fixes));
+    }
+    let changed = exit_code_on_change && summary.files_changed > 0;
+    Ok(exit_code(io_failed, changed, options.exit_zero))
+}

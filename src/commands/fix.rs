@@ -1,0 +1,43 @@
+//! `remediate fix`: apply the fixes in place and list what remains.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::{describe_problems, execute, exit_code, prepare, report_file_problems, write_stdout};
+use crate::cli::RuleOptions;
+use crate::output::{self, Paint};
+use crate::pipeline::engine::Mode;
+use crate::report::summary::Summary;
+
+pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
+    let p = prepare(options)?;
+    let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
+    let summary = Summary::of(&results);
+    let paint = Paint(output::stdout_colour());
+    write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
+    let io_failed = report_file_problems(&p, &results);
+    if !options.quiet {
+        eprintln!("{}", describe_fixes(&summary, "fixed", options.unsafe_fixes));
+    }
+    if let Some(path) = report {
+        let metas: Vec<_> = p.rules.metas().collect();
+        let body = output::report::pull_request_body(&results, &summary, &metas);
+        std::fs::write(path, body).with_context(|| format!("writing the report {}", path.display()))?;
+        if !options.quiet {
+            eprintln!("report written to {}", path.display());
+        }
+    }
+    Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
+}
+
+pub(crate) fn describe_fixes(s: &Summary, verb: &str, unsafe_fixes: bool) -> String {
+    let mut line = format!(
+        "{verb} {} finding(s) in {} file(s); {} finding(s) remain for review",
+        s.fixed, s.files_changed, s.findings
+    );
+    if s.unsafe_fixable > 0 && !unsafe_fixes {
+        line += &format!(" ({} have unsafe fixes: --unsafe-fixes)", s.unsafe_fixable);
+    }
+    line + &describe_problems(s)
+}

@@ -1,0 +1,143 @@
+//! The subcommands, one file each, and what the scanning ones share:
+//! preparing the rules, configuration and files, running the pipeline,
+//! reporting file problems, and the exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, RuleOptions};
+use crate::config::{Config, ConfigPaths};
+use crate::output::{self, Paint};
+use crate::pipeline::engine::{Mode, RuleSet};
+use crate::pipeline::{cache, pool, walk};
+use crate::report::summary::Summary;
+use crate::report::FileResult;
+use crate::rules;
+
+mod check;
+mod diff;
+mod fix;
+mod lock;
+mod models;
+mod rules_list;
+
+/// Runs the command line; the exit code on success, an error otherwise.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check(args) => check::run(&args.options, args.format),
+        Command::Diff(args) => diff::run(&args.options, args.exit_code, args.format),
+        Command::Fix(args) => fix::run(&args.options, args.report.as_deref()),
+        Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
+        Command::Models(args) => models::run(&args),
+        Command::Lock(args) => lock::run(&args),
+    }
+}
+
+/// What every scanning command needs before it reads a file.
+pub(crate) struct Prepared {
+    pub(crate) rules: RuleSet,
+    pub(crate) config: Config,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) walk_errors: Vec<String>,
+    pub(crate) jobs: usize,
+    pub(crate) prefilter: bool,
+    pub(crate) cache: Option<cache::Cache>,
+}
+
+pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
+    let rules = RuleSet::new(rules::selected(&options.select, &options.ignore)?)?;
+    let mut config =
+        Config::load(&ConfigPaths { revisions: options.revisions.clone(), timeouts: options.timeouts.clone() })?;
+    config.strict_except = options.strict_except;
+    let walked = walk::python_files(&options.paths);
+    let jobs = job_count(options.jobs);
+    // Without the prefilter every file is analysed afresh: a cached result
+    // could hide exactly the difference `--no-prefilter` is there to show.
+    let cache = if options.no_cache || options.no_prefilter {
+        None
+    } else {
+        let ids: Vec<&str> = rules.metas().map(|m| m.id).collect();
+        cache::Cache::open(&(ids, &config))
+    };
+    Ok(Prepared {
+        rules,
+        config,
+        files: walked.files,
+        walk_errors: walked.errors,
+        jobs,
+        prefilter: !options.no_prefilter,
+        cache,
+    })
+}
+
+pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
+    let plan = pool::Plan { mode, write, jobs: p.jobs, prefilter: p.prefilter };
+    let results = pool::run(&p.files, &p.rules, &p.config, plan, p.cache.as_ref());
+    if let Some(cache) = &p.cache {
+        cache.save();
+    }
+    results
+}
+
+/// Problems with files rather than findings, to stderr; true if any is an I/O error.
+pub(crate) fn report_file_problems(p: &Prepared, results: &[FileResult]) -> bool {
+    let paint = Paint(output::stderr_colour());
+    for e in &p.walk_errors {
+        eprintln!("{}: {e}", paint.red("error"));
+    }
+    for r in results {
+        if let Some(e) = &r.outcome.error {
+            eprintln!("{}", output::text::error_line(&r.path.to_string_lossy(), e, paint));
+        }
+        if let Some(e) = &r.io_error {
+            eprintln!("{}: {e}", paint.red("error"));
+        }
+    }
+    !p.walk_errors.is_empty() || results.iter().any(|r| r.io_error.is_some())
+}
+
+pub(crate) fn pretty_json(value: &serde_json::Value) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+/// Writes everything to stdout; a closed pipe (`| head`) ends quietly.
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// 2 on an I/O error, else 1 when something needs attention, else 0.
+pub(crate) fn exit_code(io_failed: bool, attention: bool, exit_zero: bool) -> u8 {
+    match (io_failed, attention && !exit_zero) {
+        (true, _) => 2,
+        (false, true) => 1,
+        (false, false) => 0,
+    }
+}
+
+pub(crate) fn describe_problems(s: &Summary) -> String {
+    let mut parts = Vec::new();
+    if s.syntax_errors > 0 {
+        parts.push(format!("{} file(s) not parsed", s.syntax_errors));
+    }
+    if s.skipped > 0 {
+        parts.push(format!("{} file(s) skipped", s.skipped));
+    }
+    if s.io_errors > 0 {
+        parts.push(format!("{} I/O error(s)", s.io_errors));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+pub(crate) fn job_count(requested: Option<usize>) -> usize {
+    requested.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

@@ -1,0 +1,63 @@
+//! `remediate models`: every Hugging Face repository the code downloads, with its pin.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::job_count;
+use crate::cli;
+use crate::config;
+use crate::output::{self, Paint};
+use crate::pins::{inventory as models, pin_file};
+use crate::pipeline::walk;
+use crate::pipeline::write::write_new_contents;
+
+/// The revisions file `models` and `lock` read: `--revisions`, else the default path.
+pub(crate) fn revisions_path(explicit: &Option<PathBuf>) -> PathBuf {
+    explicit.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_REVISIONS))
+}
+
+/// Scans the paths for Hub downloads, printing unreadable paths to stderr.
+pub(crate) fn scan_models(paths: &[PathBuf], jobs: Option<usize>) -> (Vec<models::Usage>, bool) {
+    let walked = walk::python_files(paths);
+    let (usages, errors) = models::scan(&walked.files, job_count(jobs));
+    let paint = Paint(output::stderr_colour());
+    for e in walked.errors.iter().chain(&errors) {
+        eprintln!("{}: {e}", paint.red("error"));
+    }
+    (usages, !walked.errors.is_empty() || !errors.is_empty())
+}
+
+pub(crate) fn run(args: &cli::ModelsArgs) -> Result<u8> {
+    let path = revisions_path(&args.revisions);
+    if args.revisions.is_some() && !path.exists() && args.format != cli::ModelsFormat::Yaml {
+        anyhow::bail!("{}: no such file", path.display());
+    }
+    let mut file = pin_file::PinFile::open(&path)?;
+    let (usages, io_failed) = scan_models(&args.paths, args.jobs);
+    let ids = models::distinct_ids(&usages);
+    let unpinned = ids.iter().filter(|f| file.revisions.exact(&f.id).is_none() && f.commit_in_code.is_none()).count();
+    let text = match args.format {
+        cli::ModelsFormat::Text => models::render_text(&usages, &file.revisions),
+        cli::ModelsFormat::Json => serde_json::to_string_pretty(&models::render_json(&usages, &file.revisions))? + "\n",
+        cli::ModelsFormat::Yaml => {
+            models::add_missing(&mut file, &ids);
+            file.render()
+        }
+    };
+    match &args.output {
+        Some(out) => write_new_contents(out, &text)?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    if !args.quiet {
+        let dynamic = usages.iter().filter(|u| u.id.is_none()).count();
+        eprintln!(
+            "{} download(s) of {} repository id(s); {unpinned} id(s) without an entry in {}; {dynamic} download(s) whose id is known only at run time",
+            usages.len(),
+            ids.len(),
+            path.display()
+        );
+    }
+    Ok(if io_failed { 2 } else { 0 })
+}

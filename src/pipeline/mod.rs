@@ -1,0 +1,13 @@
+//! The two phases every scanning command runs: find the files (`walk`),
+//! read and decode each one (`source`), skip those no rule can match
+//! (`prefilter`), then analyse and fix each file (`engine`) on a pool of
+//! threads (`pool`), reusing earlier results (`cache`) and writing fixed
+//! files atomically (`write`).
+
+pub mod cache;
+pub mod engine;
+pub mod pool;
+pub mod prefilter;
+pub mod source;
+pub mod walk;
+pub mod write;
