@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+use crate::python::parse::PythonVersion;
+
 mod revisions;
 mod timeouts;
 
@@ -18,13 +20,30 @@ pub const DEFAULT_REVISIONS: &str = "configs/model_revisions.yaml";
 pub const DEFAULT_TIMEOUTS: &str = "configs/timeouts.yaml";
 
 /// Everything the rules read besides the source.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub revisions: ModelRevisions,
     pub timeouts: Timeouts,
     /// `--strict-except`: except-pass/continue flag every exception type.
     pub strict_except: bool,
+    /// The oldest Python the fixed code must run on: no fix emits syntax
+    /// or uses an API newer than this.
+    pub target_version: PythonVersion,
 }
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            revisions: ModelRevisions::default(),
+            timeouts: Timeouts::default(),
+            strict_except: false,
+            target_version: DEFAULT_TARGET,
+        }
+    }
+}
+
+/// The target when the project declares none: the oldest Python accepted.
+pub const DEFAULT_TARGET: PythonVersion = PythonVersion::PY38;
 
 /// Where the configuration comes from: explicit paths must exist; the
 /// defaults are read only when present.
@@ -44,7 +63,7 @@ impl Config {
             None => Timeouts::default(),
         }
         .with_overrides(|name| std::env::var_os(name))?;
-        Ok(Config { revisions, timeouts, strict_except: false })
+        Ok(Config { revisions, timeouts, ..Config::default() })
     }
 }
 

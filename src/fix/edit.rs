@@ -93,9 +93,16 @@ pub fn choose_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> Vec<us
 /// Applies non-conflicting edits to `text`. Callers pass edits from
 /// [`choose_compatible`]; a conflict here is a bug and yields `None`.
 pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
+    apply_tracked(text, edits).map(|(out, _)| out)
+}
+
+/// Like [`apply`], also returning where each edit's new text landed in the
+/// result, so that a verifier can judge exactly the code a fix wrote.
+pub fn apply_tracked(text: &str, edits: &[Edit]) -> Option<(String, Vec<Range<usize>>)> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(text.len() + 64);
+    let mut landed = Vec::with_capacity(sorted.len());
     let mut cursor = 0;
     for (i, edit) in sorted.iter().enumerate() {
         if i > 0 && sorted[i - 1].conflicts(edit) {
@@ -105,11 +112,35 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
             return None;
         }
         out.push_str(text.get(cursor..edit.range.start)?);
+        landed.push(out.len()..out.len() + edit.text.len());
         out.push_str(&edit.text);
         cursor = edit.range.end;
     }
     out.push_str(text.get(cursor..)?);
-    Some(out)
+    Some((out, landed))
+}
+
+/// In a file whose lines end in different ways, each edit's new lines end
+/// like the line it edits, so no existing line changes its ending.
+pub fn match_line_endings(text: &str, edits: &mut [Edit]) {
+    let has_crlf = text.contains("\r\n");
+    let has_lf = text.as_bytes().windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r') || text.starts_with('\n');
+    if !(has_crlf && has_lf) {
+        return;
+    }
+    for edit in edits.iter_mut().filter(|e| e.text.contains('\n')) {
+        let local = local_newline(text, edit.range.start);
+        let plain = edit.text.replace("\r\n", "\n");
+        edit.text = if local == "\n" { plain } else { plain.replace('\n', local) };
+    }
+}
+
+/// How the line holding `offset` ends.
+fn local_newline(text: &str, offset: usize) -> &'static str {
+    match text[offset..].find('\n') {
+        Some(i) if i + offset > 0 && text.as_bytes()[i + offset - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +158,17 @@ mod tests {
         assert!(apply("abcdef", &[Edit::replace(0..3, "x"), Edit::replace(2..4, "y")]).is_none());
         assert!(apply("abcdef", &[Edit::insert(2, "x"), Edit::insert(2, "y")]).is_none());
         assert!(apply("abcdef", &[Edit::replace(0..2, "x"), Edit::insert(2, "y")]).is_some());
+    }
+
+    #[test]
+    fn new_lines_end_like_the_line_they_edit() {
+        let text = "a = 1\nf(\r\n    x,\r\n)\r\n";
+        let mut edits = vec![Edit::insert(text.find("x,").unwrap() + 2, "\n    k=1,")];
+        match_line_endings(text, &mut edits);
+        assert_eq!(edits[0].text, "\r\n    k=1,");
+        let mut same = vec![Edit::insert(0, "\nimport x")];
+        match_line_endings("a\nb\n", &mut same);
+        assert_eq!(same[0].text, "\nimport x");
     }
 
     #[test]

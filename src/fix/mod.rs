@@ -1,4 +1,10 @@
-//! Fixes as plain data (`edit`): byte ranges of the decoded text and their
-//! replacements, applied by one engine.
+//! Fixes as plain data and the helpers every rule shares to make them:
+//! edits (`edit`: a byte range of the decoded text and its replacement),
+//! keyword arguments added in any layout (`keyword`), imports and other
+//! top-of-module lines (`import`), and the logging fix of the except rules
+//! (`logging`). One engine applies and verifies them.
 
 pub mod edit;
+pub mod import;
+pub mod keyword;
+pub mod logging;

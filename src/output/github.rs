@@ -38,7 +38,7 @@ fn finding(path: &str, d: &Diagnostic) -> String {
         Some(code) => format!("{} [{code}]", d.rule.id),
         None => d.rule.id.to_owned(),
     };
-    let mut message = d.message.clone();
+    let mut message = d.full_message();
     match d.fix_safety {
         Some(crate::fix::edit::FixSafety::Safe) => message += " (fixable with `remediate fix`)",
         Some(crate::fix::edit::FixSafety::Unsafe) => message += " (fixable with `remediate fix --unsafe-fixes`)",

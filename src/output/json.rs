@@ -16,7 +16,7 @@ pub fn finding(path: &str, d: &Diagnostic) -> Value {
         "rule": d.rule.id,
         "bandit": d.rule.bandit,
         "ruff": d.rule.ruff.first(),
-        "message": d.message,
+        "message": d.full_message(),
         "fixable": d.fixable(),
         "fix_safety": d.fix_safety.map(|s| s.as_str()),
         "severity": d.rule.severity.as_str(),
@@ -91,7 +91,7 @@ fn applied_fix(d: &Diagnostic) -> Value {
         "column": d.start.column,
         "end_line": d.end.line,
         "end_column": d.end.column,
-        "message": d.message,
+        "message": d.full_message(),
         "title": d.fix_title,
         "fix_safety": d.fix_safety.map(|s| s.as_str()),
         "edits": d.edits.iter().map(|e| json!({

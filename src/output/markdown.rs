@@ -50,7 +50,7 @@ pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleM
         for (path, d) in found {
             let location = code_span(&format!("{path}:{}:{}", d.start.line, d.start.column));
             let fix = d.fix_safety.map_or("none", |s| s.as_str()).to_owned();
-            out += &row(&[location, cell(&d.message), fix]);
+            out += &row(&[location, cell(&d.full_message()), fix]);
         }
     }
     out += &problems(results);

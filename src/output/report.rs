@@ -127,7 +127,7 @@ fn remaining(results: &[FileResult], summary: &Summary) -> String {
                 None => code_span(d.rule.id),
             };
             let location = code_span(&format!("{path}:{}", d.start.line));
-            rows.push(row(&[location, rule, cell(d.headline()), cell(&why_it_remains(d))]));
+            rows.push(row(&[location, rule, cell(&d.message), cell(&why_it_remains(d))]));
         }
     }
     format!(

@@ -121,7 +121,7 @@ fn result(d: &Diagnostic, rules: &[&'static RuleMeta], location: &Value) -> Valu
         result.insert("ruleIndex".into(), json!(index));
     }
     result.insert("level".into(), json!(d.rule.severity.sarif_level()));
-    result.insert("message".into(), json!({ "text": d.message }));
+    result.insert("message".into(), json!({ "text": d.full_message() }));
     result.insert(
         "locations".into(),
         json!([{ "physicalLocation": { "artifactLocation": location, "region": region(d.start, d.end) } }]),

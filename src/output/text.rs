@@ -23,7 +23,7 @@ pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
         d.start.column,
         paint.red(d.rule.id),
         code,
-        d.message,
+        d.full_message(),
         paint.cyan(marker)
     )
 }

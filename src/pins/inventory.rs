@@ -8,15 +8,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Result;
-use tree_sitter::{Node, Parser};
 
-use crate::config::{is_commit_sha, ModelPin, ModelRevisions, Revision};
+use crate::config::{is_commit_sha, Config, ModelPin, ModelRevisions, Revision};
 use crate::pins::pin_file::{PinFile, UNLOCKED_NOTE};
+use crate::pipeline::analysis::{Analyzer, RuleSet};
 use crate::pipeline::source::Source;
 use crate::python::call::text;
 use crate::python::hub_call::{self as hub, Repo, RepoType, RevisionArg};
-use crate::python::imports::Imports;
-use crate::report::position;
+use crate::python::lines::position;
+use crate::rules::{CallSite, FileContext};
 
 /// One download in the code.
 #[derive(Debug, Clone)]
@@ -55,20 +55,25 @@ type FileUsages = Result<Vec<Usage>, String>;
 pub fn scan(files: &[PathBuf], jobs: usize) -> (Vec<Usage>, Vec<String>) {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, FileUsages)>> = Mutex::new(Vec::new());
+    let (rules, config) = match RuleSet::new(Vec::new()) {
+        Ok(rules) => (rules, Config::default()),
+        Err(e) => return (Vec::new(), vec![format!("{e:#}")]),
+    };
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, files.len().max(1)) {
-            scope.spawn(|| {
-                let mut parser = Parser::new();
-                parser
-                    .set_language(&tree_sitter_python::LANGUAGE.into())
-                    .expect("the bundled grammar matches the tree-sitter version");
+            let work = || {
+                let mut analyzer = Analyzer::new(&rules, &config, config.target_version);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    let found = scan_file(&mut parser, path);
+                    let found = scan_file(&mut analyzer, path);
                     results.lock().unwrap_or_else(|e| e.into_inner()).push((i, found));
                 }
-            });
+            };
+            let big_stack = std::thread::Builder::new().stack_size(crate::pipeline::pool::WORKER_STACK);
+            if big_stack.spawn_scoped(scope, work).is_err() {
+                scope.spawn(work);
+            }
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -84,32 +89,22 @@ pub fn scan(files: &[PathBuf], jobs: usize) -> (Vec<Usage>, Vec<String>) {
     (usages, errors)
 }
 
-fn scan_file(parser: &mut Parser, path: &Path) -> Result<Vec<Usage>, String> {
+fn scan_file(analyzer: &mut Analyzer<'_>, path: &Path) -> Result<Vec<Usage>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let Ok(source) = Source::decode(&bytes) else { return Ok(Vec::new()) };
     let src = source.text.as_str();
     if !hub::TRIGGERS.iter().any(|t| src.contains(t)) {
         return Ok(Vec::new());
     }
-    let Some(tree) = parser.parse(src, None) else { return Ok(Vec::new()) };
-    let imports = Imports::collect(tree.root_node(), src);
     let mut usages = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "call" {
-            if let Some(usage) = usage(path, node, src, &imports) {
-                usages.push(usage);
-            }
-        }
-        let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
-    }
+    analyzer.visit_calls(src, hub::LOADER_NAMES, &mut |cx, site| usages.extend(usage(path, cx, site)));
     Ok(usages)
 }
 
-fn usage(path: &Path, node: Node<'_>, src: &str, imports: &Imports) -> Option<Usage> {
-    let hub = hub::recognise(node, src, imports)?;
+fn usage(path: &Path, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Usage> {
+    let src = cx.src;
+    let node = site.call.node;
+    let hub = hub::recognise(cx, site)?;
     let (id, expression) = match &hub.repo {
         Repo::Id { id, node } => (Some(id.clone()), text(*node, src).to_owned()),
         Repo::Unresolved { node: Some(node) } => (None, text(*node, src).to_owned()),

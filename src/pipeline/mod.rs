@@ -4,6 +4,7 @@
 //! threads (`pool`), reusing earlier results (`cache`) and writing fixed
 //! files atomically (`write`).
 
+pub mod analysis;
 pub mod cache;
 pub mod engine;
 pub mod pool;

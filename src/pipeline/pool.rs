@@ -33,7 +33,7 @@ thread_local! {
 
 /// Workers get a generous stack: the engine walks trees iteratively, but a
 /// deeply nested generated file should never abort the whole run.
-const WORKER_STACK: usize = 64 << 20;
+pub const WORKER_STACK: usize = 64 << 20;
 
 /// The file this thread is processing, if any.
 pub fn current_file() -> Option<PathBuf> {

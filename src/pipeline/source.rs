@@ -1,8 +1,11 @@
 //! Decoding a Python file's bytes into text the parser can read, and encoding
 //! the rewritten text back into exactly the same byte conventions: BOM,
-//! newline style and encoding (UTF-8 or a PEP 263 declaration).
+//! newline style and encoding (UTF-8, or any codec a PEP 263 line declares
+//! whose decoding of this file encodes back to the same bytes).
 
 use std::fmt;
+
+use crate::python::coding::declared_encoding;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -12,6 +15,8 @@ pub enum Encoding {
     Utf8,
     /// ISO-8859-1: every byte is the code point of the same value.
     Latin1,
+    /// Another declared codec (`cp1252`, `shift_jis`, `gbk`, ...).
+    Other(&'static encoding_rs::Encoding),
 }
 
 /// A decoded source file: `text` is what rules see and edits address.
@@ -33,6 +38,8 @@ pub enum DecodeError {
     UnsupportedEncoding { line: usize, name: String },
     /// Not valid in its (declared or default) encoding.
     Invalid { line: usize, column: usize, encoding: &'static str },
+    /// A UTF-8 BOM with another encoding declared: CPython refuses the file.
+    BomConflict { line: usize, name: String },
 }
 
 impl fmt::Display for DecodeError {
@@ -42,7 +49,13 @@ impl fmt::Display for DecodeError {
             // The line and column are shown before the message, as for any
             // file problem, so they are not repeated here.
             DecodeError::UnsupportedEncoding { name, .. } => {
-                write!(f, "declared encoding `{name}` is not supported (only UTF-8 and Latin-1 round-trip exactly)")
+                write!(f, "declared encoding `{name}` is not supported, or this file does not round-trip through it")
+            }
+            DecodeError::BomConflict { name, .. } => {
+                write!(
+                    f,
+                    "encoding problem: `{name}` declared in a file that starts with a UTF-8 BOM (CPython refuses it)"
+                )
             }
             DecodeError::Invalid { encoding, .. } => write!(
                 f,
@@ -61,16 +74,22 @@ impl Source {
         let bom = bytes.starts_with(BOM);
         let body = if bom { &bytes[BOM.len()..] } else { bytes };
         let encoding = match declared_encoding(body) {
-            Some((line, name)) if !bom => {
-                resolve_encoding(&name).ok_or(DecodeError::UnsupportedEncoding { line, name })?
+            Some((line, name)) => {
+                let encoding =
+                    resolve_encoding(&name).ok_or(DecodeError::UnsupportedEncoding { line, name: name.clone() })?;
+                if bom && encoding != Encoding::Utf8 {
+                    return Err(DecodeError::BomConflict { line, name });
+                }
+                encoding
             }
-            _ => Encoding::Utf8,
+            None => Encoding::Utf8,
         };
         let text = match encoding {
             Encoding::Utf8 => {
                 std::str::from_utf8(body).map_err(|e| invalid_at(body, e.valid_up_to(), "UTF-8"))?.to_owned()
             }
             Encoding::Latin1 => body.iter().map(|&b| b as char).collect(),
+            Encoding::Other(codec) => decode_exactly(codec, body)?,
         };
         let newline = detect_newline(&text);
         Ok(Source { text, bom, encoding, newline })
@@ -94,9 +113,28 @@ impl Source {
                     out.push(code as u8);
                 }
             }
+            Encoding::Other(codec) => {
+                let (bytes, _, unmappable) = codec.encode(text);
+                if unmappable {
+                    return Err(format!("the new text cannot be written in {}", codec.name()));
+                }
+                out.extend_from_slice(&bytes);
+            }
         }
         Ok(out)
     }
+}
+
+/// Decodes `body` with `codec`, refusing bytes the codec does not define
+/// and any file whose text would not encode back to the same bytes.
+fn decode_exactly(codec: &'static encoding_rs::Encoding, body: &[u8]) -> Result<String, DecodeError> {
+    let unsupported = || DecodeError::UnsupportedEncoding { line: 1, name: codec.name().to_owned() };
+    let text = codec.decode_without_bom_handling_and_without_replacement(body).ok_or_else(unsupported)?;
+    let (again, _, unmappable) = codec.encode(&text);
+    if unmappable || again.as_ref() != body {
+        return Err(unsupported());
+    }
+    Ok(text.into_owned())
 }
 
 fn invalid_at(body: &[u8], offset: usize, encoding: &'static str) -> DecodeError {
@@ -114,43 +152,6 @@ fn detect_newline(text: &str) -> &'static str {
     }
 }
 
-/// PEP 263: a comment matching `coding[:=]\s*([-\w.]+)` on line 1 or 2
-/// (line 2 only when line 1 is blank or a comment).
-fn declared_encoding(body: &[u8]) -> Option<(usize, String)> {
-    let mut lines = body.split(|&b| b == b'\n');
-    for number in 1..=2 {
-        let line = lines.next()?;
-        let trimmed = trim_ascii_start(line);
-        if !trimmed.starts_with(b"#") {
-            if number == 1 && trimmed.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            return None;
-        }
-        if let Some(name) = coding_name(trimmed) {
-            return Some((number, name));
-        }
-    }
-    None
-}
-
-fn trim_ascii_start(line: &[u8]) -> &[u8] {
-    let start = line.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c')).unwrap_or(line.len());
-    &line[start..]
-}
-
-fn coding_name(comment: &[u8]) -> Option<String> {
-    let at = comment.windows(6).position(|w| w == b"coding")?;
-    let rest = &comment[at + 6..];
-    let rest = rest.strip_prefix(b":").or_else(|| rest.strip_prefix(b"="))?;
-    let rest = trim_ascii_start(rest);
-    let len = rest
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
-        .unwrap_or(rest.len());
-    (len > 0).then(|| String::from_utf8_lossy(&rest[..len]).into_owned())
-}
-
 /// Maps a declared encoding name to one we support, as CPython normalises it.
 fn resolve_encoding(name: &str) -> Option<Encoding> {
     let norm = name.to_ascii_lowercase().replace('_', "-");
@@ -160,7 +161,12 @@ fn resolve_encoding(name: &str) -> Option<Encoding> {
             Some(Encoding::Latin1)
         }
         _ if norm.starts_with("latin-1-") || norm.starts_with("iso-8859-1-") => Some(Encoding::Latin1),
-        _ => None,
+        // Python's spellings of WHATWG labels: `cp1252`, `shift_jis`, `euc-kr`,
+        // `iso-8859-15`, `koi8-r`, `gbk`, `big5`, `windows-1251`, ...
+        _ => encoding_rs::Encoding::for_label(norm.as_bytes())
+            .or_else(|| encoding_rs::Encoding::for_label(norm.replace('-', "_").as_bytes()))
+            .filter(|codec| codec.is_ascii_compatible() && *codec != encoding_rs::REPLACEMENT)
+            .map(Encoding::Other),
     }
 }
 
@@ -194,6 +200,26 @@ mod tests {
     }
 
     #[test]
+    fn other_declared_codecs_round_trip() {
+        let bytes = b"# coding: cp1252\ns = '\x93quoted\x94 \x80'\n";
+        let src = Source::decode(bytes).unwrap();
+        assert!(src.text.contains("\u{201c}quoted\u{201d} \u{20ac}"), "{}", src.text);
+        assert_eq!(src.encode(&src.text).unwrap(), bytes.to_vec());
+        let sjis = b"# -*- coding: shift_jis -*-\ns = '\x93\xfa\x96\x7b'\n";
+        let src = Source::decode(sjis).unwrap();
+        assert!(src.text.contains("\u{65e5}\u{672c}"), "{}", src.text);
+        assert_eq!(src.encode(&src.text).unwrap(), sjis.to_vec());
+        assert!(src.encode("# -*- coding: shift_jis -*-\ns = '\u{1f600}'\n").is_err());
+    }
+
+    #[test]
+    fn a_bom_with_another_declared_encoding_is_refused() {
+        let err = Source::decode(b"\xEF\xBB\xBF# -*- coding: latin-1 -*-\nx = 1\n").unwrap_err();
+        assert!(matches!(err, DecodeError::BomConflict { line: 1, .. }), "{err:?}");
+        assert!(Source::decode(b"\xEF\xBB\xBF# -*- coding: utf-8 -*-\nx = 1\n").is_ok());
+    }
+
+    #[test]
     fn coding_after_code_is_ignored() {
         let bytes = b"x = 1\n# coding: latin-1\n";
         assert_eq!(Source::decode(bytes).unwrap().encoding, Encoding::Utf8);
@@ -207,10 +233,7 @@ mod tests {
 
     #[test]
     fn unsupported_and_binary_are_refused() {
-        assert!(matches!(
-            Source::decode(b"# coding: shift_jis\n"),
-            Err(DecodeError::UnsupportedEncoding { line: 1, .. })
-        ));
+        assert!(matches!(Source::decode(b"# coding: rot13\n"), Err(DecodeError::UnsupportedEncoding { line: 1, .. })));
         assert_eq!(Source::decode(b"x = 1\0").unwrap_err(), DecodeError::Binary);
     }
 

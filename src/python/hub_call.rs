@@ -2,11 +2,17 @@
 //! recognising a call that downloads from the Hub, the repository id it
 //! names, and the revision it asks for.
 
+use ruff_python_ast::Expr;
 use tree_sitter::Node;
 
 use crate::config::is_commit_sha;
 use crate::python::call::{text, Arg, Call};
-use crate::python::imports::Imports;
+use crate::python::model::{Lookup, Origin, Resolved};
+use crate::python::parse::text_size;
+use crate::rules::{CallSite, FileContext};
+
+/// The callee names of every Hub download: the call rules' `calls`.
+pub const LOADER_NAMES: &[&str] = TRIGGERS;
 
 /// The strings one of which a file must contain to hold a Hub download.
 pub const TRIGGERS: &[&str] = &[
@@ -127,6 +133,8 @@ pub struct HubCall<'t> {
     pub call: Call<'t>,
     /// The callee's qualified name: `transformers.AutoModel.from_pretrained`.
     pub qualname: String,
+    /// Whether the callee's library is imported under that name here.
+    pub origin: Origin,
     pub loader: Loader,
     pub repo_type: Option<RepoType>,
     pub repo: Repo<'t>,
@@ -135,10 +143,10 @@ pub struct HubCall<'t> {
 impl HubCall<'_> {
     /// Is this `from_pretrained` on a class imported from `transformers`?
     /// Only then is `trust_remote_code=` meaningful to add.
-    pub fn is_transformers_class(&self, imports: &Imports, src: &str) -> bool {
+    pub fn is_transformers_class(&self) -> bool {
         self.loader == Loader::FromPretrained
             && self.qualname.starts_with("transformers.")
-            && imports.root_is_imported(self.call.callee, src)
+            && self.origin == Origin::Imported
     }
 
     /// The class name before `.from_pretrained`, if any.
@@ -155,48 +163,43 @@ impl HubCall<'_> {
     }
 }
 
-/// The call at `node` if it downloads from the Hub.
-pub fn recognise<'t>(node: Node<'t>, src: &str, imports: &Imports) -> Option<HubCall<'t>> {
-    let call = Call::new(node)?;
-    let last = match call.callee.kind() {
-        "identifier" => text(call.callee, src),
-        "attribute" => text(call.callee.child_by_field_name("attribute")?, src),
-        _ => return None,
-    };
-    // Cheap test before resolving: an alias (`from datasets import
-    // load_dataset as ld`) is resolved only when the spelling does not match.
-    if !TRIGGERS.contains(&last) && call.callee.kind() != "identifier" {
-        return None;
-    }
-    let qualname = imports.resolve(call.callee, src)?;
-    let segments: Vec<&str> = qualname.split('.').collect();
-    let has_segment = |s: &str| segments.contains(&s);
-    let imported_root = || imports.root_is_imported(call.callee, src);
-    let loader = match *segments.last()? {
-        "from_pretrained" if segments.len() >= 2 => {
-            // Bandit's test: `transformers` anywhere in the name; ours also
-            // takes the other Hub libraries, imported by the file.
-            let class = segments[segments.len() - 2];
-            let library = FROM_PRETRAINED_LIBRARIES.contains(&segments[0])
-                && imported_root()
-                && !NO_REVISION_SUFFIXES.iter().any(|s| class.ends_with(s));
-            (has_segment("transformers") || library).then_some(Loader::FromPretrained)?
-        }
-        "load_dataset" if has_segment("datasets") => Loader::LoadDataset,
-        "hf_hub_download" if has_segment("huggingface_hub") => Loader::HfHubDownload,
-        "snapshot_download" if has_segment("huggingface_hub") => Loader::SnapshotDownload,
-        name if ENCODER_CLASSES.contains(&name) && segments[0] == "sentence_transformers" && imported_root() => {
-            Loader::Encoder
-        }
-        _ => return None,
-    };
-    let repo_type = repo_type(&call, loader, src);
-    let repo = match repo_argument(&call, loader, &qualname, src) {
-        RepoArgument::Node(value) => classify_repo(value, loader, src),
+/// The call if it downloads from the Hub. Libraries are matched by their
+/// top-level package: `lavis.datasets.load_dataset` is not Hugging Face's.
+pub fn recognise<'t>(cx: &FileContext<'t>, site: &CallSite<'t>) -> Option<HubCall<'t>> {
+    let callee = site.callee.as_ref()?;
+    let loader = loader_of(callee)?;
+    let call = site.call;
+    let qualname = callee.qualified.clone();
+    let repo_type = repo_type(&call, loader, cx.src);
+    let repo = match repo_argument(&call, loader, &qualname, cx.src) {
+        RepoArgument::Node(value) => classify_repo(cx, value, loader),
         RepoArgument::Absent if loader == Loader::Encoder => return None,
         RepoArgument::Absent => Repo::Unresolved { node: None },
     };
-    Some(HubCall { call, qualname, loader, repo_type, repo })
+    Some(HubCall { call, qualname, origin: callee.origin, loader, repo_type, repo })
+}
+
+/// Which download a resolved callee is, if any.
+fn loader_of(callee: &Resolved) -> Option<Loader> {
+    let segments: Vec<&str> = callee.qualified.split('.').collect();
+    let package = segments[0];
+    // Bandit reads `transformers.X.from_pretrained` as a download even
+    // without an import; other libraries must be imported under that name.
+    let imported = matches!(callee.origin, Origin::Imported | Origin::Ambiguous);
+    match *segments.last()? {
+        "from_pretrained" if segments.len() >= 2 => {
+            let class = segments[segments.len() - 2];
+            let library = package == "transformers" || (FROM_PRETRAINED_LIBRARIES.contains(&package) && imported);
+            (library && !NO_REVISION_SUFFIXES.iter().any(|s| class.ends_with(s))).then_some(Loader::FromPretrained)
+        }
+        "load_dataset" if package == "datasets" => Some(Loader::LoadDataset),
+        "hf_hub_download" if package == "huggingface_hub" => Some(Loader::HfHubDownload),
+        "snapshot_download" if package == "huggingface_hub" => Some(Loader::SnapshotDownload),
+        name if ENCODER_CLASSES.contains(&name) && package == "sentence_transformers" && imported => {
+            Some(Loader::Encoder)
+        }
+        _ => None,
+    }
 }
 
 enum RepoArgument<'t> {
@@ -255,9 +258,8 @@ fn repo_type(call: &Call<'_>, loader: Loader, src: &str) -> Option<RepoType> {
     }
 }
 
-fn classify_repo<'t>(value: Node<'t>, loader: Loader, src: &str) -> Repo<'t> {
-    let literal = string_literal(value, src)
-        .or_else(|| (value.kind() == "identifier").then(|| module_constant(value, src)).flatten());
+fn classify_repo<'t>(cx: &FileContext<'t>, value: Node<'t>, loader: Loader) -> Repo<'t> {
+    let literal = string_literal(value, cx.src).or_else(|| module_constant(cx, value));
     let Some(id) = literal else {
         return Repo::Unresolved { node: Some(value) };
     };
@@ -268,6 +270,20 @@ fn classify_repo<'t>(value: Node<'t>, loader: Loader, src: &str) -> Repo<'t> {
         return Repo::LocalPath;
     }
     Repo::Id { id, node: value }
+}
+
+/// The quote a string literal inserted into `node` should use: `"`, or `'`
+/// inside an f-string replacement field delimited by `"` (reusing the
+/// delimiter there needs Python 3.12).
+pub fn quote_for(node: Node<'_>, src: &str) -> char {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "string" && text(n, src).trim_start_matches(|c: char| c.is_ascii_alphabetic()).starts_with('"') {
+            return '\'';
+        }
+        current = n.parent();
+    }
+    '"'
 }
 
 /// A literal that cannot be a Hub id (`name` or `namespace/name` of
@@ -403,92 +419,26 @@ fn unescape(s: &str) -> Option<String> {
     Some(out)
 }
 
-/// The string a module-level name holds, when the file binds that name
-/// exactly once, by `NAME = "literal"` at the top level.
-pub fn module_constant(name_node: Node<'_>, src: &str) -> Option<String> {
-    let name = text(name_node, src);
-    let mut root = name_node;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    let mut value = None;
-    let mut bindings = 0;
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "identifier" && text(node, src) == name {
-            if is_binding(node) {
-                bindings += 1;
-                value = top_level_literal_assignment(node, src);
-            }
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.children(&mut cursor));
-    }
-    if bindings == 1 {
-        value
-    } else {
-        None
-    }
-}
-
-/// `NAME = "x"` (or `NAME: str = "x"`) as a statement of the module itself.
-fn top_level_literal_assignment(name: Node<'_>, src: &str) -> Option<String> {
-    let assignment = name.parent().filter(|p| p.kind() == "assignment")?;
-    if assignment.child_by_field_name("left")? != name {
+/// The string a module-level name holds where `name` is used, when the
+/// module binds it exactly once, by `NAME = "literal"`.
+fn module_constant(cx: &FileContext<'_>, name: Node<'_>) -> Option<String> {
+    if name.kind() != "identifier" {
         return None;
     }
-    let statement = assignment.parent().filter(|p| p.kind() == "expression_statement")?;
-    if statement.parent()?.kind() != "module" {
+    let Lookup::Bound { scope: 0, bindings: [only] } = cx.model.lookup(cx.text(name), text_size(name.start_byte()))
+    else {
+        return None;
+    };
+    let binding = cx.model.binding(*only);
+    if binding.made_in != 0 {
         return None;
     }
-    string_literal(assignment.child_by_field_name("right")?, src)
-}
-
-/// Does this occurrence of a name bind it (assignment target, parameter,
-/// loop variable, import, definition, `global`)? Conservative: anything
-/// that could rebind the name counts.
-fn is_binding(identifier: Node<'_>) -> bool {
-    let mut child = identifier;
-    while let Some(parent) = child.parent() {
-        let is_field = |field: &str| parent.child_by_field_name(field) == Some(child);
-        match parent.kind() {
-            "pattern_list"
-            | "tuple_pattern"
-            | "list_pattern"
-            | "list_splat_pattern"
-            | "tuple"
-            | "list"
-            | "parenthesized_expression"
-            | "expression_list"
-            | "list_splat"
-            | "pattern"
-            | "case_pattern" => {
-                child = parent;
-            }
-            "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => return is_field("left"),
-            "named_expression" => return is_field("name"),
-            "function_definition" | "class_definition" => return is_field("name"),
-            "default_parameter" | "typed_default_parameter" => return is_field("name"),
-            "parameters"
-            | "lambda_parameters"
-            | "typed_parameter"
-            | "dictionary_splat_pattern"
-            | "as_pattern_target"
-            | "global_statement"
-            | "nonlocal_statement"
-            | "aliased_import"
-            | "dotted_name"
-            | "delete_statement"
-            | "keyword_pattern"
-            | "splat_pattern"
-            | "except_clause" => return true,
-            "as_pattern" => return is_field("alias"),
-            "import_from_statement" | "import_statement" => return true,
-            _ => return false,
+    match binding.kind {
+        crate::python::model::BindingKind::Assignment { value: Expr::StringLiteral(s) } => {
+            Some(s.value.to_str().to_owned())
         }
+        _ => None,
     }
-    false
 }
 
 #[cfg(test)]
@@ -509,36 +459,18 @@ mod tests {
 
     use super::*;
 
-    fn parse(src: &str) -> tree_sitter::Tree {
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
-        parser.parse(src, None).unwrap()
-    }
-
-    fn calls<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) {
-        if node.kind() == "call" {
-            out.push(node);
-        }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            calls(child, out);
-        }
-    }
-
     /// (qualname, id or a marker) of the first Hub call in `src`.
     fn first(src: &str) -> Option<(String, String)> {
-        let tree = parse(src);
-        let imports = Imports::collect(tree.root_node(), src);
-        let mut found = Vec::new();
-        calls(tree.root_node(), &mut found);
-        found.into_iter().find_map(|n| recognise(n, src, &imports)).map(|h| {
-            let repo = match h.repo {
-                Repo::Id { id, .. } => id,
-                Repo::LocalPath => "<local>".into(),
-                Repo::PackagedBuilder => "<builder>".into(),
-                Repo::Unresolved { .. } => "<unresolved>".into(),
-            };
-            (h.qualname, repo)
+        crate::rules::testing::with_file(src, |cx| {
+            crate::rules::testing::call_sites(cx).iter().find_map(|site| recognise(cx, site)).map(|h| {
+                let repo = match h.repo {
+                    Repo::Id { id, .. } => id,
+                    Repo::LocalPath => "<local>".into(),
+                    Repo::PackagedBuilder => "<builder>".into(),
+                    Repo::Unresolved { .. } => "<unresolved>".into(),
+                };
+                (h.qualname, repo)
+            })
         })
     }
 
@@ -602,15 +534,15 @@ mod tests {
     fn revisions() {
         let rev = |args: &str| {
             let src = format!("f('x', {args})\n");
-            let tree = parse(&src);
-            let mut found = Vec::new();
-            calls(tree.root_node(), &mut found);
-            match revision(&Call::new(found[0]).unwrap(), &src) {
-                RevisionArg::Absent => "absent".to_owned(),
-                RevisionArg::Commit { .. } => "commit".to_owned(),
-                RevisionArg::Dynamic { .. } => "dynamic".to_owned(),
-                RevisionArg::Mutable { value, .. } => format!("mutable {value}"),
-            }
+            crate::rules::testing::with_file(&src, |cx| {
+                let sites = crate::rules::testing::call_sites(cx);
+                match revision(&sites[0].call, cx.src) {
+                    RevisionArg::Absent => "absent".to_owned(),
+                    RevisionArg::Commit { .. } => "commit".to_owned(),
+                    RevisionArg::Dynamic { .. } => "dynamic".to_owned(),
+                    RevisionArg::Mutable { value, .. } => format!("mutable {value}"),
+                }
+            })
         };
         assert_eq!(rev("a=1"), "absent");
         assert_eq!(rev("revision='abcdef1'"), "commit");

@@ -1,12 +1,21 @@
-//! Shared analysis of Python source: what names refer to (`imports`), the
-//! parts of a call (`call`), of an `except` clause (`except_clause`), of a
-//! Hugging Face download (`hub_call`), where an HTTP client comes from
-//! (`http_client`), and suppression comments (`suppress`). Rules read these
-//! instead of re-deriving them.
+//! Shared analysis of Python source, in one place for every rule and
+//! command: parsing (`parse`: ruff's CPython-faithful parser for the whole
+//! file, tree-sitter for the statements under analysis), the one scope and
+//! binding model (`model`), line geometry (`lines`) and encoding
+//! declarations (`coding`), the module's imports (`imports`), views of a
+//! call (`call`), an `except` clause (`except_clause`), a Hugging Face
+//! download (`hub_call`) and an HTTP client (`http_client`), suppression
+//! comments (`suppress`), and the verification of rewrites (`verify`).
 
 pub mod call;
+pub mod coding;
 pub mod except_clause;
+pub mod flow;
 pub mod http_client;
 pub mod hub_call;
 pub mod imports;
+pub mod lines;
+pub mod model;
+pub mod parse;
 pub mod suppress;
+pub mod verify;

@@ -2,8 +2,10 @@
 //! `# remediate: ignore[...]`. A directive on any line a finding spans
 //! suppresses it; only real comments count, never text inside strings.
 
-use tree_sitter::Node;
+use ruff_python_ast::token::{TokenKind, Tokens};
+use ruff_text_size::Ranged;
 
+use crate::python::lines::LineIndex;
 use crate::rules::RuleMeta;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +37,7 @@ impl Directive {
             Directive::NoqaAll => !rule.ruff.is_empty(),
             Directive::Noqa(codes) => rule.ruff.iter().any(|r| has(codes, Some(r))),
             Directive::IgnoreAll => true,
-            Directive::Ignore(ids) => has(ids, Some(rule.id)),
+            Directive::Ignore(names) => names.iter().any(|name| rule.is_named_by(name)),
         }
     }
 }
@@ -47,25 +49,22 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    pub fn collect(root: Node<'_>, src: &str) -> Suppressions {
+    /// The directives in the file's comments, as CPython's tokenizer finds
+    /// them (never text inside strings).
+    pub fn collect(tokens: &Tokens, src: &str, lines: &LineIndex<'_>) -> Suppressions {
         let mut directives = Vec::new();
-        let mut cursor = root.walk();
-        loop {
-            let node = cursor.node();
-            if node.kind() == "comment" {
-                let row = node.start_position().row;
-                directives.extend(parse_comment(&src[node.byte_range()]).into_iter().map(|d| (row, d)));
-            }
-            let descend = node.kind() != "string" && cursor.goto_first_child();
-            if descend {
+        for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
+            let comment = &src[token.range()];
+            if !(comment.contains("nosec")
+                || comment.contains("remediate")
+                || comment.to_ascii_lowercase().contains("noqa"))
+            {
                 continue;
             }
-            while !cursor.goto_next_sibling() {
-                if !cursor.goto_parent() {
-                    return Suppressions { directives };
-                }
-            }
+            let row = lines.row(token.start().to_usize());
+            directives.extend(parse_comment(comment).into_iter().map(|d| (row, d)));
         }
+        Suppressions { directives }
     }
 
     /// Does a directive on any of lines `first..=last` (0-based) cover `rule`?

@@ -2,12 +2,70 @@
 //! files, and each file's result. The pipeline produces these; the output
 //! formats and the summary read them. Nothing here parses or rewrites.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::fix::edit::FixSafety;
+use tree_sitter::Node;
+
+use crate::fix::edit::{Fix, FixSafety};
+use crate::python::lines::{line_end, line_start, LineIndex};
 use crate::rules::RuleMeta;
 
 pub mod summary;
+
+/// What joins a finding's message and the reasons it is not fixed, when
+/// the two are shown as one line.
+pub const NOT_FIXED: &str = "; not fixed: ";
+
+/// One problem in one place, as a rule reports it: byte offsets into the
+/// decoded text, the fix when there is a safe way to make it, and otherwise
+/// the reasons there is none. The message never includes the reasons; the
+/// output formats join them (see [`Diagnostic::full_message`]).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    /// The flagged node's bytes in the decoded text.
+    pub range: Range<usize>,
+    /// 0-based lines the node spans (suppressions on any of them count).
+    pub rows: (usize, usize),
+    pub message: String,
+    pub fix: Option<Fix>,
+    /// Why no fix is offered.
+    pub reasons: Vec<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, node: Node<'_>, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            range: node.byte_range(),
+            rows: (node.start_position().row, node.end_position().row),
+            message: message.into(),
+            fix: None,
+            reasons: Vec::new(),
+        }
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Finding {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Drops the fix and records why, so the user knows what to review.
+    pub fn not_fixed(mut self, reason: impl Into<String>) -> Finding {
+        self.reasons.push(reason.into());
+        self.fix = None;
+        self
+    }
+
+    /// The fix, or the reason there is none.
+    pub fn with_fix_or(self, fix: Result<Fix, String>) -> Finding {
+        match fix {
+            Ok(fix) => self.with_fix(fix),
+            Err(reason) => self.not_fixed(reason),
+        }
+    }
+}
 
 /// A 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -30,12 +88,13 @@ pub struct Diagnostic {
     pub rule: &'static RuleMeta,
     pub start: Position,
     pub end: Position,
+    /// What is wrong, without the reasons it is not fixed.
     pub message: String,
     pub fix_safety: Option<FixSafety>,
     /// What the fix does, when the rule says (pins and timeouts applied).
     pub fix_title: Option<String>,
     pub edits: Vec<LocatedEdit>,
-    /// Why no fix is offered (each is also part of `message`).
+    /// Why no fix is offered.
     pub reasons: Vec<String>,
     /// The text of the finding's first line, without its line ending, for code frames.
     pub line_text: String,
@@ -46,16 +105,46 @@ impl Diagnostic {
         self.fix_safety.is_some()
     }
 
-    /// The message without the reasons appended to it.
-    pub fn headline(&self) -> &str {
-        let mut text = self.message.as_str();
-        for reason in self.reasons.iter().rev() {
-            match text.strip_suffix(reason).and_then(|t| t.strip_suffix(crate::rules::NOT_FIXED)) {
-                Some(rest) => text = rest,
-                None => break,
-            }
+    /// The message followed by each reason it is not fixed, as one line.
+    pub fn full_message(&self) -> String {
+        let mut text = self.message.clone();
+        for reason in &self.reasons {
+            text.push_str(NOT_FIXED);
+            text.push_str(reason);
         }
         text
+    }
+}
+
+/// Findings with positions instead of byte offsets.
+pub fn locate_all(src: &str, findings: &[Finding]) -> Vec<Diagnostic> {
+    let lines = LineIndex::new(src);
+    findings.iter().map(|f| locate(&lines, f)).collect()
+}
+
+pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
+    let edits = finding.fix.as_ref().map_or_else(Vec::new, |fix| {
+        fix.edits
+            .iter()
+            .map(|e| LocatedEdit {
+                start: lines.position(e.range.start),
+                end: lines.position(e.range.end),
+                text: e.text.clone(),
+            })
+            .collect()
+    });
+    let src = lines.text();
+    let at = finding.range.start;
+    Diagnostic {
+        rule: finding.rule,
+        start: lines.position(finding.range.start),
+        end: lines.position(finding.range.end),
+        message: finding.message.clone(),
+        fix_safety: finding.fix.as_ref().map(|f| f.safety),
+        fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
+        edits,
+        reasons: finding.reasons.clone(),
+        line_text: src[line_start(src, at)..line_end(src, at)].to_owned(),
     }
 }
 
@@ -76,31 +165,6 @@ pub enum FileErrorKind {
     Skipped,
     /// The original does not parse: reported and left untouched.
     Syntax,
-}
-
-/// The 1-based line and character column of a byte offset.
-pub fn position(src: &str, offset: usize) -> Position {
-    LineIndex::new(src).position(offset)
-}
-
-/// Where each line starts, so that locating many findings in a large file
-/// costs a binary search each instead of a scan from the top.
-pub struct LineIndex<'s> {
-    pub(crate) src: &'s str,
-    starts: Vec<usize>,
-}
-
-impl<'s> LineIndex<'s> {
-    pub fn new(src: &'s str) -> LineIndex<'s> {
-        let starts = std::iter::once(0).chain(src.match_indices('\n').map(|(i, _)| i + 1)).collect();
-        LineIndex { src, starts }
-    }
-
-    pub fn position(&self, offset: usize) -> Position {
-        let line = self.starts.partition_point(|&start| start <= offset);
-        let line_start = self.starts[line - 1];
-        Position { line, column: self.src[line_start..offset].chars().count() + 1 }
-    }
 }
 
 /// The result of running the rules over one file's bytes.
@@ -129,5 +193,25 @@ pub struct FileResult {
 impl FileResult {
     pub fn changed(&self) -> bool {
         self.outcome.fixed_bytes.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_stay_apart_from_the_message() {
+        let rule = crate::rules::all()[0].meta();
+        let finding = Finding { range: 0..1, rows: (0, 0), rule, message: "bad".into(), fix: None, reasons: vec![] }
+            .not_fixed("first")
+            .not_fixed("second");
+        let d = locate(&LineIndex::new("a\r\nb = 1\r\n"), &finding);
+        assert_eq!(d.message, "bad");
+        assert_eq!(d.full_message(), "bad; not fixed: first; not fixed: second");
+        assert_eq!(d.reasons, ["first", "second"]);
+        assert_eq!(d.line_text, "a");
+        let d = locate(&LineIndex::new("a\r\nb = 1\r\n"), &Finding { range: 3..4, ..finding });
+        assert_eq!(d.line_text, "b = 1");
     }
 }

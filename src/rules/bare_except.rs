@@ -3,7 +3,8 @@
 use crate::documented_rule;
 use crate::fix::edit::{Fix, FixSafety};
 use crate::python::except_clause::{narrow_bare_except, ExceptHandler};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::report::Finding;
+use crate::rules::{Captures, FileContext, Query, QueryTarget, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -58,7 +59,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     summary: "bare `except:` also catches KeyboardInterrupt and SystemExit",
     doc: BareExcept::DOC,
-    query: include_str!("../../queries/bare_except.scm"),
+    calls: &[],
+    query: Some(Query { source: include_str!("../../queries/bare_except.scm"), matches: QueryTarget::BareHandlers }),
     // Every finding is a bare `except:` or a handler whose body starts with
     // `pass`, `continue` or `...`; the prefilter looks for exactly that.
     triggers: &[&[crate::pipeline::prefilter::SWALLOWING_EXCEPT]],
@@ -69,7 +71,7 @@ impl Rule for BareExcept {
         &META
     }
 
-    fn check(&self, _cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+    fn check_match(&self, _cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
         let handler = ExceptHandler::new(captures.get("handler")?)?;
         if !handler.is_bare() || handler.star || handler.reraises() {
             return None;

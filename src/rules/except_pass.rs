@@ -3,8 +3,10 @@
 
 use crate::documented_rule;
 use crate::fix::edit::FixSafety;
-use crate::python::except_clause::{swallowed_exception, Swallow};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::fix::logging::log_instead;
+use crate::python::except_clause::{ExceptHandler, Swallow};
+use crate::report::Finding;
+use crate::rules::{Captures, FileContext, Query, QueryTarget, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -69,7 +71,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Low,
     summary: "`except Exception: pass` silently swallows errors",
     doc: ExceptPass::DOC,
-    query: include_str!("../../queries/except_pass.scm"),
+    calls: &[],
+    query: Some(Query {
+        source: include_str!("../../queries/except_pass.scm"),
+        matches: QueryTarget::SwallowingHandlers,
+    }),
     // Every finding is a bare `except:` or a handler whose body starts with
     // `pass`, `continue` or `...`; the prefilter looks for exactly that.
     triggers: &[&[crate::pipeline::prefilter::SWALLOWING_EXCEPT]],
@@ -80,7 +86,10 @@ impl Rule for ExceptPass {
         &META
     }
 
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
-        swallowed_exception(cx, captures, &META, Swallow::Pass)
+    fn check_match(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
+        let handler = ExceptHandler::new(captures.get("handler")?)?;
+        let statement = handler.swallowed(cx, Swallow::Pass)?;
+        let finding = handler.finding(&META, handler.swallow_message(cx.src, Swallow::Pass, statement));
+        Some(finding.with_fix_or(log_instead(cx, &handler, Swallow::Pass, statement)))
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::documented_rule;
 use crate::python::hub_call::{self as hub, Repo};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::report::Finding;
+use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -53,7 +54,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     summary: "Hugging Face download with `trust_remote_code=True`",
     doc: HfRemoteCode::DOC,
-    query: include_str!("../../queries/hf_remote_code.scm"),
+    calls: hub::LOADER_NAMES,
+    query: None,
     triggers: &[&["trust_remote_code"]],
 };
 
@@ -62,8 +64,11 @@ impl Rule for HfRemoteCode {
         &META
     }
 
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
-        let hub = hub::recognise(captures.get("call")?, cx.src, cx.imports)?;
+    fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
+        if site.call.keyword(cx.src, "trust_remote_code").map(|v| v.kind()) != Some("true") {
+            return None;
+        }
+        let hub = hub::recognise(cx, site)?;
         if !hub.is_remote() {
             return None;
         }

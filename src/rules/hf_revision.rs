@@ -4,9 +4,11 @@
 use crate::config::ModelPin;
 use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::fix::keyword::{self, Keyword};
 use crate::python::call::text;
 use crate::python::hub_call::{self as hub, HubCall, Loader, Repo, RevisionArg};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::report::Finding;
+use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -81,7 +83,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     summary: "Hugging Face download without a pinned revision",
     doc: HfRevision::DOC,
-    query: include_str!("../../queries/hf_revision.scm"),
+    calls: hub::LOADER_NAMES,
+    query: None,
     triggers: hub::PREFILTER,
 };
 
@@ -93,8 +96,8 @@ impl Rule for HfRevision {
         &META
     }
 
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
-        let hub = hub::recognise(captures.get("call")?, cx.src, cx.imports)?;
+    fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
+        let hub = hub::recognise(cx, site)?;
         if !hub.is_remote() {
             return None;
         }
@@ -124,78 +127,89 @@ impl Rule for HfRevision {
                     "the repository id is not a literal or a module-level constant; pin it by hand with `revision=`",
                 )),
             };
-        if let Some(reason) = unfixable_reason(&hub, &revision) {
-            return Some(finding.not_fixed(reason));
-        }
         let revisions = &cx.config.revisions;
         let Some(pin) = revisions.pin_for(&id) else {
+            if let (RevisionArg::Absent, Err(reason)) =
+                (&revision, keyword::check(&hub.call, cx.src, &revision_slot(&hub, String::new())))
+            {
+                return Some(finding.not_fixed(reason));
+            }
             return Some(finding.not_fixed(format!(
                 "no pin for `{id}`: add it to {} (`remediate models --format yaml`, then `remediate lock`)",
                 revisions.file_hint()
             )));
         };
         let pinned = &pin.revision.0;
-        let mut edits = Vec::new();
-        let mut keywords = Vec::new();
-        let revision_keyword = format!("revision=\"{pinned}\"");
-        match &revision {
-            RevisionArg::Mutable { value, .. } if value == pinned => {
+        if let RevisionArg::Mutable { value, .. } = &revision {
+            if value == pinned {
                 return Some(finding.not_fixed(format!(
                     "`{pinned}` is the pin in {}, and it is a branch or tag; pin a commit SHA there (`remediate lock`)",
                     revisions.file_hint()
                 )));
             }
-            RevisionArg::Mutable { node, .. } => {
-                edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned)))
+        }
+        let quote = hub::quote_for(hub.call.node, cx.src);
+        let fix = pin_edits(&hub, cx, pin, &revision, quote).map(|(edits, trust)| {
+            let mut title = format!("pin `{id}` to revision `{pinned}`");
+            if let Some(keyword) = trust {
+                title += &format!(" and pass `{keyword}`");
             }
-            _ => keywords.push(revision_keyword.as_str()),
-        }
-        let trust = trust_remote_code_keyword(&hub, cx, pin);
-        if let Some(keyword) = &trust {
-            keywords.push(keyword);
-        }
-        if !keywords.is_empty() {
-            edits.extend(hub.call.insert_keywords(cx.src, cx.newline, &keywords));
-        }
-        let mut title = format!("pin `{id}` to revision `{pinned}`");
-        if let Some(keyword) = &trust {
-            title += &format!(" and pass `{keyword}`");
-        }
-        Some(finding.with_fix(Fix::safe(edits).titled(title)))
+            Fix::safe(edits).titled(title)
+        });
+        Some(finding.with_fix_or(fix))
     }
 }
 
-/// Why adding or replacing `revision=` could break a call that works today.
-fn unfixable_reason(hub: &HubCall<'_>, revision: &RevisionArg<'_>) -> Option<&'static str> {
-    if hub.call.has_dict_splat() {
-        return Some(
-            "the call passes `**kwargs`, which may already hold `revision` (a repeated keyword raises TypeError)",
-        );
+/// The `revision=` keyword, where its parameter also sits positionally.
+fn revision_slot(hub: &HubCall<'_>, value: String) -> Keyword {
+    let keyword = Keyword::new("revision", value);
+    match hub.loader {
+        Loader::LoadDataset => keyword.positional_at(LOAD_DATASET_REVISION_INDEX),
+        _ => keyword,
     }
-    if matches!(revision, RevisionArg::Absent) && hub.loader == Loader::LoadDataset {
-        if hub.call.has_list_splat() {
-            return Some("the call passes `*args`, which may already fill `revision`");
+}
+
+/// The edits that pin the call: a new `revision=` (or the branch or tag
+/// literal replaced) and, on `transformers` `Auto*` classes, an explicit
+/// `trust_remote_code=`; with the latter's text for the title.
+fn pin_edits(
+    hub: &HubCall<'_>,
+    cx: &FileContext<'_>,
+    pin: &ModelPin,
+    revision: &RevisionArg<'_>,
+    quote: char,
+) -> Result<(Vec<Edit>, Option<String>), String> {
+    let pinned = &pin.revision.0;
+    let revision_keyword = revision_slot(hub, format!("{quote}{pinned}{quote}"));
+    let mut edits = Vec::new();
+    let mut keywords = Vec::new();
+    match revision {
+        RevisionArg::Mutable { node, .. } => {
+            edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned)))
         }
-        if hub.call.positional().len() > LOAD_DATASET_REVISION_INDEX {
-            return Some("the call may pass `revision` positionally");
-        }
+        _ => keywords.push(revision_keyword),
     }
-    None
+    let trust = trust_remote_code_keyword(hub, cx, pin);
+    keywords.extend(trust.clone());
+    if !keywords.is_empty() {
+        edits.extend(keyword::insert(&hub.call, cx.src, cx.newline, &keywords)?);
+    }
+    Ok((edits, trust.map(|k| format!("{}={}", k.name, k.value))))
 }
 
 /// `trust_remote_code=<the pin's value>` for a `transformers` `Auto*` class
 /// that does not pass it. Only the `Auto*` classes can run code from a
 /// repository and take the keyword; a concrete class (`BertModel`, an image
 /// processor, a config) would keep it as an attribute or reject it.
-fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, pin: &ModelPin) -> Option<String> {
-    if !hub.is_transformers_class(cx.imports, cx.src) || hub.call.keyword(cx.src, "trust_remote_code").is_some() {
+fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, pin: &ModelPin) -> Option<Keyword> {
+    if !hub.is_transformers_class() || hub.call.keyword(cx.src, "trust_remote_code").is_some() {
         return None;
     }
     if !hub.class_name()?.starts_with("Auto") {
         return None;
     }
     let value = if pin.trust_remote_code.unwrap_or(false) { "True" } else { "False" };
-    Some(format!("trust_remote_code={value}"))
+    Some(Keyword::new("trust_remote_code", value))
 }
 
 /// `value` as a string literal in the quotes the replaced literal used.

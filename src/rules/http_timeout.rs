@@ -6,10 +6,15 @@ use tree_sitter::Node;
 use crate::config::{Seconds, TimeoutSet};
 use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::fix::import::add_import;
+use crate::fix::keyword::{self, Keyword};
 use crate::python::call::{text, Arg, Call};
 use crate::python::http_client::{self as http_clients, ClientKind};
 use crate::python::imports;
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::python::model::Origin;
+use crate::python::parse::text_size;
+use crate::report::Finding;
+use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -82,9 +87,30 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     summary: "HTTP call without a timeout (requests, httpx, aiohttp, urllib)",
     doc: HttpTimeout::DOC,
-    query: include_str!("../../queries/http_timeout.scm"),
+    calls: CALLEE_NAMES,
+    query: None,
     triggers: &[&["requests"], &["httpx"], &["aiohttp"], &["urlopen"]],
 };
+
+/// Every callee name this rule judges: the verbs of all three libraries,
+/// httpx's clients, aiohttp's session and timeout, urllib's `urlopen`.
+const CALLEE_NAMES: &[&str] = &[
+    "get",
+    "options",
+    "head",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "request",
+    "stream",
+    "ws_connect",
+    "Client",
+    "AsyncClient",
+    "ClientSession",
+    "ClientTimeout",
+    "urlopen",
+];
 
 /// requests' functions and `Session` methods that send a request.
 const REQUESTS_VERBS: &[&str] = &["get", "options", "head", "post", "put", "patch", "delete", "request"];
@@ -115,8 +141,9 @@ enum Target {
 }
 
 impl Target {
-    fn of(call: &Call<'_>, cx: &FileContext<'_>) -> Option<Target> {
-        if let Some(name) = cx.imports.resolve(call.callee, cx.src) {
+    fn of(site: &CallSite<'_>, cx: &FileContext<'_>) -> Option<Target> {
+        let call = &site.call;
+        if let Some(name) = site.callee.as_ref().map(|c| c.qualified.clone()) {
             let mut parts = name.split('.');
             let (first, last) = (parts.next().unwrap_or_default(), name.rsplit('.').next().unwrap_or_default());
             let dotted = name.contains('.');
@@ -145,12 +172,10 @@ impl Target {
         let method = text(call.callee.child_by_field_name("attribute")?, cx.src);
         let any_client_method =
             [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
-        if !any_client_method
-            || !cx.memo.get(|| http_clients::ConstructsClients::find(cx.tree.root_node(), cx.imports, cx.src)).0
-        {
+        if !any_client_method || !*cx.memo.get(|| http_clients::constructs_clients(cx.model)) {
             return None;
         }
-        let kind = http_clients::receiver_kind(receiver, cx.imports, cx.src)?;
+        let kind = http_clients::receiver_kind(cx, receiver)?;
         let methods = match kind {
             ClientKind::RequestsSession => REQUESTS_VERBS,
             ClientKind::HttpxClient => HTTPX_CLIENT_METHODS,
@@ -192,9 +217,9 @@ impl Rule for HttpTimeout {
         &META
     }
 
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
-        let call = Call::new(captures.get("call")?)?;
-        let target = Target::of(&call, cx)?;
+    fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
+        let call = site.call;
+        let target = Target::of(site, cx)?;
         if let Target::ClientTimeout { name } = &target {
             return check_client_timeout(cx, &call, name);
         }
@@ -222,8 +247,20 @@ impl Rule for HttpTimeout {
         if let Target::Requests { known: false, name } = &target {
             return Some(finding.not_fixed(format!("`{name}` is not a known requests function; review it by hand")));
         }
-        if matches!(&target, Target::Requests { .. }) && !cx.imports.root_is_imported(call.callee, cx.src) {
-            return Some(finding.not_fixed("`requests` is not imported in this file, so this may be another object"));
+        match (&target, site.callee.as_ref().map(|c| c.origin)) {
+            (Target::Requests { .. }, Some(Origin::Unbound | Origin::Local)) => {
+                return Some(
+                    finding.not_fixed("`requests` is not imported in this file, so this may be another object"),
+                )
+            }
+            (_, Some(Origin::Ambiguous)) => {
+                return Some(finding.not_fixed(format!(
+                    "`{}` may name something other than {} here; review it by hand",
+                    cx.text(call.callee),
+                    target.describe()
+                )))
+            }
+            _ => {}
         }
         if call.has_list_splat() && takes_timeout_positionally(&target) {
             return Some(finding.not_fixed("the call passes `*args`, which may already fill `timeout`"));
@@ -261,7 +298,7 @@ fn timeout_set(cx: &FileContext<'_>, call: &Call<'_>, target: &Target) -> (&'sta
         Target::Requests { .. } => stream_keyword,
         Target::ClientMethod { kind: ClientKind::RequestsSession, .. } => stream_keyword,
         Target::ClientMethod { kind: ClientKind::HttpxClient, method, .. } => method == "stream",
-        Target::Httpx { name } => name.ends_with(".stream") || http_clients::client_streams(call.node, cx.src),
+        Target::Httpx { name } => name.ends_with(".stream") || http_clients::client_streams(cx, call.node),
         _ => false,
     };
     let timeouts = &cx.config.timeouts;
@@ -282,7 +319,7 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
         }
         Target::Urlopen { .. } => set.read.to_string(),
         Target::Httpx { .. } | Target::ClientMethod { kind: ClientKind::HttpxClient, .. } => {
-            let (name, import) = name_for(cx, "httpx", "Timeout")?;
+            let (name, import) = name_for(cx, call, "httpx", "Timeout")?;
             if let Some((edit, note)) = import {
                 edits.push(edit);
                 import_note = note;
@@ -290,7 +327,7 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
             format!("{name}(connect={}, read={}, write={}, pool={})", set.connect, set.read, set.write, set.pool)
         }
         Target::AiohttpSession { .. } | Target::ClientMethod { kind: ClientKind::AiohttpSession, .. } => {
-            let (name, import) = name_for(cx, "aiohttp", "ClientTimeout")?;
+            let (name, import) = name_for(cx, call, "aiohttp", "ClientTimeout")?;
             if let Some((edit, note)) = import {
                 edits.push(edit);
                 import_note = note;
@@ -305,7 +342,7 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
             format!("replace `timeout=None` with `timeout={value}` from {set_name}{import_note}")
         }
         None => {
-            edits.extend(call.insert_keyword(cx.src, cx.newline, &format!("timeout={value}")));
+            edits.extend(keyword::insert(call, cx.src, cx.newline, &[Keyword::new("timeout", value.clone())])?);
             format!("add `timeout={value}` from {set_name}{import_note}")
         }
     };
@@ -366,31 +403,39 @@ fn has_comment(node: Node<'_>) -> bool {
 /// for the fix's title) if one is needed: an existing module-level binding; else the name added to an
 /// existing `from module import …` (when the file spells `name` nowhere
 /// else); else `import module`, unless `module` already names something else.
-fn name_for(cx: &FileContext<'_>, module: &str, name: &str) -> Result<(String, Option<(Edit, String)>), String> {
-    if let Some(reference) = cx.imports.reference(module, name) {
+fn name_for(
+    cx: &FileContext<'_>,
+    call: &Call<'_>,
+    module: &str,
+    name: &str,
+) -> Result<(String, Option<(Edit, String)>), String> {
+    let at = text_size(call.node.start_byte());
+    if let Some(reference) = imports::reference(cx.model, module, name, at) {
         return Ok((reference, None));
     }
-    let root = cx.tree.root_node();
+    let body = &cx.model.module.body;
     if !contains_word(cx.src, name) {
         // The file's top-level `from module import …`, directly in the module body.
-        if let Some(edit) =
-            imports::from_import_of(root, cx.src, module).and_then(|s| imports::add_name_to_from_import(s, name))
-        {
+        let statement =
+            imports::from_import_of(body, module).filter(|s| s.range.end().to_usize() <= call.node.start_byte());
+        if let Some(last) = statement.and_then(|s| s.names.last()) {
+            let edit = Edit::insert(last.range.end().to_usize(), format!(", {name}"));
             return Ok((name.to_owned(), Some((edit, format!("; import `{name}` from `{module}`")))));
         }
     }
-    if cx.imports.binding(module).is_some_and(|q| q != module) {
-        return Err(format!("`{module}` names something else in this file; add the timeout by hand"));
+    match cx.model.resolve(module, at) {
+        Some(r) if r.qualified == module && matches!(r.origin, Origin::Imported | Origin::Unbound) => {}
+        _ => return Err(format!("`{module}` names something else in this file; add the timeout by hand")),
     }
     // An import of `module` only under `try`, `if` or in a function means
     // it is optional or deliberately lazy; a new top-level import would
     // make it required.
-    if !imports::imports_unconditionally(root, cx.src, module) {
+    if !imports::imports_unconditionally(body, module) {
         return Err(format!(
             "`{module}` is not imported unconditionally at the top of this file; adding `import {module}` could make an optional dependency required"
         ));
     }
-    let edit = imports::add_import(root, cx.src, cx.newline, &format!("import {module}"));
+    let edit = add_import(body, cx.src, cx.newline, &format!("import {module}"))?;
     Ok((format!("{module}.{name}"), Some((edit, format!("; add `import {module}`")))))
 }
 

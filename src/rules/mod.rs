@@ -1,14 +1,12 @@
-//! The rules. Each lives in its own file beside its query in `queries/`; the
-//! query finds candidate nodes and names their parts, the rule decides
-//! whether a match is a finding and what the fix is.
+//! The rules, one file each, and what they share: their metadata, the
+//! trait the engine calls, and the registry. Calls are found once per file
+//! by the shared query `queries/calls.scm` and handed, resolved, to every
+//! rule that names their callee; a rule that matches something else (an
+//! `except` clause) brings its own query.
 
-use std::ops::Range;
+use crate::report::Finding;
 
-use tree_sitter::{Node, Query, Tree};
-
-use crate::config::Config;
-use crate::fix::edit::Fix;
-use crate::python::imports::Imports;
+mod context;
 
 pub mod bare_except;
 pub mod except_continue;
@@ -17,6 +15,10 @@ pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
+
+#[cfg(test)]
+pub(crate) use context::testing;
+pub use context::{chain_parts, CallSite, Captures, FileContext, Memo};
 
 /// What a rule is, for users and for the registry.
 #[derive(Debug)]
@@ -37,11 +39,36 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The user documentation: the rule type's doc comment, verbatim.
     pub doc: &'static str,
-    /// The tree-sitter query, from `queries/<rule>.scm`.
-    pub query: &'static str,
+    /// The callees whose calls the rule judges: a call reaches
+    /// [`Rule::check_call`] when the last name of its callee, as written
+    /// (`load` in `th.load`) or as resolved (`tl` bound by `from torch import
+    /// load as tl`), is one of these.
+    pub calls: &'static [&'static str],
+    /// A rule that matches something other than calls has its own query,
+    /// from `queries/<rule>.scm`, and names the statements it can match.
+    pub query: Option<Query>,
     /// The words a match needs in code (see [`crate::prefilter`]); a file
     /// in which no enabled rule can match is not parsed.
     pub triggers: crate::pipeline::prefilter::Triggers,
+}
+
+/// A rule's own query and the statements it can match, so that only
+/// those are parsed.
+#[derive(Debug)]
+pub struct Query {
+    /// The tree-sitter query, from `queries/<rule>.scm`.
+    pub source: &'static str,
+    /// What the query matches, as found in the CPython-faithful AST.
+    pub matches: QueryTarget,
+}
+
+/// The kinds of node a rule's own query can match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryTarget {
+    /// `except:` clauses that name no exception type.
+    BareHandlers,
+    /// `except` clauses whose whole body is one `pass`, `...` or `continue`.
+    SwallowingHandlers,
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
@@ -76,94 +103,19 @@ impl Severity {
     }
 }
 
-/// Everything a rule may look at in one file.
-pub struct FileContext<'a> {
-    pub src: &'a str,
-    pub tree: &'a Tree,
-    pub imports: &'a Imports,
-    pub config: &'a Config,
-    /// The newline that inserted lines use.
-    pub newline: &'a str,
-    /// File-wide facts rules compute once instead of once per match.
-    pub memo: Memo,
-}
-
-/// One value per type, computed on first use, for the file being analysed.
-#[derive(Default)]
-pub struct Memo(std::cell::RefCell<std::collections::HashMap<std::any::TypeId, std::rc::Rc<dyn std::any::Any>>>);
-
-impl Memo {
-    pub fn get<T: std::any::Any>(&self, init: impl FnOnce() -> T) -> std::rc::Rc<T> {
-        let key = std::any::TypeId::of::<T>();
-        if let Some(found) = self.0.borrow().get(&key) {
-            return found.clone().downcast().expect("memo entries are keyed by their type");
-        }
-        let value = std::rc::Rc::new(init());
-        self.0.borrow_mut().insert(key, value.clone());
-        value
-    }
-}
-
-/// The nodes a query match captured, by capture name.
-pub struct Captures<'a, 't> {
-    pub query: &'a Query,
-    pub nodes: &'a [tree_sitter::QueryCapture<'t>],
-}
-
-impl<'t> Captures<'_, 't> {
-    pub fn get(&self, name: &str) -> Option<Node<'t>> {
-        let index = self.query.capture_index_for_name(name)?;
-        self.nodes.iter().find(|c| c.index == index).map(|c| c.node)
-    }
-}
-
-/// What joins a finding's message and the reason it is not fixed.
-pub const NOT_FIXED: &str = "; not fixed: ";
-
-/// One problem in one place, with the fix when there is a safe way to make it.
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub rule: &'static RuleMeta,
-    /// The flagged node's bytes in the decoded text.
-    pub range: Range<usize>,
-    /// 0-based lines the node spans (suppressions on any of them count).
-    pub rows: (usize, usize),
-    pub message: String,
-    pub fix: Option<Fix>,
-    /// Why no fix is offered, each also appended to `message`.
-    pub reasons: Vec<String>,
-}
-
-impl Finding {
-    pub fn new(rule: &'static RuleMeta, node: Node<'_>, message: impl Into<String>) -> Finding {
-        Finding {
-            rule,
-            range: node.byte_range(),
-            rows: (node.start_position().row, node.end_position().row),
-            message: message.into(),
-            fix: None,
-            reasons: Vec::new(),
-        }
-    }
-
-    pub fn with_fix(mut self, fix: Fix) -> Finding {
-        self.fix = Some(fix);
-        self
-    }
-
-    /// Appends the reason no fix is offered, so the user knows what to review.
-    pub fn not_fixed(mut self, reason: impl AsRef<str>) -> Finding {
-        self.message = format!("{}{NOT_FIXED}{}", self.message, reason.as_ref());
-        self.reasons.push(reason.as_ref().to_owned());
-        self.fix = None;
-        self
-    }
-}
-
-/// A rule: its metadata and its decision for each match of its query.
+/// A rule: its metadata and its decisions.
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding>;
+
+    /// A call whose callee [`RuleMeta::calls`] names: a finding or nothing.
+    fn check_call(&self, _cx: &FileContext<'_>, _site: &CallSite<'_>) -> Option<Finding> {
+        None
+    }
+
+    /// A match of the rule's own query.
+    fn check_match(&self, _cx: &FileContext<'_>, _captures: &Captures<'_, '_>) -> Option<Finding> {
+        None
+    }
 }
 
 /// Every rule, in the order `remediate rules` lists them.

@@ -2,8 +2,11 @@
 
 use crate::documented_rule;
 use crate::fix::edit::{Fix, FixSafety};
-use crate::python::call::{text, Call};
-use crate::rules::{Captures, FileContext, Finding, Rule, RuleMeta, Severity};
+use crate::fix::keyword::{self, Keyword};
+use crate::python::call::Call;
+use crate::python::model::Origin;
+use crate::report::Finding;
+use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -53,7 +56,8 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Medium,
     summary: "`torch.load` without `weights_only=True`",
     doc: TorchLoad::DOC,
-    query: include_str!("../../queries/torch_load.scm"),
+    calls: &["load"],
+    query: None,
     // Every spelling of the call names `load`, and reaching it needs `torch`
     // (an import, or the bare module name Bandit assumes).
     triggers: &[&["torch", "load"]],
@@ -66,23 +70,16 @@ impl Rule for TorchLoad {
         &META
     }
 
-    fn check(&self, cx: &FileContext<'_>, captures: &Captures<'_, '_>) -> Option<Finding> {
-        let call = Call::new(captures.get("call")?)?;
-        // `x.y.load(...)` is the only attribute spelling; a bare name may be an alias.
-        let attribute = call.callee.child_by_field_name("attribute");
-        if attribute.is_some_and(|a| text(a, cx.src) != "load") {
-            return None;
-        }
-        let name = cx.imports.resolve(call.callee, cx.src)?;
-        if !LOADERS.contains(&name.as_str()) {
-            return None;
-        }
+    fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
+        let callee = site.callee.as_ref().filter(|c| LOADERS.contains(&c.qualified.as_str()))?;
+        let name = &callee.qualified;
+        let call = &site.call;
         let finding = Finding::new(
             &META,
             call.node,
             format!("`{name}` without `weights_only=True` can run arbitrary code from a malicious checkpoint"),
         );
-        match call.keyword(cx.src, "weights_only").map(|v| text(v, cx.src)) {
+        match call.keyword(cx.src, "weights_only").map(|v| cx.text(v)) {
             Some("True") => return None,
             Some("False") => {
                 return Some(finding.not_fixed(
@@ -96,25 +93,34 @@ impl Rule for TorchLoad {
             }
             None => {}
         }
-        if !cx.imports.root_is_imported(call.callee, cx.src) {
-            return Some(finding.not_fixed("`torch` is not imported in this file, so this may be another object"));
+        match callee.origin {
+            Origin::Imported => {}
+            Origin::Unbound | Origin::Local | Origin::Relative => {
+                return Some(finding.not_fixed("`torch` is not imported in this file, so this may be another object"))
+            }
+            Origin::Ambiguous => {
+                return Some(finding.not_fixed(format!(
+                    "`{}` may name something other than `{name}` here; review it by hand",
+                    cx.text(call.callee)
+                )))
+            }
         }
-        if let Some(reason) = unfixable_reason(&call, cx.src) {
+        if let Some(reason) = pickle_module_reason(call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
-        let edits = call.insert_keyword(cx.src, cx.newline, "weights_only=True");
-        Some(finding.with_fix(Fix::safe(edits).titled("add `weights_only=True`")))
+        let edits = keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")]);
+        Some(finding.with_fix_or(edits.map(|e| Fix::safe(e).titled("add `weights_only=True`"))))
     }
 }
 
-/// Why adding `weights_only=True` could break a call that works today.
-fn unfixable_reason(call: &Call<'_>, src: &str) -> Option<&'static str> {
+/// torch refuses `pickle_module` together with `weights_only=True`: passed
+/// by keyword, as the third positional argument, or possibly in `*args`.
+fn pickle_module_reason(call: &Call<'_>, src: &str) -> Option<&'static str> {
     if call.has_dict_splat() {
-        return Some(
-            "the call passes `**kwargs`, which may already hold `weights_only` (a repeated keyword raises TypeError)",
-        );
+        // Refused by the keyword helper, whose reason comes first.
+        return None;
     }
-    let pickle_module = call.keyword(src, "pickle_module").map(|v| text(v, src));
+    let pickle_module = call.keyword(src, "pickle_module").map(|v| &src[v.byte_range()]);
     if pickle_module.is_some_and(|v| v != "None") || call.positional().len() >= 3 {
         return Some("the call passes `pickle_module`, which torch refuses together with `weights_only=True`");
     }

@@ -1,0 +1,98 @@
+//! Adding an import (or any top-of-module line, such as a logger) where
+//! Python reads it before the code that needs it, without disturbing what
+//! must stay first: after the leading import block, else after the module
+//! docstring, else after the shebang, licence comments and the PEP 263
+//! encoding line (which must stay on line 1 or 2).
+
+use ruff_python_ast::Stmt;
+use ruff_text_size::Ranged;
+
+use crate::fix::edit::Edit;
+use crate::python::coding::declaration_end;
+use crate::python::imports::{import_block, is_future_import};
+use crate::python::lines::{line_end, line_start};
+
+/// The edit that adds `statement` (one or more lines, joined by `newline`)
+/// to the module's top, or why it cannot go there.
+pub fn add_import(body: &[Stmt], src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
+    let block = import_block(body);
+    match block.last_import.or(block.docstring) {
+        Some(anchor) => insert_after(anchor, src, newline, statement),
+        None => Ok(Edit::insert(header_end(src), format!("{statement}{newline}"))),
+    }
+}
+
+/// The edit that adds `statement` after `anchor`'s line; or, when more code follows it on that line
+/// (`from x import y; DOC = """...`), before it, where the new line cannot
+/// land inside that code.
+pub fn insert_after(anchor: &Stmt, src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
+    let end = anchor.end().to_usize();
+    let rest = src[end..line_end(src, end)].trim_start_matches([' ', '\t', '\x0c']);
+    if rest.is_empty() || rest.starts_with('#') {
+        return Ok(Edit::insert(line_end(src, end), format!("{newline}{statement}")));
+    }
+    let start = anchor.start().to_usize();
+    let line = line_start(src, start);
+    let begins_line = src[line..start].trim_matches([' ', '\t', '\x0c']).is_empty();
+    let is_import = matches!(anchor, Stmt::Import(_) | Stmt::ImportFrom(_));
+    if !is_import || is_future_import(anchor) || !begins_line {
+        return Err("the module's last import shares its line with other code; add the import by hand".into());
+    }
+    Ok(Edit::insert(line, format!("{statement}{newline}")))
+}
+
+/// The offset after leading comment lines (shebang, licence header) and
+/// after the PEP 263 encoding line wherever it is on line 1 or 2.
+fn header_end(src: &str) -> usize {
+    let mut pos = 0;
+    while pos < src.len() && src[pos..].starts_with('#') {
+        pos = src[pos..].find('\n').map_or(src.len(), |i| pos + i + 1);
+    }
+    pos.max(declaration_end(src).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::edit::apply;
+    use crate::python::parse::{parse_module, PythonVersion};
+
+    fn added(src: &str) -> Result<String, String> {
+        let parsed = parse_module(src, PythonVersion::latest());
+        let edit = add_import(&parsed.syntax().body, src, "\n", "import logging")?;
+        Ok(apply(src, &[edit]).unwrap())
+    }
+
+    #[test]
+    fn after_the_imports_the_docstring_or_the_header() {
+        assert_eq!(added("import os\nx = 1\n").unwrap(), "import os\nimport logging\nx = 1\n");
+        assert_eq!(added("'''doc'''\nx = 1\n").unwrap(), "'''doc'''\nimport logging\nx = 1\n");
+        assert_eq!(
+            added("#!/usr/bin/env python\n# licence\nx = 1\n").unwrap(),
+            "#!/usr/bin/env python\n# licence\nimport logging\nx = 1\n"
+        );
+        assert_eq!(added("import os  # why\nx = 1\n").unwrap(), "import os  # why\nimport logging\nx = 1\n");
+    }
+
+    #[test]
+    fn encoding_lines_stay_on_line_one_or_two() {
+        assert_eq!(
+            added("\n# -*- coding: latin-1 -*-\nx = 1\n").unwrap(),
+            "\n# -*- coding: latin-1 -*-\nimport logging\nx = 1\n"
+        );
+        assert_eq!(
+            added("\n   # coding: latin-1\nx = 1\n").unwrap(),
+            "\n   # coding: latin-1\nimport logging\nx = 1\n"
+        );
+    }
+
+    #[test]
+    fn never_inside_code_that_shares_the_last_import_line() {
+        let src = "import os\nfrom httpx import Client; DOC = \"\"\"\ntext\n\"\"\"\n";
+        assert_eq!(
+            added(src).unwrap(),
+            "import os\nimport logging\nfrom httpx import Client; DOC = \"\"\"\ntext\n\"\"\"\n"
+        );
+        assert!(added("from __future__ import annotations; X = 1\n").is_err());
+    }
+}

@@ -1,0 +1,242 @@
+//! Adding keyword arguments to a call: the one helper every fix uses, so
+//! that no rule re-implements the layouts or the checks.
+//!
+//! The new arguments follow the call's own layout:
+//! - `f()` → `f(weights_only=True)`;
+//! - one line: `f(a, b)` → `f(a, b, weights_only=True)`, keeping a trailing comma;
+//! - one argument per line: a new line with the same indentation, with a
+//!   trailing comma when the call has one, after any comment on the last line;
+//! - a lone generator argument gets its own parentheses.
+//!
+//! Before any edit, [`insert`] refuses a call where the keyword could
+//! already be passed: `**kwargs` may hold it, `*args` or enough positional
+//! arguments may fill its parameter, and a repeated keyword raises
+//! `TypeError: got multiple values` at run time.
+
+use crate::fix::edit::Edit;
+use crate::python::call::{Arg, Call};
+use crate::python::lines::{line_end, line_indent, starts_its_line};
+
+/// A keyword a fix adds: its name, its value as code, and the position
+/// at which the callee's signature would also take it (`None` for a
+/// keyword-only parameter).
+#[derive(Debug, Clone)]
+pub struct Keyword {
+    pub name: &'static str,
+    pub value: String,
+    pub position: Option<usize>,
+}
+
+impl Keyword {
+    pub fn new(name: &'static str, value: impl Into<String>) -> Keyword {
+        Keyword { name, value: value.into(), position: None }
+    }
+
+    /// The parameter can also be passed as the `index`-th positional argument (0-based).
+    pub fn positional_at(mut self, index: usize) -> Keyword {
+        self.position = Some(index);
+        self
+    }
+
+    fn text(&self) -> String {
+        format!("{}={}", self.name, self.value)
+    }
+}
+
+/// The edits that add `keywords` to `call`, or why they cannot be added
+/// without risking a call that passes one twice.
+pub fn insert(call: &Call<'_>, src: &str, newline: &str, keywords: &[Keyword]) -> Result<Vec<Edit>, String> {
+    for keyword in keywords {
+        if call.keyword(src, keyword.name).is_some() {
+            return Err(format!("the call already passes `{}`", keyword.name));
+        }
+        check(call, src, keyword)?;
+    }
+    let texts: Vec<String> = keywords.iter().map(Keyword::text).collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Ok(layout_edits(call, src, newline, &texts))
+}
+
+/// Whether `**kwargs`, `*args` or the positional arguments of `call` may
+/// already pass `keyword` (whether it is passed by name is the caller's
+/// question: a fix may mean to replace it).
+pub fn check(call: &Call<'_>, _src: &str, keyword: &Keyword) -> Result<(), String> {
+    let name = keyword.name;
+    let args = call.args();
+    if args.iter().any(|a| matches!(a, Arg::DictSplat)) {
+        return Err(format!(
+            "the call passes `**kwargs`, which may already hold `{name}` (a repeated keyword raises TypeError)"
+        ));
+    }
+    let Some(position) = keyword.position else { return Ok(()) };
+    if args.iter().any(|a| matches!(a, Arg::ListSplat(_))) {
+        return Err(format!("the call passes `*args`, which may already fill `{name}`"));
+    }
+    let positional = args.iter().filter(|a| matches!(a, Arg::Positional(_))).count();
+    if positional > position {
+        return Err(format!("the call may pass `{name}` positionally"));
+    }
+    Ok(())
+}
+
+/// The edits that append `keywords` (`name=value` texts) as the last
+/// arguments, in order, following the call's own layout (see the module
+/// documentation). One insertion point, so the edits never conflict.
+fn layout_edits(call: &Call<'_>, src: &str, newline: &str, keywords: &[&str]) -> Vec<Edit> {
+    if call.lone_generator() {
+        // `f(x for x in y)` → `f((x for x in y), k=v)`: the generator
+        // needs its own parentheses once it is not the only argument.
+        let (open, close) = (call.arguments.start_byte() + 1, call.arguments.end_byte() - 1);
+        return vec![Edit::insert(open, "("), Edit::insert(close, format!("), {}", keywords.join(", ")))];
+    }
+    let Some(last) = call.last_argument() else {
+        return vec![Edit::insert(call.arguments.start_byte() + 1, keywords.join(", "))];
+    };
+    let trailing_comma = call.trailing_comma(last);
+    if !starts_its_line(src, last.start_byte()) {
+        let keyword = keywords.join(", ");
+        return match trailing_comma {
+            Some(comma) => vec![Edit::insert(comma.end_byte(), format!(" {keyword},"))],
+            None => vec![Edit::insert(last.end_byte(), format!(", {keyword}"))],
+        };
+    }
+    let indent = line_indent(src, last.start_byte());
+    let keyword = keywords.join(&format!(",{newline}{indent}"));
+    let before = trailing_comma.unwrap_or(last);
+    let anchor = before.end_byte();
+    let line = format!("{newline}{indent}{keyword}");
+    // What follows on the same line is read from the tree, not the text:
+    // the parser takes characters such as U+FEFF for blanks, which
+    // `trim` keeps, and a wrong guess here put the new argument after
+    // the closing parenthesis.
+    let follows = call.next_child_on_row(before);
+    match (follows.map(|n| n.kind()), trailing_comma) {
+        (Some(")"), _) => {
+            let sep = if trailing_comma.is_some() { "" } else { "," };
+            vec![Edit::insert(anchor, format!("{sep}{line}"))]
+        }
+        (None | Some("comment"), Some(_)) => vec![Edit::insert(line_end(src, anchor), format!("{line},"))],
+        (None, None) => vec![Edit::insert(anchor, format!(",{line}"))],
+        // A comment follows the last argument: the comma goes before it,
+        // the new argument on its own line after it.
+        (Some("comment"), None) => vec![Edit::insert(anchor, ","), Edit::insert(line_end(src, anchor), line)],
+        // Nothing else can follow the last argument in a parsed call;
+        // should it, the same-line form is right whatever follows.
+        (Some(_), Some(comma)) => vec![Edit::insert(comma.end_byte(), format!(" {keyword},"))],
+        (Some(_), None) => vec![Edit::insert(last.end_byte(), format!(", {keyword}"))],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::edit::apply;
+    use tree_sitter::Node;
+
+    fn add(src: &str, kw: &str) -> String {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let call = find_call(tree.root_node()).expect("a call");
+        let newline = if src.contains("\r\n") { "\r\n" } else { "\n" };
+        let out = apply(src, &layout_edits(&Call::new(call).unwrap(), src, newline, &[kw])).unwrap();
+        let check = parser.parse(&out, None).unwrap();
+        assert!(!check.root_node().has_error(), "does not parse:\n{out}");
+        out
+    }
+
+    fn find_call(node: Node<'_>) -> Option<Node<'_>> {
+        if node.kind() == "call" {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.children(&mut cursor).collect();
+        children.into_iter().find_map(find_call)
+    }
+
+    #[test]
+    fn empty_and_single_line() {
+        assert_eq!(add("f()\n", "k=1"), "f(k=1)\n");
+        assert_eq!(add("f(a)\n", "k=1"), "f(a, k=1)\n");
+        assert_eq!(add("f(a, b,)\n", "k=1"), "f(a, b, k=1,)\n");
+        assert_eq!(add("f(a, b  # why\n)\n", "k=1"), "f(a, b, k=1  # why\n)\n");
+        assert_eq!(add("f(*a)\n", "k=1"), "f(*a, k=1)\n");
+    }
+
+    #[test]
+    fn vertical_with_and_without_trailing_comma() {
+        assert_eq!(add("f(\n    a,\n    b,\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1,\n)\n");
+        assert_eq!(add("f(\n    a,\n    b\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1\n)\n");
+        assert_eq!(add("f(\n    a,\n    b)\n", "k=1"), "f(\n    a,\n    b,\n    k=1)\n");
+    }
+
+    #[test]
+    fn comments_stay_where_they_are() {
+        assert_eq!(
+            add("f(\n    a,  # first\n    b  # last\n)\n", "k=1"),
+            "f(\n    a,  # first\n    b,  # last\n    k=1\n)\n"
+        );
+        assert_eq!(
+            add("f(\n    a,\n    b,  # last\n    # closing\n)\n", "k=1"),
+            "f(\n    a,\n    b,  # last\n    k=1,\n    # closing\n)\n"
+        );
+    }
+
+    /// Found by the property harness: a U+FEFF before the closing
+    /// parenthesis is a blank to the parser but not to `trim`, and the new
+    /// argument went after the parenthesis, as a statement of its own.
+    #[test]
+    fn blanks_only_the_parser_knows_are_not_mistaken_for_a_comment() {
+        assert_eq!(add("f(\n    a,\n    b\u{feff})\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{feff})\n");
+        assert_eq!(add("f(\n    a,\n    b,\u{feff})\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{feff})\n");
+        assert_eq!(add("f(\n    a,\n    b\u{200b}\n)\n", "k=1"), "f(\n    a,\n    b,\n    k=1\u{200b}\n)\n");
+    }
+
+    #[test]
+    fn several_keywords_follow_the_layout() {
+        let add_two = |src: &str| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+            let tree = parser.parse(src, None).unwrap();
+            let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
+            apply(src, &layout_edits(&call, src, "\n", &["k=1", "j=2"])).unwrap()
+        };
+        assert_eq!(add_two("f()\n"), "f(k=1, j=2)\n");
+        assert_eq!(add_two("f(a,)\n"), "f(a, k=1, j=2,)\n");
+        assert_eq!(add_two("f(\n    a,\n)\n"), "f(\n    a,\n    k=1,\n    j=2,\n)\n");
+        assert_eq!(add_two("f(\n    a  # c\n)\n"), "f(\n    a,  # c\n    k=1,\n    j=2\n)\n");
+    }
+
+    #[test]
+    fn tabs_and_crlf_are_kept() {
+        assert_eq!(add("f(\r\n\ta,\r\n)\r\n", "k=1"), "f(\r\n\ta,\r\n\tk=1,\r\n)\r\n");
+    }
+
+    #[test]
+    fn hanging_argument_that_spans_lines() {
+        assert_eq!(add("f(open(\n    p))\n", "k=1"), "f(open(\n    p), k=1)\n");
+        assert_eq!(add("x = f(\n    p, m='cpu')\n", "k=1"), "x = f(\n    p, m='cpu', k=1)\n");
+    }
+
+    #[test]
+    fn lone_generator_gets_its_own_parentheses() {
+        assert_eq!(add("f(x for x in y)\n", "k=1"), "f((x for x in y), k=1)\n");
+    }
+
+    #[test]
+    fn refuses_calls_that_may_pass_the_keyword_already() {
+        let refused = |src: &str, keyword: Keyword| {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+            let tree = parser.parse(src, None).unwrap();
+            let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
+            insert(&call, src, "\n", &[keyword]).err()
+        };
+        assert!(refused("f(a, **kw)\n", Keyword::new("k", "1")).unwrap().contains("`**kwargs`"));
+        assert!(refused("f(a, *xs)\n", Keyword::new("k", "1").positional_at(2)).unwrap().contains("`*args`"));
+        assert_eq!(refused("f(a, *xs)\n", Keyword::new("k", "1")), None);
+        assert!(refused("f(a, b, c)\n", Keyword::new("k", "1").positional_at(2)).unwrap().contains("positionally"));
+        assert_eq!(refused("f(a, b)\n", Keyword::new("k", "1").positional_at(2)), None);
+        assert!(refused("f(a, k=2)\n", Keyword::new("k", "1")).unwrap().contains("already passes"));
+    }
+}

@@ -1,0 +1,328 @@
+//! Analysing one text: the CPython-faithful parse and the semantic model
+//! of the whole file, the candidates the enabled rules name (calls by
+//! callee, `except` clauses by shape), a tree-sitter parse of only the
+//! statements that hold them, the shared call query and the rules' own
+//! queries over that tree, and the suppression comments. Returns findings
+//! with their fixes; applying them is the engine's business.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result};
+use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
+use ruff_python_parser::Parsed;
+use ruff_text_size::{Ranged, TextRange};
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
+
+use crate::config::Config;
+use crate::python::lines::LineIndex;
+use crate::python::model::SemanticModel;
+use crate::python::parse::{self, parse_module, PythonVersion};
+use crate::python::suppress::Suppressions;
+use crate::report::Finding;
+use crate::rules::{CallSite, Captures, FileContext, Memo, QueryTarget, Rule, RuleMeta};
+
+/// The enabled rules with their compiled queries; built once, shared by
+/// every thread.
+pub struct RuleSet {
+    rules: Vec<(&'static dyn Rule, Option<Query>)>,
+    calls: Query,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<&'static dyn Rule>) -> Result<RuleSet> {
+        let language = tree_sitter_python::LANGUAGE.into();
+        let rules = rules
+            .into_iter()
+            .map(|rule| {
+                let query = rule.meta().query.as_ref().map(|q| {
+                    Query::new(&language, q.source)
+                        .with_context(|| format!("compiling the query of rule {}", rule.meta().id))
+                });
+                Ok((rule, query.transpose()?))
+            })
+            .collect::<Result<_>>()?;
+        let calls = Query::new(&language, include_str!("../../queries/calls.scm")).context("compiling calls.scm")?;
+        Ok(RuleSet { rules, calls })
+    }
+
+    pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
+        self.rules.iter().map(|(r, _)| r.meta())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub(crate) fn meta(&self, index: usize) -> &'static RuleMeta {
+        self.rules[index].0.meta()
+    }
+}
+
+/// What one analysis found.
+#[derive(Debug, Default)]
+pub(crate) struct Analysis {
+    pub(crate) findings: Vec<Finding>,
+    /// CPython would not compile the text: where and why. Findings are then
+    /// only those outside the broken statement, none of them fixable.
+    pub(crate) syntax_error: Option<(usize, String)>,
+    /// Candidates CPython sees that tree-sitter does not (a lone `\r` inside
+    /// a statement, syntax the grammar does not know): the first one's
+    /// offset. The file is reported and never rewritten.
+    pub(crate) disagreement: Option<usize>,
+}
+
+/// The per-thread parts of an analysis: parsers and cursors are not shared.
+pub(crate) struct Analyzer<'a> {
+    pub(crate) rules: &'a RuleSet,
+    pub(crate) config: &'a Config,
+    pub(crate) target: PythonVersion,
+    parser: Parser,
+    cursor: QueryCursor,
+    /// Parse only the statements with candidates (off to prove that exact).
+    pub(crate) partial: bool,
+}
+
+impl<'a> Analyzer<'a> {
+    pub(crate) fn new(rules: &'a RuleSet, config: &'a Config, target: PythonVersion) -> Analyzer<'a> {
+        let mut parser = Parser::new();
+        if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
+            unreachable!("the bundled grammar matches the tree-sitter version");
+        }
+        Analyzer { rules, config, target, parser, cursor: QueryCursor::new(), partial: true }
+    }
+
+    /// Runs the `active` rules (indexes into the rule set) over `text`.
+    pub(crate) fn analyze(&mut self, text: &str, newline: &str, active: &[usize]) -> Analysis {
+        let parsed = parse_module(text, self.target);
+        let model = SemanticModel::build(parsed.syntax(), text);
+        let broken = cpython_refuses(&parsed, &model);
+        let candidates = candidates(&model, self.rules, active);
+        if candidates.is_empty() {
+            return Analysis { syntax_error: broken, ..Analysis::default() };
+        }
+        let lines = LineIndex::new(text);
+        let ts_text = parse::tree_sitter_text(text);
+        let regions = (self.partial && broken.is_none())
+            .then(|| parse::regions(&model.module.body, &lines, candidates.iter().copied()));
+        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()) else {
+            return Analysis {
+                syntax_error: Some((0, "the parser gave up on this file".into())),
+                ..Analysis::default()
+            };
+        };
+        let cx = FileContext {
+            src: text,
+            model: &model,
+            tree: &tree,
+            config: self.config,
+            newline,
+            target: self.target,
+            memo: Memo::default(),
+        };
+        let (mut findings, seen) = self.dispatch(&cx, active);
+        let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
+        keep_reportable(&mut findings, &suppressions);
+        let mut analysis = Analysis { findings, syntax_error: broken, disagreement: None };
+        if let Some((at, _)) = &analysis.syntax_error {
+            unfixable_near_errors(&mut analysis.findings, &tree, &model, *at);
+        } else {
+            analysis.disagreement = unseen_candidate(&model, &candidates, &seen);
+            not_fixed_at_tree_errors(&mut analysis.findings, &tree);
+            if analysis.disagreement.is_some() {
+                for finding in analysis.findings.iter_mut() {
+                    *finding =
+                        finding.clone().not_fixed("the file could not be analysed reliably, so it is never rewritten");
+                }
+            }
+        }
+        analysis
+    }
+
+    /// Calls `visit` with every call whose callee `names` names (as rules'
+    /// `calls` do), in source order: for commands that inventory calls
+    /// rather than judge them (`remediate models`).
+    pub(crate) fn visit_calls(
+        &mut self,
+        text: &str,
+        names: &[&str],
+        visit: &mut dyn FnMut(&FileContext<'_>, &CallSite<'_>),
+    ) {
+        let parsed = parse_module(text, self.target);
+        let model = SemanticModel::build(parsed.syntax(), text);
+        let wanted: HashSet<&str> = names.iter().copied().collect();
+        let candidates: Vec<TextRange> =
+            model.calls().iter().filter(|(c, _)| callee_named(&model, c, &wanted)).map(|(c, _)| c.range()).collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let lines = LineIndex::new(text);
+        let ts_text = parse::tree_sitter_text(text);
+        let regions = parse::regions(&model.module.body, &lines, candidates);
+        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, Some(&regions)) else { return };
+        let cx = FileContext {
+            src: text,
+            model: &model,
+            tree: &tree,
+            config: self.config,
+            newline: "\n",
+            target: self.target,
+            memo: Memo::default(),
+        };
+        let mut matches = self.cursor.matches(&self.rules.calls, tree.root_node(), text.as_bytes());
+        while let Some(m) = matches.next() {
+            let site = call_node(&self.rules.calls, m.captures()).and_then(|node| CallSite::new(&cx, node));
+            if let Some(site) = site.filter(|s| s.named_in(names)) {
+                visit(&cx, &site);
+            }
+        }
+    }
+
+    /// Runs the shared call query once and each rule's own query; returns
+    /// the findings and the byte ranges of the calls tree-sitter saw.
+    fn dispatch(&mut self, cx: &FileContext<'_>, active: &[usize]) -> (Vec<Finding>, HashSet<(usize, usize)>) {
+        let root = cx.tree.root_node();
+        let call_rules: Vec<&dyn Rule> =
+            active.iter().map(|&i| self.rules.rules[i].0).filter(|r| !r.meta().calls.is_empty()).collect();
+        let mut findings = Vec::new();
+        let mut seen = HashSet::new();
+        if !call_rules.is_empty() {
+            let mut matches = self.cursor.matches(&self.rules.calls, root, cx.src.as_bytes());
+            while let Some(m) = matches.next() {
+                let Some(node) = call_node(&self.rules.calls, m.captures()) else { continue };
+                seen.insert((node.start_byte(), node.end_byte()));
+                let Some(site) = CallSite::new(cx, node) else { continue };
+                for rule in call_rules.iter().filter(|r| site.named_in(r.meta().calls)) {
+                    findings.extend(rule.check_call(cx, &site));
+                }
+            }
+        }
+        for &i in active {
+            let (rule, Some(query)) = &self.rules.rules[i] else { continue };
+            let mut matches = self.cursor.matches(query, root, cx.src.as_bytes());
+            while let Some(m) = matches.next() {
+                findings.extend(rule.check_match(cx, &Captures { query, nodes: m.captures() }));
+            }
+        }
+        (findings, seen)
+    }
+}
+
+/// Why CPython would not compile the text, and where: a syntax error, or
+/// one of the limits its tokenizer and compiler enforce.
+fn cpython_refuses(parsed: &Parsed<ModModule>, model: &SemanticModel<'_>) -> Option<(usize, String)> {
+    if let Some(error) = parsed.errors().first() {
+        return Some((error.location.start().to_usize(), error.error.to_string()));
+    }
+    if let Some(limit) = parse::beyond_tokenizer_limits(parsed, model.source) {
+        return Some(limit);
+    }
+    let (depth, at) = model.deepest_expression();
+    (depth > parse::MAX_EXPRESSION_DEPTH).then(|| (at.to_usize(), "expressions nested too deeply to compile".into()))
+}
+
+fn call_node<'t>(query: &Query, captures: &[tree_sitter::QueryCapture<'t>]) -> Option<Node<'t>> {
+    let index = query.capture_index_for_name("call")?;
+    captures.iter().find(|c| c.index == index).map(|c| c.node)
+}
+
+/// The ranges the active rules could flag, found in the CPython-faithful
+/// AST: calls whose callee's last name (as written, or through an alias)
+/// a call rule names, and `except` clauses of the shapes query rules match.
+fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> Vec<TextRange> {
+    let metas: Vec<&RuleMeta> = active.iter().map(|&i| rules.meta(i)).collect();
+    let names: HashSet<&str> = metas.iter().flat_map(|m| m.calls.iter().copied()).collect();
+    let targets: Vec<QueryTarget> = metas.iter().filter_map(|m| m.query.as_ref().map(|q| q.matches)).collect();
+    let mut found = Vec::new();
+    if !names.is_empty() {
+        found.extend(model.calls().iter().filter(|(c, _)| callee_named(model, c, &names)).map(|(c, _)| c.range()));
+    }
+    for (handler, _) in model.handlers() {
+        if targets.iter().any(|t| handler_matches(*t, handler)) {
+            found.push(handler.range);
+        }
+    }
+    found
+}
+
+fn callee_named(model: &SemanticModel<'_>, call: &ast::ExprCall, names: &HashSet<&str>) -> bool {
+    match call.func.as_ref() {
+        Expr::Attribute(a) => names.contains(a.attr.as_str()),
+        Expr::Name(n) => {
+            names.contains(n.id.as_str())
+                || model.resolve(n.id.as_str(), n.start()).is_some_and(|r| names.contains(r.last()))
+        }
+        _ => false,
+    }
+}
+
+fn handler_matches(target: QueryTarget, handler: &ast::ExceptHandlerExceptHandler) -> bool {
+    match target {
+        QueryTarget::BareHandlers => handler.type_.is_none(),
+        QueryTarget::SwallowingHandlers => match &handler.body[..] {
+            [Stmt::Pass(_) | Stmt::Continue(_)] => true,
+            [Stmt::Expr(statement)] => statement.value.is_ellipsis_literal_expr(),
+            _ => false,
+        },
+    }
+}
+
+/// Drops suppressed findings and duplicates; sorts by position.
+fn keep_reportable(findings: &mut Vec<Finding>, suppressions: &Suppressions) {
+    let mut seen = HashSet::new();
+    findings.retain(|f| !suppressions.covers(f.rule, f.rows.0, f.rows.1) && seen.insert((f.rule.id, f.range.clone())));
+    findings.sort_by_key(|f| (f.range.start, f.rule.id));
+}
+
+/// A candidate call CPython sees whose callee starts the call (no
+/// parentheses around it) and that tree-sitter did not find.
+fn unseen_candidate(
+    model: &SemanticModel<'_>,
+    candidates: &[TextRange],
+    seen: &HashSet<(usize, usize)>,
+) -> Option<usize> {
+    let calls: HashSet<(usize, usize)> = model
+        .calls()
+        .iter()
+        .filter(|(c, _)| c.func.start() == c.start() && matches!(c.func.as_ref(), Expr::Name(_) | Expr::Attribute(_)))
+        .map(|(c, _)| (c.start().to_usize(), c.end().to_usize()))
+        .collect();
+    candidates
+        .iter()
+        .map(|r| (r.start().to_usize(), r.end().to_usize()))
+        .filter(|r| calls.contains(r) && !seen.contains(r))
+        .map(|(start, _)| start)
+        .min()
+}
+
+/// In a file CPython cannot compile, findings in the broken statement are
+/// dropped and the others are never fixed.
+fn unfixable_near_errors(findings: &mut Vec<Finding>, tree: &Tree, model: &SemanticModel<'_>, at: usize) {
+    let broken = model
+        .top_level_statement(parse::text_size(at))
+        .map_or(at..at + 1, |s| s.start().to_usize()..s.end().to_usize());
+    findings.retain(|f| {
+        let outside = f.range.end <= broken.start || f.range.start >= broken.end;
+        outside && !overlaps_error(tree.root_node(), &f.range)
+    });
+    for finding in findings.iter_mut() {
+        *finding = finding.clone().not_fixed("the file does not parse cleanly, so it is never rewritten");
+    }
+}
+
+/// Findings whose statement tree-sitter could not read cleanly are
+/// reported but not fixed: the edit would be computed from a broken tree.
+fn not_fixed_at_tree_errors(findings: &mut [Finding], tree: &Tree) {
+    if !tree.root_node().has_error() {
+        return;
+    }
+    for finding in findings.iter_mut().filter(|f| f.fix.is_some() && overlaps_error(tree.root_node(), &f.range)) {
+        *finding = finding.clone().not_fixed("the rewriter's parser cannot read this statement; fix it by hand");
+    }
+}
+
+/// Does `range` touch an ERROR or MISSING node?
+fn overlaps_error(root: Node<'_>, range: &std::ops::Range<usize>) -> bool {
+    root.descendant_for_byte_range(range.start, range.end)
+        .is_some_and(|n| n.has_error() || std::iter::successors(n.parent(), |p| p.parent()).any(|p| p.is_error()))
+}
