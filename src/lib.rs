@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod call;
+pub mod checkpoints;
 pub mod cli;
 pub mod config;
 pub mod edit;
