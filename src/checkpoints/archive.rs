@@ -122,7 +122,8 @@ fn starts_with_opcode(head: &[u8]) -> bool {
 /// Reads `len` bytes at `offset`; the caller has checked they lie within the file.
 fn read_range(file: &mut File, offset: u64, len: u64) -> Result<Vec<u8>> {
     file.seek(SeekFrom::Start(offset)).with_context(|| format!("seeking to byte {offset}"))?;
-    let mut out = Vec::new();
+    // `len` is within the file; the first allocation is still capped, growth follows what is read.
+    let mut out = Vec::with_capacity(usize::try_from(len.min(64 << 20)).unwrap_or(0));
     file.take(len).read_to_end(&mut out).with_context(|| format!("reading {len} bytes at {offset}"))?;
     if (out.len() as u64) < len {
         return Err(io::Error::from(io::ErrorKind::UnexpectedEof))

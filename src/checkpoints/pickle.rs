@@ -401,6 +401,35 @@ impl Value {
     }
 }
 
+/// The memo. Picklers number entries in sequence, so those keys index a
+/// vector; any other key goes to a map. Memory grows one entry per opcode at most.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Option<Value>>,
+    sparse: HashMap<u64, Value>,
+    len: usize,
+}
+
+impl Memo {
+    fn get(&self, key: u64) -> Option<&Value> {
+        let dense = usize::try_from(key).ok().and_then(|k| self.dense.get(k)).and_then(Option::as_ref);
+        dense.or_else(|| self.sparse.get(&key))
+    }
+
+    fn insert(&mut self, key: u64, value: Value) {
+        let index = usize::try_from(key).ok().filter(|k| *k <= self.dense.len());
+        let new = match index {
+            Some(k) if k == self.dense.len() => {
+                self.dense.push(Some(value));
+                self.sparse.remove(&key).is_none()
+            }
+            Some(k) => self.dense[k].replace(value).is_none() && !self.sparse.contains_key(&key),
+            None => self.sparse.insert(key, value).is_none(),
+        };
+        self.len += usize::from(new);
+    }
+}
+
 /// Walks the pickle that starts at `data[0]` up to its `STOP`.
 pub fn walk(data: &[u8]) -> Walk {
     let mut walker = Walker::new(data);
@@ -419,7 +448,7 @@ struct Walker<'a> {
     stack: Vec<Value>,
     /// Stack lengths at each `MARK`.
     marks: Vec<usize>,
-    memo: HashMap<u64, Value>,
+    memo: Memo,
     global_index: HashMap<Reference, usize>,
     walk: Walk,
 }
@@ -434,7 +463,7 @@ impl<'a> Walker<'a> {
             at: 0,
             stack: Vec::new(),
             marks: Vec::new(),
-            memo: HashMap::new(),
+            memo: Memo::default(),
             global_index: HashMap::new(),
             walk: Walk::default(),
         }
@@ -556,7 +585,7 @@ impl<'a> Walker<'a> {
 
     fn memo_put(&mut self, key: u64) -> Step<()> {
         let value = self.top()?.clone();
-        if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&key) {
+        if self.memo.len >= MAX_MEMO {
             return Err(self.error(ErrorKind::Limit("more than 8M memo entries")));
         }
         self.memo.insert(key, value);
@@ -564,7 +593,7 @@ impl<'a> Walker<'a> {
     }
 
     fn memo_get(&mut self, key: u64) -> Step<()> {
-        let value = self.memo.get(&key).cloned().ok_or_else(|| self.malformed("memo key read before it is written"))?;
+        let value = self.memo.get(key).cloned().ok_or_else(|| self.malformed("memo key read before it is written"))?;
         self.push(value)
     }
 
@@ -861,7 +890,7 @@ impl<'a> Walker<'a> {
                 self.memo_put(key)?;
             }
             MEMOIZE => {
-                let key = self.memo.len() as u64;
+                let key = self.memo.len as u64;
                 self.memo_put(key)?;
             }
             BINGET => {
@@ -1177,6 +1206,24 @@ mod tests {
     fn legacy_magic_number_is_the_result() {
         let p = [PROTO, 2, LONG1, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, STOP];
         assert_eq!(walk(&p).result_int, Some(0x1950A86A20F9469CFC6C));
+    }
+
+    #[test]
+    fn memo_keys_in_and_out_of_sequence() {
+        let mut memo = Memo::default();
+        memo.insert(5, Value::Int(5));
+        memo.insert(0, Value::Int(0));
+        memo.insert(0, Value::Int(1));
+        memo.insert(1, Value::Int(2));
+        assert_eq!(memo.len, 3);
+        assert!(matches!(memo.get(0), Some(Value::Int(1))));
+        assert!(matches!(memo.get(5), Some(Value::Int(5))));
+        assert!(memo.get(2).is_none() && memo.get(u64::MAX).is_none());
+        // MEMOIZE numbers by count: after keys 0, 1 and 5, the next is 3.
+        let mut p = vec![PROTO, 4, NONE, BINPUT, 0, BINPUT, 1, BINPUT, 5, POP, EMPTY_DICT, MEMOIZE, POP];
+        p.extend([BINGET, 3, STOP]);
+        let w = walk(&p);
+        assert_eq!(w.error, None);
     }
 
     #[test]
