@@ -670,7 +670,8 @@ impl<'a> Walker<'a> {
             ("torch._utils", "_rebuild_wrapper_subclass") => global_arg(0),
             ("torch._utils", f) if f.starts_with("_rebuild_") => Kind::Tensor,
             ("torch._tensor", "_rebuild_from_type_v2") => global_arg(1),
-            ("collections", "defaultdict" | "deque") => Kind::Instance(index),
+            ("collections", "defaultdict" | "deque") | ("functools", "partial") => Kind::Instance(index),
+            ("datetime", "datetime" | "date" | "time" | "timedelta" | "timezone") => Kind::Instance(index),
             _ if looks_like_class(name) => Kind::Instance(index),
             _ => Kind::Result(index),
         }

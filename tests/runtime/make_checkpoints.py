@@ -12,6 +12,9 @@ the file a malicious payload creates when it runs.
 import argparse
 import collections
 import datetime
+import decimal
+import fractions
+import functools
 import io
 import json
 import os
@@ -21,6 +24,8 @@ import random
 import shlex
 import sys
 import tarfile
+import types
+import uuid
 import warnings
 
 import numpy as np
@@ -127,7 +132,20 @@ def main():
         "builtins",
         {"tags": {"a", "b"}, "frozen": frozenset({1, 2}), "empty": b"", "blob": b"\x00\xff", "z": 1 + 2j, "r": range(3)},
     )
+    save(
+        "stdlib_types",
+        {
+            "ns": types.SimpleNamespace(lr=0.1),
+            "budget": decimal.Decimal("1.50"),
+            "run_id": uuid.UUID(int=7),
+            "ratio": fractions.Fraction(1, 3),
+            "elapsed": datetime.timedelta(hours=2),
+            "pick": functools.partial(max, 0),
+        },
+    )
     save("defaultdict", {"counts": collections.defaultdict(int, {"a": 1}), "model": state})
+    save("deque", {"recent_losses": collections.deque([0.5, 0.4], maxlen=10)})
+    save("numpy_generator", {"rng": np.random.default_rng(0)})
     save("counter", {"counts": collections.Counter("abca"), "order": collections.OrderedDict(a=1)})
     lightning = {
         "epoch": 4,
