@@ -1242,6 +1242,32 @@ mod tests {
     }
 
     #[test]
+    fn random_and_corrupted_bytes_never_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut base = vec![PROTO, 2, EMPTY_DICT, BINPUT, 0, MARK, GLOBAL];
+        base.extend_from_slice(b"numpy\ndtype\n");
+        base.extend(unicode("u4"));
+        base.extend([NEWFALSE, NEWTRUE, TUPLE3, REDUCE, BINPUT, 1, MARK, BININT1, 3, TUPLE, BUILD, BINGET, 1]);
+        base.extend([SETITEMS, STOP]);
+        for _ in 0..20_000 {
+            let mut bytes = base.clone();
+            for _ in 0..1 + next() % 4 {
+                let i = (next() % bytes.len() as u64) as usize;
+                bytes[i] = next() as u8;
+            }
+            walk(&bytes);
+            let random: Vec<u8> = (0..next() % 64).map(|_| next() as u8).collect();
+            walk(&random);
+        }
+    }
+
+    #[test]
     fn lengths_beyond_the_data_never_allocate() {
         for code in [BINBYTES8, BINUNICODE8, BYTEARRAY8] {
             let mut p = vec![PROTO, 5, code];
