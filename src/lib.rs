@@ -2,6 +2,7 @@
 //! (the property harness in `tests/`) can drive it in-process. The binary in
 //! `main.rs` is a thin layer over these modules.
 
+pub mod checkpoints;
 pub mod cli;
 pub mod commands;
 pub mod config;
