@@ -2,6 +2,7 @@
 //! (the property harness in `tests/`) can drive it in-process. The binary in
 //! `main.rs` is a thin layer over these modules.
 
+pub mod bidi;
 pub mod cache;
 pub mod call;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod pin_file;
 pub mod prefilter;
 pub mod rules;
 pub mod run;
+pub mod shell_words;
 pub mod source;
 pub mod summary;
 pub mod suppress;
