@@ -1164,7 +1164,7 @@ READ = {
         "host of the vLLM server the client talks to",
     ),
     ("B202", "keras-3.15.1", "keras/src/utils/file_utils.py", 137): (
-        "zip archive, members validated",
+        "zip/rar archive, members validated",
         "`zipfile.ZipFile` branch of `extract_archive`; the file imports tarfile",
     ),
     ("B202", "keras-3.15.1", "keras/src/utils/file_utils.py", 153): (
