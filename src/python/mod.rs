@@ -5,8 +5,11 @@
 //! declarations (`coding`), the module's imports (`imports`), views of a
 //! call (`call`), an `except` clause (`except_clause`), a Hugging Face
 //! download (`hub_call`) and an HTTP client (`http_client`), suppression
-//! comments (`suppress`), and the verification of rewrites (`verify`).
+//! comments (`suppress`), the verification of rewrites (`verify`), shell
+//! command words as `shlex.split` reads them (`shell_words`), and Trojan
+//! Source bidirectional controls (`bidi`).
 
+pub mod bidi;
 pub mod call;
 pub mod coding;
 pub mod except_clause;
@@ -17,5 +20,6 @@ pub mod imports;
 pub mod lines;
 pub mod model;
 pub mod parse;
+pub mod shell_words;
 pub mod suppress;
 pub mod verify;
