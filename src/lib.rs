@@ -11,6 +11,7 @@ pub mod engine;
 pub mod imports;
 pub mod lock;
 pub mod models;
+pub mod notebook;
 pub mod output;
 pub mod pin_file;
 pub mod prefilter;
