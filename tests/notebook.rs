@@ -3,6 +3,7 @@
 //! byte for byte, and an edit changes only the edited cell's source, in
 //! JSON that nbformat still validates.
 
+use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -382,5 +383,27 @@ fn every_insertion_is_written_back_or_refused_with_a_reason() {
                 Err(other) => panic!("{name} at {offset}: {other}"),
             }
         }
+    }
+}
+
+#[test]
+fn virtual_sources_compile_with_cpython() {
+    let Some(python) = runtime_python() else { return };
+    for name in FIXTURES {
+        let (_, notebook) = parse(name);
+        let script = "import sys\ncompile(sys.stdin.buffer.read(), sys.argv[1], 'exec', dont_inherit=True)\n";
+        let mut child = Command::new(&python)
+            .args(["-c", script, name])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("running the runtime python");
+        child.stdin.take().unwrap().write_all(notebook.virtual_source().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: CPython rejects the virtual source:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -201,7 +201,7 @@ impl Notebook {
         let body_start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
         let value = parse_json(&bytes[body_start..])?;
         let root = check_format(&value)?;
-        let contents = read_cells(root)?;
+        let contents = cell_contents(root)?;
         let spans = json::source_spans(bytes, body_start).map_err(NotebookError::WriteBack)?;
         let cells = place_cells(contents, spans)?;
         let language = kernel_language(root);
@@ -349,12 +349,12 @@ fn check_format(value: &Value) -> Result<&Map<String, Value>, NotebookError> {
 
 /// Each cell's type (code or not) and decoded source, checked against the
 /// nbformat 4 schema as far as this module relies on it.
-fn read_cells(root: &Map<String, Value>) -> Result<Vec<(bool, String)>, NotebookError> {
+fn cell_contents(root: &Map<String, Value>) -> Result<Vec<(bool, String)>, NotebookError> {
     let values = root.get("cells").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-    values.iter().enumerate().map(|(index, value)| read_cell(index + 1, value)).collect()
+    values.iter().enumerate().map(|(index, value)| cell_content(index + 1, value)).collect()
 }
 
-fn read_cell(number: usize, value: &Value) -> Result<(bool, String), NotebookError> {
+fn cell_content(number: usize, value: &Value) -> Result<(bool, String), NotebookError> {
     let invalid = |why: &str| NotebookError::NotANotebook(format!("cell {number}: {why}"));
     let cell_type = value.get("cell_type").and_then(Value::as_str).ok_or_else(|| invalid("no `cell_type`"))?;
     let source = match value.get("source") {
@@ -472,6 +472,21 @@ mod tests {
         assert_eq!(nb.virtual_source(), "");
         assert_eq!(nb.skipped_cells()[0].reason, SkipReason::Language("R".into()));
         assert_eq!(nb.cell_position(0), None);
+    }
+
+    #[test]
+    fn vs_code_cells_in_other_languages_are_skipped() {
+        let json = serde_json::json!({
+            "cells": [
+                {"cell_type": "code", "metadata": {"vscode": {"languageId": "sql"}}, "source": "SELECT 1"},
+                {"cell_type": "code", "metadata": {"vscode": {"languageId": "python"}}, "source": "x = 1"}
+            ],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 2
+        });
+        let nb = Notebook::parse(json.to_string().as_bytes()).unwrap();
+        assert_eq!(nb.virtual_source(), "x = 1\n");
+        assert_eq!(nb.skipped_cells(), [SkippedCell { cell: 1, reason: SkipReason::Language("sql".into()) }]);
+        assert_eq!(nb.skipped_cells()[0].reason.to_string(), "sql code, not Python");
     }
 
     #[test]

@@ -165,7 +165,7 @@ fn notebook_line_ending(notebook: &Notebook) -> Option<LineEnding> {
 /// The file with the `source` of each changed cell replaced.
 fn splice(notebook: &Notebook, changed: &[(usize, String)]) -> Result<Vec<u8>, NotebookError> {
     let file = std::str::from_utf8(&notebook.bytes).map_err(|e| NotebookError::WriteBack(e.to_string()))?;
-    let ascii_only = json::escapes_non_ascii(&notebook.bytes);
+    let ascii_only = json::escapes_non_ascii(notebook.bytes.strip_prefix(BOM).unwrap_or(&notebook.bytes));
     let mut out = String::with_capacity(file.len());
     let mut copied = 0;
     for (index, new_source) in changed {
@@ -490,6 +490,33 @@ mod tests {
         let nb = notebook(&json);
         let out = written(&nb, &[(0..0, "import os\nimport re")]);
         assert_eq!(out, json.replace("[]", "[\n    \"import os\\n\",\n    \"import re\"\n   ]"));
+    }
+
+    #[test]
+    fn a_cell_emptied_writes_an_empty_list() {
+        let nb = notebook(TWO_CELLS);
+        let cell_1 = nb.cell_range(1).unwrap();
+        let out = written(&nb, &[(cell_1, "")]);
+        assert_eq!(out, TWO_CELLS.replace("[\n    \"import torch\\n\",\n    \"p = 'm.pt'\"\n   ]", "[]"));
+    }
+
+    #[test]
+    fn the_end_of_the_source_belongs_to_the_last_cell() {
+        let nb = notebook(TWO_CELLS);
+        let end = nb.virtual_source().len();
+        let out = written(&nb, &[(end..end, "z = 3\n")]);
+        assert_eq!(out, TWO_CELLS.replace("y = 1\"", "y = 1\\nz = 3\""));
+    }
+
+    #[test]
+    fn the_rewritten_text_and_the_edits_give_the_same_bytes() {
+        let nb = notebook(TWO_CELLS);
+        let new_source = nb.virtual_source().replace("load(p)", "load(p, weights_only=True)").replace("y = 1\n", "");
+        let at = nb.virtual_source().find("p)").unwrap() + 1;
+        let y = nb.virtual_source().find("\ny = 1").unwrap();
+        let by_edits = written(&nb, &[(at..at, ", weights_only=True"), (y..y + 6, "")]);
+        assert_eq!(String::from_utf8(nb.apply(&new_source).unwrap()).unwrap(), by_edits);
+        assert!(by_edits.contains("\"source\": \"x = torch.load(p, weights_only=True)\"\n"));
     }
 
     #[test]
