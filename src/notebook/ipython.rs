@@ -51,88 +51,13 @@ const PYTHON_BODY_MAGICS: &[&str] =
 
 /// Line magics and shell aliases IPython runs without `%` (automagic), the
 /// ones seen at the start of notebook lines: `pip install torch`, `cd data`.
-const AUTOMAGICS: &[&str] = &[
-    "alias",
-    "autoawait",
-    "autocall",
-    "automagic",
-    "autoreload",
-    "aimport",
-    "bookmark",
-    "cat",
-    "cd",
-    "colors",
-    "conda",
-    "config",
-    "cp",
-    "debug",
-    "dhist",
-    "dirs",
-    "doctest_mode",
-    "edit",
-    "env",
-    "gui",
-    "history",
-    "load",
-    "load_ext",
-    "loadpy",
-    "logstart",
-    "logstop",
-    "ls",
-    "lsmagic",
-    "macro",
-    "magic",
-    "mamba",
-    "matplotlib",
-    "micromamba",
-    "mkdir",
-    "mv",
-    "notebook",
-    "page",
-    "pdb",
-    "pdef",
-    "pdoc",
-    "pfile",
-    "pinfo",
-    "pinfo2",
-    "pip",
-    "popd",
-    "pprint",
-    "precision",
-    "prun",
-    "psearch",
-    "psource",
-    "pushd",
-    "pwd",
-    "pycat",
-    "pylab",
-    "quickref",
-    "recall",
-    "rehashx",
-    "reload_ext",
-    "rerun",
-    "reset",
-    "reset_selective",
-    "rm",
-    "rmdir",
-    "run",
-    "save",
-    "sc",
-    "set_env",
-    "store",
-    "sx",
-    "system",
-    "tb",
-    "time",
-    "timeit",
-    "unalias",
-    "unload_ext",
-    "who",
-    "who_ls",
-    "whos",
-    "xdel",
-    "xmode",
-];
+const AUTOMAGICS: &str =
+    "alias autoawait autocall automagic autoreload aimport bookmark cat cd colors conda config cp \
+     debug dhist dirs doctest_mode edit env gui history load load_ext loadpy logstart logstop ls \
+     lsmagic macro magic mamba matplotlib micromamba mkdir mv notebook page pdb pdef pdoc pfile pinfo \
+     pinfo2 pip popd pprint precision prun psearch psource pushd pwd pycat pylab quickref recall \
+     rehashx reload_ext rerun reset reset_selective rm rmdir run save sc set_env store sx system tb \
+     time timeit unalias unload_ext who who_ls whos xdel xmode";
 
 /// Reads one code cell the way IPython would, masking what is not Python.
 pub(super) fn read_cell(source: &str) -> CellSyntax {
@@ -177,8 +102,10 @@ impl CellReader<'_> {
             self.lexer.scan_line(text);
             return index + 1;
         }
+        // A masked line right below `if x:` must stay a statement.
+        let fills_block = self.lexer.opens_block;
         match escape_kind(text) {
-            Some(Escape::Line) => self.mask_escape_line(lines, index),
+            Some(Escape::Line) => self.mask_escape_line(lines, index, fills_block),
             Some(Escape::Prefix(len)) => {
                 self.mask_prefix(line, index, len);
                 self.lexer.scan_line(&text[len..]);
@@ -188,7 +115,7 @@ impl CellReader<'_> {
                 let last = self.lexer.scan_line(text);
                 // `obj?` and `obj??`: help, unless inside brackets or a string.
                 if last == Some(b'?') && self.lexer.at_statement_start() {
-                    self.mask_line(lines, index, true);
+                    self.mask_line(lines, index, fills_block);
                 }
                 index + 1
             }
@@ -197,8 +124,9 @@ impl CellReader<'_> {
 
     /// Masks an escaped line and the lines it continues onto with a trailing
     /// backslash, as IPython joins them.
-    fn mask_escape_line(&mut self, lines: &[Line], index: usize) -> usize {
-        self.mask_line(lines, index, true);
+    fn mask_escape_line(&mut self, lines: &[Line], index: usize, fills_block: bool) -> usize {
+        self.mask_line(lines, index, fills_block);
+        self.lexer.opens_block = false;
         let mut next = index + 1;
         let mut previous = lines[index];
         while next < lines.len() && self.source[previous.start..previous.end].ends_with('\\') {
@@ -209,16 +137,17 @@ impl CellReader<'_> {
         next
     }
 
-    /// Masks the whole of line `index`, keeping its indentation. A masked
-    /// `statement` that is indented becomes `...` or `0` (a comment could
-    /// leave the block above it empty); anything else becomes a comment.
-    fn mask_line(&mut self, lines: &[Line], index: usize, statement: bool) {
+    /// Masks the whole of line `index`, keeping its indentation. A line that
+    /// is the first of an indented block (`fills_block`) becomes `...` or
+    /// `0`, since a comment would leave the block empty; any other becomes a
+    /// comment, which Python accepts at any indentation.
+    fn mask_line(&mut self, lines: &[Line], index: usize, fills_block: bool) {
         let line = lines[index];
         let text = &self.source[line.start..line.end];
         let indent = indentation(text);
         let body_len = text.len() - indent;
         let mut placeholder = String::with_capacity(body_len);
-        if statement && indent > 0 {
+        if fills_block && indent > 0 {
             placeholder.push_str(if body_len >= 3 { "..." } else { "0" });
         }
         pad_with_comment(&mut placeholder, body_len);
@@ -324,12 +253,39 @@ fn timeit_option(option: &str) -> Option<&str> {
     }
 }
 
-/// `files = !ls` or `out = %sx ls`: an assignment from an IPython escape.
+/// `files = !ls`, `d["out"] = !ls` or `out = %sx ls`: an assignment whose
+/// value is an IPython escape.
 fn assigns_escape(body: &str) -> bool {
-    let Some((target, value)) = body.split_once('=') else { return false };
-    let target_ok = target.chars().any(is_identifier_char)
-        && target.chars().all(|c| is_identifier_char(c) || matches!(c, '.' | ',' | ' ' | '\t'));
-    target_ok && !value.starts_with('=') && value.trim_start().starts_with(['!', '%'])
+    assignment_operator(body).is_some_and(|at| body[at + 1..].trim_start().starts_with(['!', '%']))
+}
+
+/// Where the first `=` that assigns (not `==`, `<=`, `+=`, `:=`) is, outside
+/// brackets, strings and a comment.
+fn assignment_operator(body: &str) -> Option<usize> {
+    let bytes = body.as_bytes();
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (at, &byte) in bytes.iter().enumerate() {
+        if let Some(open) = quote {
+            if byte == open && bytes[at - 1] != b'\\' {
+                quote = None;
+            }
+            continue;
+        }
+        match byte {
+            b'\'' | b'"' => quote = Some(byte),
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' => return None,
+            b'=' if depth == 0 => {
+                let before = at.checked_sub(1).map(|i| bytes[i])?;
+                let compares = bytes.get(at + 1) == Some(&b'=') || b"=!<>+-*/%&|^@:".contains(&before);
+                return (!compares).then_some(at);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn is_identifier_char(c: char) -> bool {
@@ -343,7 +299,8 @@ fn is_automagic(body: &str) -> bool {
     let name_len = body.find(|c: char| !is_identifier_char(c)).unwrap_or(body.len());
     let (name, rest) = body.split_at(name_len);
     let argument = rest.trim_start_matches([' ', '\t']);
-    if !AUTOMAGICS.contains(&name) || argument.len() == rest.len() || argument.is_empty() {
+    if !AUTOMAGICS.split_whitespace().any(|magic| magic == name) || argument.len() == rest.len() || argument.is_empty()
+    {
         return false;
     }
     !continues_expression(argument)
@@ -375,6 +332,8 @@ struct Lexer {
     depth: usize,
     continued: bool,
     string: Option<OpenString>,
+    /// The last statement read ends with `:`: an indented block must follow.
+    opens_block: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -423,6 +382,9 @@ impl Lexer {
             pos += 1;
         }
         self.end_line(bytes);
+        if let (Some(last), true) = (last, self.at_statement_start()) {
+            self.opens_block = last == b':';
+        }
         last
     }
 
@@ -483,6 +445,10 @@ mod tests {
         assert_eq!(masked("files = !ls *.pt\n"), "#               \n");
         assert_eq!(masked("out = %sx ls\n"), "#           \n");
         assert_eq!(masked("a, b = !echo 1 2"), "#               ");
+        assert_eq!(masked("d[\"k=v\"] = !ls"), "#             ");
+        unchanged("x == !y");
+        unchanged("x != y");
+        unchanged("f(a=!b)");
     }
 
     #[test]
@@ -509,7 +475,11 @@ mod tests {
     fn indented_escapes_keep_the_block_non_empty() {
         assert_eq!(masked("for i in x:\n    !echo {i}\n"), "for i in x:\n    ...#     \n");
         assert_eq!(masked("if x:\n  !l"), "if x:\n  0#");
-        assert_eq!(masked("if x:\n  !"), "if x:\n  0");
+        assert_eq!(masked("if x:  # why\n\n  !"), "if x:  # why\n\n  0");
+        assert_eq!(masked("def f(\n  a):\n  x?\n  !b"), "def f(\n  a):\n  0#\n  # ");
+        // Below the block's first line, or outside any block, a comment will do.
+        assert_eq!(masked("if x:\n  y = 1\n  !ls\n"), "if x:\n  y = 1\n  #  \n");
+        assert_eq!(masked("  %matplotlib inline"), "  #                 ");
     }
 
     #[test]
@@ -555,7 +525,7 @@ mod tests {
         let protected: Vec<_> = cell.masks.iter().map(|m| (m.protected.clone(), m.line)).collect();
         // The last line has no ending: its mask reaches over the cell's end.
         assert_eq!(protected, [(7..14, 2), (14..20, 3)]);
-        assert_eq!(cell.text, "x = 1\r\n  ...\r\n0;    f()");
+        assert_eq!(cell.text, "x = 1\r\n  #  \r\n0;    f()");
     }
 
     #[test]

@@ -48,8 +48,9 @@
 //!   `obj??`, `?obj`), autocall (`/f x`, `,f x`, `;f x`), and automagic (a
 //!   line magic or shell alias without `%`, such as `pip install torch` or
 //!   `cd data`, when what follows the name cannot continue a Python
-//!   expression) become a comment: `#` and spaces. Indented inside a block,
-//!   they become `...` or `0` and a comment, so that the block stays valid.
+//!   expression) become a comment: `#` and spaces. As the first line of an
+//!   indented block (right below `for f in files:`), they become `...` or
+//!   `0` and a comment instead, so that the block is not empty.
 //!   Lines continued with a trailing backslash are masked with them.
 //! - `%time stmt` and `%timeit [-n N -r N ...] stmt` run Python: only the
 //!   prefix is masked, as `0;` and spaces, and `stmt` stays visible.
