@@ -19,6 +19,10 @@ pub(super) enum CellSyntax {
     Python(MaskedCell),
     /// A `%%name` cell magic whose body is not Python (`%%bash`, `%%writefile`).
     CellMagic(String),
+    /// Ends inside a string, brackets or a backslash continuation. Jupyter
+    /// cannot run such a cell either; joined to the next cells it would
+    /// swallow them.
+    Unterminated,
 }
 
 /// A cell's text with its IPython syntax masked: `text` has the cell's length
@@ -77,7 +81,10 @@ pub(super) fn read_cell(source: &str) -> CellSyntax {
     while next < lines.len() {
         next = reader.read_line(&lines, next);
     }
-    CellSyntax::Python(reader.finish())
+    match reader.lexer.at_statement_start() {
+        true => CellSyntax::Python(reader.finish()),
+        false => CellSyntax::Unterminated,
+    }
 }
 
 /// The name of a `%%name` cell magic opening this line, if it is one.
@@ -429,7 +436,7 @@ mod tests {
                 assert_eq!(cell.text.len(), source.len(), "masking moved bytes");
                 cell.text
             }
-            CellSyntax::CellMagic(name) => panic!("read as cell magic %%{name}"),
+            other => panic!("read as {other:?}"),
         }
     }
 
@@ -526,6 +533,14 @@ mod tests {
         // The last line has no ending: its mask reaches over the cell's end.
         assert_eq!(protected, [(7..14, 2), (14..20, 3)]);
         assert_eq!(cell.text, "x = 1\r\n  #  \r\n0;    f()");
+    }
+
+    #[test]
+    fn cells_ending_inside_a_string_or_brackets_are_unterminated() {
+        for source in ["s = \"\"\"doc\n", "x = f(\n  1,\n", "x = 1 + \\"] {
+            assert_eq!(read_cell(source), CellSyntax::Unterminated, "{source:?}");
+        }
+        unchanged("s = \"\"\"doc\n\"\"\"\n");
     }
 
     #[test]

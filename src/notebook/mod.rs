@@ -34,7 +34,10 @@
 //! - a cell whose `metadata.vscode.languageId` is not `python` (VS Code
 //!   notebooks that mix languages);
 //! - a cell opened by a `%%name` cell magic whose body is not Python
-//!   (`%%bash`, `%%writefile`, `%%html`, `%%sql`, any unknown one).
+//!   (`%%bash`, `%%writefile`, `%%html`, `%%sql`, any unknown one);
+//! - a cell that ends inside a string, brackets or a backslash continuation:
+//!   Jupyter cannot run it either, and joined to the next cells it would
+//!   swallow them.
 //!
 //! [`Notebook::skipped_cells`] lists those, with the reason.
 //!
@@ -185,6 +188,9 @@ pub enum SkipReason {
     Language(String),
     /// Opened by this cell magic (`bash` for `%%bash`), whose body is not Python.
     CellMagic(String),
+    /// Ends inside a string, brackets or a backslash continuation: a syntax
+    /// error in Jupyter too, kept out so that it cannot swallow later cells.
+    Unterminated,
 }
 
 impl fmt::Display for SkipReason {
@@ -192,6 +198,7 @@ impl fmt::Display for SkipReason {
         match self {
             SkipReason::Language(language) => write!(f, "{language} code, not Python"),
             SkipReason::CellMagic(name) => write!(f, "`%%{name}` cell, not Python"),
+            SkipReason::Unterminated => write!(f, "ends inside a string or brackets"),
         }
     }
 }
@@ -302,6 +309,9 @@ impl Notebook {
             match ipython::read_cell(&self.cells[index].source) {
                 ipython::CellSyntax::CellMagic(name) => {
                     self.skipped.push(SkippedCell { cell: index + 1, reason: SkipReason::CellMagic(name) });
+                }
+                ipython::CellSyntax::Unterminated => {
+                    self.skipped.push(SkippedCell { cell: index + 1, reason: SkipReason::Unterminated });
                 }
                 ipython::CellSyntax::Python(masked) => {
                     let start = self.virtual_source.len();
