@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod fix;
+pub mod notebook;
 pub mod output;
 pub mod pins;
 pub mod pipeline;
