@@ -8,6 +8,8 @@
 #                                                  scripts/python-runtime.txt (torch, ...),
 #                                   numpy1/        plus numpy 1.x installed apart, to put
 #                                                  first on PYTHONPATH for numpy-1 runs
+#   scripts/python-env.sh packaging venv-packaging/ maturin and pre-commit pinned in
+#                                                  scripts/python-packaging.txt
 #
 # Progress goes to stderr; the venv path is the last line on stdout, so
 #   REMEDIATE_VENV=$(scripts/python-env.sh | tail -n 1)
@@ -23,7 +25,8 @@ kind=${1:-tools}
 case "$kind" in
   tools) reqs="$here/python-tools.txt"; venv="$cache/venv" ;;
   runtime) reqs="$here/python-runtime.txt"; venv="$cache/venv-runtime" ;;
-  *) echo "usage: $0 [tools|runtime]" >&2; exit 2 ;;
+  packaging) reqs="$here/python-packaging.txt"; venv="$cache/venv-packaging" ;;
+  *) echo "usage: $0 [tools|runtime|packaging]" >&2; exit 2 ;;
 esac
 # numpy 1.x for the runtime tests, kept apart from the venv's numpy 2.
 numpy1_version=1.26.4
