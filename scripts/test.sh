@@ -3,7 +3,10 @@
 #   1. scripts/python-env.sh   pinned bandit + ruff in a venv outside the repo,
 #                              exported as REMEDIATE_VENV for the tests that call them,
 #                              and its python as REMEDIATE_PYTHON (the tests' CPython
-#                              judge) unless that is set already;
+#                              judge) unless that is set already; and the runtime venv
+#                              (real torch, numpy 1.x and 2.x, huggingface_hub,
+#                              nbformat), its python exported as REMEDIATE_RUNTIME_PYTHON
+#                              for the tests that judge fixes by running them;
 #   2. the cross-check's own unit tests (tests/test_crosscheck.py);
 #   3. cargo test --release    unit, golden and CLI tests;
 #   4. tests/crosscheck.sh     remediate vs Bandit and ruff on the dev corpus.
@@ -19,6 +22,11 @@ export REMEDIATE_VENV
 export REMEDIATE_PYTHON=${REMEDIATE_PYTHON:-$REMEDIATE_VENV/bin/python}
 echo "REMEDIATE_VENV=$REMEDIATE_VENV"
 echo "REMEDIATE_PYTHON=$REMEDIATE_PYTHON"
+
+header "python runtime libraries"
+REMEDIATE_RUNTIME_PYTHON=${REMEDIATE_RUNTIME_PYTHON:-$(scripts/python-env.sh runtime | tail -n 1)/bin/python}
+export REMEDIATE_RUNTIME_PYTHON
+echo "REMEDIATE_RUNTIME_PYTHON=$REMEDIATE_RUNTIME_PYTHON"
 
 header "crosscheck unit tests"
 "$REMEDIATE_VENV/bin/python" -m unittest discover -s tests -p 'test_crosscheck.py'
