@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::python::parse::PythonVersion;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  nothing to report (check), nothing left to review (fix), no changes (diff --exit-code)
@@ -61,6 +63,10 @@ pub struct RuleOptions {
     /// except-pass / except-continue: flag handlers of any exception type.
     #[arg(long)]
     pub strict_except: bool,
+    /// The oldest Python the fixed code must run on: py38 ... py314
+    /// [default: the project's `requires-python`, else py38].
+    #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
+    pub target_version: Option<PythonVersion>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -189,4 +195,14 @@ pub struct LockArgs {
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+/// `py38` ... `py314`, ruff's spelling of a target version.
+pub fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
+    let minor = text
+        .strip_prefix("py3")
+        .and_then(|m| m.parse::<u8>().ok())
+        .filter(|m| (8..=14).contains(m))
+        .ok_or_else(|| format!("`{text}` is not a target version: use py38, py39, ..., py314"))?;
+    Ok(PythonVersion { major: 3, minor })
 }

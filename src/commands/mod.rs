@@ -51,6 +51,9 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     let mut config =
         Config::load(&ConfigPaths { revisions: options.revisions.clone(), timeouts: options.timeouts.clone() })?;
     config.strict_except = options.strict_except;
+    if let Some(target) = options.target_version {
+        config.target_version = target;
+    }
     let walked = walk::python_files(&options.paths);
     let jobs = job_count(options.jobs);
     // Without the prefilter every file is analysed afresh: a cached result
