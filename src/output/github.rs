@@ -53,6 +53,7 @@ fn finding(path: &str, d: &Diagnostic) -> String {
         ("title", title),
     ];
     let level = match d.rule.severity {
+        crate::rules::Severity::High => "error",
         crate::rules::Severity::Medium => "warning",
         crate::rules::Severity::Low => "notice",
     };

@@ -74,6 +74,7 @@ pub enum QueryTarget {
 /// Bandit's severity scale, used for SARIF levels and annotations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    High,
     Medium,
     Low,
 }
@@ -81,22 +82,25 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::High => "high",
             Severity::Medium => "medium",
             Severity::Low => "low",
         }
     }
 
-    /// The SARIF result level: `warning` for medium, `note` for low.
+    /// The SARIF result level: `error` for high, `warning` for medium, `note` for low.
     pub fn sarif_level(self) -> &'static str {
         match self {
+            Severity::High => "error",
             Severity::Medium => "warning",
             Severity::Low => "note",
         }
     }
 
-    /// GitHub code scanning's `security-severity` score (its medium and low bands).
+    /// GitHub code scanning's `security-severity` score (its high, medium and low bands).
     pub fn security_score(self) -> &'static str {
         match self {
+            Severity::High => "8.0",
             Severity::Medium => "5.5",
             Severity::Low => "3.0",
         }
