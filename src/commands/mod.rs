@@ -40,6 +40,8 @@ pub(crate) struct Prepared {
     pub(crate) rules: RuleSet,
     pub(crate) config: Config,
     pub(crate) files: Vec<PathBuf>,
+    /// The paths named on the command line.
+    pub(crate) roots: Vec<PathBuf>,
     pub(crate) walk_errors: Vec<String>,
     pub(crate) jobs: usize,
     pub(crate) prefilter: bool,
@@ -68,6 +70,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         rules,
         config,
         files: walked.files,
+        roots: options.paths.clone(),
         walk_errors: walked.errors,
         jobs,
         prefilter: !options.no_prefilter,
@@ -77,7 +80,8 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
 
 pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
     let plan = pool::Plan { mode, write, jobs: p.jobs, prefilter: p.prefilter };
-    let results = pool::run(&p.files, &p.rules, &p.config, plan, p.cache.as_ref());
+    let job = pool::Job { rules: &p.rules, config: &p.config, plan, cache: p.cache.as_ref(), roots: &p.roots };
+    let results = pool::run(&p.files, &job);
     if let Some(cache) = &p.cache {
         cache.save();
     }

@@ -28,7 +28,8 @@ impl Edit {
 }
 
 /// How much review a fix needs before it is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FixSafety {
     /// Keeps behaviour for code that works today; applied by default.
     Safe,

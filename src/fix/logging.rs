@@ -400,7 +400,7 @@ fn module_loggers<'a>(model: &SemanticModel<'a>) -> Vec<(&'a str, &'a Stmt)> {
 /// logging` when the module has none.
 fn new_logger(cx: &FileContext<'_>, at: TextSize, place: &Place<'_, '_>) -> Result<LoggerPlan, String> {
     let model = cx.model;
-    let used = model.names_used_within(0);
+    let used = model.names_used();
     let name = ["logger".to_owned(), "_logger".to_owned()]
         .into_iter()
         .chain((1..).map(|i| format!("_logger_{i}")))
@@ -488,6 +488,8 @@ mod tests {
             model: &model,
             tree: &tree,
             config: &config,
+            index: crate::pipeline::index::ProjectIndex::empty(),
+            module: "",
             newline: "\n",
             target: PythonVersion::latest(),
             memo: Memo::default(),

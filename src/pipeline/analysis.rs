@@ -15,6 +15,8 @@ use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 
 use crate::config::Config;
+use crate::pipeline::index::ProjectIndex;
+use crate::python::facts::FileFacts;
 use crate::python::lines::LineIndex;
 use crate::python::model::SemanticModel;
 use crate::python::parse::{self, parse_module, PythonVersion};
@@ -57,11 +59,18 @@ impl RuleSet {
     pub(crate) fn meta(&self, index: usize) -> &'static RuleMeta {
         self.rules[index].0.meta()
     }
+
+    /// Does the rule at `index` read facts of other files?
+    pub(crate) fn reads_index(&self, index: usize) -> bool {
+        self.rules[index].0.reads_index()
+    }
 }
 
 /// What one analysis found.
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
+    /// The file's facts for the project index, when asked for.
+    pub(crate) facts: Option<FileFacts>,
     pub(crate) findings: Vec<Finding>,
     /// CPython would not compile the text: where and why. Findings are then
     /// only those outside the broken statement, none of them fixable.
@@ -76,6 +85,9 @@ pub(crate) struct Analysis {
 pub(crate) struct Analyzer<'a> {
     pub(crate) rules: &'a RuleSet,
     pub(crate) config: &'a Config,
+    pub(crate) index: &'a ProjectIndex,
+    /// The module under analysis, as the index names it.
+    pub(crate) module: String,
     pub(crate) target: PythonVersion,
     parser: Parser,
     cursor: QueryCursor,
@@ -89,20 +101,39 @@ impl<'a> Analyzer<'a> {
         if parser.set_language(&tree_sitter_python::LANGUAGE.into()).is_err() {
             unreachable!("the bundled grammar matches the tree-sitter version");
         }
-        Analyzer { rules, config, target, parser, cursor: QueryCursor::new(), partial: true }
+        let index = ProjectIndex::empty();
+        Analyzer {
+            rules,
+            config,
+            index,
+            module: String::new(),
+            target,
+            parser,
+            cursor: QueryCursor::new(),
+            partial: true,
+        }
     }
 
-    /// Runs the `active` rules (indexes into the rule set) over `text`.
-    pub(crate) fn analyze(&mut self, text: &str, newline: &str, active: &[usize]) -> Analysis {
+    /// The file's facts for the index, without running any rule.
+    pub(crate) fn facts(&self, text: &str) -> FileFacts {
+        let parsed = parse_module(text, self.target);
+        FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+    }
+
+    /// Runs the `active` rules (indexes into the rule set) over `text`;
+    /// with `want_facts`, also summarises the file for the index.
+    pub(crate) fn analyze(&mut self, text: &str, newline: &str, active: &[usize], want_facts: bool) -> Analysis {
         let parsed = parse_module(text, self.target);
         let model = SemanticModel::build(parsed.syntax(), text);
+        let facts = want_facts.then(|| FileFacts::extract(&model, &self.module));
         let broken = cpython_refuses(&parsed, &model);
         let candidates = candidates(&model, self.rules, active);
         if candidates.is_empty() {
-            return Analysis { syntax_error: broken, ..Analysis::default() };
+            return Analysis { syntax_error: broken, facts, ..Analysis::default() };
         }
         let lines = LineIndex::new(text);
         let ts_text = parse::tree_sitter_text(text);
+        let module = self.module.clone();
         let regions = (self.partial && broken.is_none())
             .then(|| parse::regions(&model.module.body, &lines, candidates.iter().copied()));
         let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()) else {
@@ -116,6 +147,8 @@ impl<'a> Analyzer<'a> {
             model: &model,
             tree: &tree,
             config: self.config,
+            index: self.index,
+            module: &module,
             newline,
             target: self.target,
             memo: Memo::default(),
@@ -123,7 +156,7 @@ impl<'a> Analyzer<'a> {
         let (mut findings, seen) = self.dispatch(&cx, active);
         let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
         keep_reportable(&mut findings, &suppressions);
-        let mut analysis = Analysis { findings, syntax_error: broken, disagreement: None };
+        let mut analysis = Analysis { findings, syntax_error: broken, disagreement: None, facts };
         if let Some((at, _)) = &analysis.syntax_error {
             unfixable_near_errors(&mut analysis.findings, &tree, &model, *at);
         } else {
@@ -165,6 +198,8 @@ impl<'a> Analyzer<'a> {
             model: &model,
             tree: &tree,
             config: self.config,
+            index: self.index,
+            module: &self.module,
             newline: "\n",
             target: self.target,
             memo: Memo::default(),

@@ -1,11 +1,16 @@
 //! Results of earlier runs, so that checking an unchanged file costs a read
-//! and a hash. An entry is keyed by the file's content; the cache file as a
-//! whole by everything else that decides findings: the tool's version, the
-//! enabled rules and the resolved configuration. Any change to those starts
-//! a fresh cache file. `--no-cache` turns it off.
+//! and a hash. An entry is keyed by the file's content (and, for files whose
+//! findings depend on other files, by the project index's digest too); the
+//! cache file as a whole by everything else that decides findings: a hash of
+//! the binary itself, the enabled rules and the resolved configuration. Any
+//! change to those starts a fresh cache file. `--no-cache` turns it off.
+//!
+//! An entry also keeps the file's facts for the project index, so an
+//! unchanged file is neither parsed for its findings nor for its facts.
 //!
 //! Location: `$REMEDIATE_CACHE_DIR`, else `$XDG_CACHE_HOME/remediate`, else
-//! `~/.cache/remediate`.
+//! `~/.cache/remediate`. A cache file that is not a regular file (a FIFO, a
+//! device) is never opened.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -15,12 +20,13 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::edit::FixSafety;
-use crate::report::{Diagnostic, FileError, FileErrorKind, LocatedEdit, Outcome, Position};
-use crate::rules::RuleMeta;
+use crate::python::facts::FileFacts;
+use crate::report::{Diagnostic, FileError, Outcome};
 
 /// More entries than this and the cache starts over, so it cannot grow without bound.
 const MAX_ENTRIES: usize = 500_000;
+/// A cache file larger than this is not read (and starts over).
+const MAX_CACHE_BYTES: u64 = 512 << 20;
 
 pub struct Cache {
     file: PathBuf,
@@ -28,35 +34,31 @@ pub struct Cache {
     changed: AtomicBool,
 }
 
-/// One file's check result, as stored.
-#[derive(Clone, Serialize, Deserialize)]
+/// One file's result, as stored.
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Entry {
-    diagnostics: Vec<StoredDiagnostic>,
-    error: Option<StoredError>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub error: Option<FileError>,
+    /// The file's facts for the index, when it has any.
+    pub facts: Option<FileFacts>,
+    /// Rules that read the index apply to the file: its findings are stored
+    /// apart, under a key that includes the index.
+    pub deferred: bool,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
-struct StoredDiagnostic {
-    rule: String,
-    start: (usize, usize),
-    end: (usize, usize),
-    message: String,
-    fix_safety: Option<String>,
-    fix_title: Option<String>,
-    edits: Vec<StoredEdit>,
-    reasons: Vec<String>,
-    line_text: String,
-}
+impl Entry {
+    pub fn of(outcome: &Outcome, facts: Option<FileFacts>) -> Entry {
+        Entry { diagnostics: outcome.diagnostics.clone(), error: outcome.error.clone(), facts, deferred: false }
+    }
 
-/// An edit as (start line, column), (end line, column), text.
-type StoredEdit = ((usize, usize), (usize, usize), String);
+    pub fn outcome(&self) -> Outcome {
+        Outcome { diagnostics: self.diagnostics.clone(), error: self.error.clone(), ..Outcome::default() }
+    }
 
-#[derive(Clone, Serialize, Deserialize)]
-struct StoredError {
-    line: Option<usize>,
-    column: Option<usize>,
-    message: String,
-    skipped: bool,
+    /// Nothing to fix or report: `diff` and `fix` can skip the file.
+    pub fn is_clean(&self) -> bool {
+        self.diagnostics.is_empty() && self.error.is_none()
+    }
 }
 
 impl Cache {
@@ -66,15 +68,10 @@ impl Cache {
         let dir = cache_dir()?;
         let mut hasher = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
-        // A rebuilt binary keeps its version string; its size and time tell it apart.
-        if let Some(meta) = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok()) {
-            meta.len().hash(&mut hasher);
-            meta.modified().ok().hash(&mut hasher);
-        }
+        binary_digest().hash(&mut hasher);
         format!("{settings:?}").hash(&mut hasher);
         let file = dir.join(format!("check-{:016x}.json", hasher.finish()));
-        let entries = std::fs::read(&file)
-            .ok()
+        let entries = read_regular(&file)
             .and_then(|bytes| serde_json::from_slice::<HashMap<u64, Entry>>(&bytes).ok())
             .unwrap_or_default();
         Some(Cache { file, entries: Mutex::new(entries), changed: AtomicBool::new(false) })
@@ -86,23 +83,16 @@ impl Cache {
         hasher.finish()
     }
 
-    pub fn get(&self, key: u64, rules: &[&'static RuleMeta]) -> Option<Outcome> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&key)?.to_outcome(rules)
+    pub fn get(&self, key: u64) -> Option<Entry> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
     }
 
-    /// Was this content clean (no finding, no error) when last checked?
-    pub fn is_clean(&self, key: u64) -> bool {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&key).is_some_and(Entry::is_clean)
-    }
-
-    pub fn put(&self, key: u64, outcome: &Outcome) {
+    pub fn put(&self, key: u64, entry: Entry) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, Entry::from_outcome(outcome));
+        entries.insert(key, entry);
         self.changed.store(true, Ordering::Relaxed);
     }
 
@@ -117,13 +107,33 @@ impl Cache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        if let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) {
+        if let Ok(mut temp) = tempfile::Builder::new().prefix(".remediate-cache-").tempfile_in(dir) {
             use std::io::Write;
             if temp.write_all(&bytes).is_ok() {
                 let _ = temp.persist(&self.file);
             }
         }
     }
+}
+
+/// A hash of the running binary's bytes: a rebuilt binary with the same
+/// version, size and time still starts a fresh cache.
+fn binary_digest() -> u64 {
+    let mut hasher = DefaultHasher::new();
+    if let Some(bytes) = std::env::current_exe().ok().and_then(|p| std::fs::read(p).ok()) {
+        bytes.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The file's bytes, only if it is a regular file of a sane size: a FIFO
+/// in the cache directory must never block a check.
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_CACHE_BYTES {
+        return None;
+    }
+    std::fs::read(path).ok()
 }
 
 fn cache_dir() -> Option<PathBuf> {
@@ -137,72 +147,20 @@ fn cache_dir() -> Option<PathBuf> {
     Some(base.join("remediate"))
 }
 
-impl Entry {
-    fn from_outcome(outcome: &Outcome) -> Entry {
-        let pos = |p: Position| (p.line, p.column);
-        Entry {
-            diagnostics: outcome
-                .diagnostics
-                .iter()
-                .map(|d| StoredDiagnostic {
-                    rule: d.rule.id.to_owned(),
-                    start: pos(d.start),
-                    end: pos(d.end),
-                    message: d.message.clone(),
-                    fix_safety: d.fix_safety.map(|s| s.as_str().to_owned()),
-                    fix_title: d.fix_title.clone(),
-                    edits: d.edits.iter().map(|e| (pos(e.start), pos(e.end), e.text.clone())).collect(),
-                    reasons: d.reasons.clone(),
-                    line_text: d.line_text.clone(),
-                })
-                .collect(),
-            error: outcome.error.as_ref().map(|e| StoredError {
-                line: e.line,
-                column: e.column,
-                message: e.message.clone(),
-                skipped: e.kind == FileErrorKind::Skipped,
-            }),
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// `None` when an entry names a rule that is not enabled (cannot happen
-    /// with a matching settings hash, but a stale file must not mislead).
-    fn to_outcome(&self, rules: &[&'static RuleMeta]) -> Option<Outcome> {
-        let pos = |(line, column): (usize, usize)| Position { line, column };
-        let mut diagnostics = Vec::with_capacity(self.diagnostics.len());
-        for d in &self.diagnostics {
-            let rule = rules.iter().find(|r| r.id == d.rule)?;
-            diagnostics.push(Diagnostic {
-                rule,
-                start: pos(d.start),
-                end: pos(d.end),
-                message: d.message.clone(),
-                fix_safety: match d.fix_safety.as_deref() {
-                    Some("safe") => Some(FixSafety::Safe),
-                    Some("unsafe") => Some(FixSafety::Unsafe),
-                    _ => None,
-                },
-                fix_title: d.fix_title.clone(),
-                edits: d
-                    .edits
-                    .iter()
-                    .map(|(s, e, t)| LocatedEdit { start: pos(*s), end: pos(*e), text: t.clone() })
-                    .collect(),
-                reasons: d.reasons.clone(),
-                line_text: d.line_text.clone(),
-            });
+    #[test]
+    fn a_fifo_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("check.json");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if made {
+            assert!(read_regular(&fifo).is_none());
         }
-        let error = self.error.as_ref().map(|e| FileError {
-            line: e.line,
-            column: e.column,
-            message: e.message.clone(),
-            kind: if e.skipped { FileErrorKind::Skipped } else { FileErrorKind::Syntax },
-        });
-        Some(Outcome { diagnostics, error, ..Outcome::default() })
-    }
-
-    /// Nothing to fix or report: `diff` and `fix` can skip the file.
-    fn is_clean(&self) -> bool {
-        self.diagnostics.is_empty() && self.error.is_none()
+        let file = dir.path().join("plain.json");
+        std::fs::write(&file, b"{}").unwrap();
+        assert_eq!(read_regular(&file).unwrap(), b"{}");
     }
 }

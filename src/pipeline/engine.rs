@@ -6,8 +6,10 @@
 use crate::config::Config;
 use crate::fix::edit::{self, FixSafety};
 use crate::pipeline::analysis::{Analysis, Analyzer};
+use crate::pipeline::index::{self, ProjectIndex};
 use crate::pipeline::prefilter::CodeScan;
 use crate::pipeline::source::{DecodeError, Source};
+use crate::python::facts::FileFacts;
 use crate::python::lines::{position, LineIndex};
 use crate::python::parse::PythonVersion;
 use crate::python::verify::verify;
@@ -38,6 +40,19 @@ pub struct Engine<'a> {
     prefilter: bool,
 }
 
+/// What the first phase made of a file.
+#[derive(Debug)]
+pub enum FirstPass {
+    /// No rule can match and the file holds nothing the index needs.
+    Nothing,
+    /// Analysed (and fixed, in fix mode): no rule that reads other files
+    /// applies. Its facts, if any, go to the index.
+    Done { outcome: Outcome, facts: Option<FileFacts> },
+    /// Rules that read the index apply: its facts now, its analysis once
+    /// the index is built.
+    Deferred { facts: Option<FileFacts> },
+}
+
 impl<'a> Engine<'a> {
     pub fn new(rules: &'a RuleSet, config: &'a Config) -> Engine<'a> {
         Engine::for_target(rules, config, config.target_version)
@@ -49,6 +64,44 @@ impl<'a> Engine<'a> {
             scan: CodeScan::new(config.strict_except),
             prefilter: true,
         }
+    }
+
+    /// Rules see `index` (for the second phase).
+    pub fn set_index(&mut self, index: &'a ProjectIndex) {
+        self.analyzer.index = index;
+    }
+
+    /// The module the next file is, as the index names it.
+    pub fn set_module(&mut self, module: &str) {
+        self.analyzer.module.clear();
+        self.analyzer.module.push_str(module);
+    }
+
+    /// The facts of a file the index wants although no rule runs on it.
+    pub fn facts(&mut self, bytes: &[u8]) -> Option<FileFacts> {
+        Source::decode(bytes).ok().map(|source| self.analyzer.facts(&source.text))
+    }
+
+    /// The first phase for one file: its facts for the index, and its whole
+    /// analysis when no enabled rule that reads the index can match it.
+    pub fn first_pass(&mut self, bytes: &[u8], mode: Mode) -> FirstPass {
+        let Ok(source) = Source::decode(bytes) else {
+            return FirstPass::Done { outcome: self.run(bytes, mode), facts: None };
+        };
+        let active = self.active_rules(&source.text);
+        let indexed = !self.prefilter || self.scan.may_match(index::TRIGGERS);
+        if active.iter().any(|&i| self.analyzer.rules.reads_index(i)) {
+            return FirstPass::Deferred { facts: Some(self.analyzer.facts(&source.text)) };
+        }
+        if active.is_empty() {
+            return match indexed {
+                true => FirstPass::Done { outcome: Outcome::default(), facts: Some(self.analyzer.facts(&source.text)) },
+                false => FirstPass::Nothing,
+            };
+        }
+        let mut analysis = self.analyzer.analyze(&source.text, source.newline, &active, true);
+        let facts = analysis.facts.take();
+        FirstPass::Done { outcome: self.conclude(&source, analysis, &active, mode), facts }
     }
 
     /// With the prefilter off every rule runs on every file, and every
@@ -67,7 +120,12 @@ impl<'a> Engine<'a> {
         if active.is_empty() {
             return Outcome::default();
         }
-        let analysis = self.analyzer.analyze(&source.text, source.newline, &active);
+        let analysis = self.analyzer.analyze(&source.text, source.newline, &active, false);
+        self.conclude(&source, analysis, &active, mode)
+    }
+
+    /// The outcome of an analysis: its findings, or the fixed text.
+    fn conclude(&mut self, source: &Source, analysis: Analysis, active: &[usize], mode: Mode) -> Outcome {
         if let Some(problem) = file_problem(&source.text, &analysis) {
             return Outcome {
                 diagnostics: locate_all(&source.text, &analysis.findings),
@@ -77,7 +135,7 @@ impl<'a> Engine<'a> {
         }
         match mode {
             Mode::Check => Outcome { diagnostics: locate_all(&source.text, &analysis.findings), ..Outcome::default() },
-            Mode::Fix { unsafe_fixes } => self.fix(&source, analysis, &active, unsafe_fixes),
+            Mode::Fix { unsafe_fixes } => self.fix(source, analysis, active, unsafe_fixes),
         }
     }
 
@@ -115,7 +173,7 @@ impl<'a> Engine<'a> {
             let lines = LineIndex::new(&text);
             fixed.extend(applied.iter().map(|&i| locate(&lines, &findings[i])));
             text = new_text;
-            analysis = self.analyzer.analyze(&text, source.newline, active);
+            analysis = self.analyzer.analyze(&text, source.newline, active, false);
         }
         self.finish(source, text, fixed, &analysis.findings)
     }

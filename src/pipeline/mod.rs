@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cache;
 pub mod engine;
+pub mod index;
 pub mod pool;
 pub mod prefilter;
 pub mod source;

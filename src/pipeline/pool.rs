@@ -1,18 +1,31 @@
 //! Runs the engine over many files on a pool of threads, one parser per
-//! thread, and hands back results in the walk's order. In fix mode each
-//! worker writes its file as soon as it is verified, so memory holds only
-//! the results, never the whole tree's text.
+//! thread, in two phases, and hands back results in the walk's order.
+//!
+//! 1. **Index.** Every file is read and prefiltered; files some rule or the
+//!    index needs are parsed once and summarised into facts. A file that no
+//!    rule reading other files can match is analysed (and, in fix mode,
+//!    written) right away, from the same parse. Project modules the
+//!    remaining files import are indexed too, for their constants.
+//! 2. **Rules that read the index.** The deferred files are analysed with
+//!    the project index in hand.
+//!
+//! In fix mode each worker writes its file as soon as it is verified, so
+//! memory holds only results and the deferred files' bytes, never the whole
+//! tree's text.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::config::Config;
-use crate::pipeline::cache::Cache;
-use crate::pipeline::engine::{Engine, Mode, RuleSet};
+use crate::pipeline::cache::{Cache, Entry};
+use crate::pipeline::engine::{Engine, FirstPass, Mode, RuleSet};
+use crate::pipeline::index::{absolute, module_name, IndexedFile, ProjectIndex};
 use crate::pipeline::write::replace_file;
+use crate::python::facts::FileFacts;
 use crate::report::{FileResult, Outcome};
 
 /// How the run should treat each file.
@@ -51,87 +64,213 @@ pub fn install_panic_hook() {
     }));
 }
 
-pub fn run(files: &[PathBuf], rules: &RuleSet, config: &Config, plan: Plan, cache: Option<&Cache>) -> Vec<FileResult> {
-    let metas: Vec<_> = rules.metas().collect();
-    let cached = cache.map(|c| (c, metas.as_slice()));
+/// Everything a run needs besides the files.
+pub struct Job<'a> {
+    pub rules: &'a RuleSet,
+    pub config: &'a Config,
+    pub plan: Plan,
+    pub cache: Option<&'a Cache>,
+    /// The paths the user named: modules are named relative to them.
+    pub roots: &'a [PathBuf],
+}
+
+/// What phase 1 left for a file.
+enum Slot {
+    Result(FileResult),
+    Deferred(Vec<u8>),
+}
+
+/// Salt of the cache keys of deferred files' results, which depend on the
+/// index as well as on the file.
+const INDEXED_RESULT: u64 = 0x696e_6465_7865_6421;
+
+pub fn run(files: &[PathBuf], job: &Job<'_>) -> Vec<FileResult> {
+    let modules: Vec<String> = files.iter().map(|f| module_name(f, job.roots)).collect();
+    let facts: Mutex<Vec<IndexedFile>> = Mutex::new(Vec::new());
+    let first: Vec<Slot> = parallel(files.len(), job, ProjectIndex::empty(), |engine, i| {
+        let (slot, found) = first_phase(engine, &files[i], &modules[i], job);
+        if let Some(found) = found {
+            let file = IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts: found };
+            facts.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        }
+        slot
+    });
+    if !first.iter().any(|s| matches!(s, Slot::Deferred(_))) {
+        return first.into_iter().filter_map(|s| if let Slot::Result(r) = s { Some(r) } else { None }).collect();
+    }
+    let mut indexed = facts.into_inner().unwrap_or_else(|e| e.into_inner());
+    indexed.extend(imported_modules(files, &modules, &indexed, job));
+    let index = ProjectIndex::new(indexed, Vec::new());
+    let deferred: Vec<usize> = (0..first.len()).filter(|&i| matches!(first[i], Slot::Deferred(_))).collect();
+    let mut second = parallel(deferred.len(), job, &index, |engine, k| {
+        let i = deferred[k];
+        let Slot::Deferred(bytes) = &first[i] else { unreachable!("only deferred files are in this list") };
+        engine.set_module(&modules[i]);
+        second_phase(engine, &files[i], bytes, &index, job)
+    })
+    .into_iter();
+    first
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Result(r) => r,
+            Slot::Deferred(_) => second.next().unwrap_or_else(|| unreachable!("one result per deferred file")),
+        })
+        .collect()
+}
+
+/// Runs `work` for indexes `0..count` on the pool, each worker with its own
+/// engine seeing `index`; results in index order.
+fn parallel<T: Send>(
+    count: usize,
+    job: &Job<'_>,
+    index: &ProjectIndex,
+    work: impl Fn(&mut Engine<'_>, usize) -> T + Sync,
+) -> Vec<T> {
     let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<FileResult>>> = Mutex::new((0..files.len()).map(|_| None).collect());
-    let workers = plan.jobs.clamp(1, files.len().max(1));
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..count).map(|_| None).collect());
+    let workers = job.plan.jobs.clamp(1, count.max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            let work = || {
-                let mut engine = Engine::new(rules, config);
-                engine.set_prefilter(plan.prefilter);
+            let run = || {
+                let mut engine = Engine::new(job.rules, job.config);
+                engine.set_prefilter(job.plan.prefilter);
+                engine.set_index(index);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let result = guarded(path, || process(&mut engine, path, plan, cached));
-                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                    if i >= count {
+                        break;
+                    }
+                    let value = work(&mut engine, i);
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(value);
                 }
             };
-            let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, work);
+            let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, run);
             if spawned.is_err() {
                 // Could not get a thread with that stack: work on a default one.
-                scope.spawn(work);
+                scope.spawn(run);
             }
         }
     });
     slots.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// Processes one file, turning a panic into an error for that file alone;
-/// the panic hook names the file meanwhile.
-fn guarded(path: &Path, process: impl FnOnce() -> FileResult) -> FileResult {
-    CURRENT_FILE.with(|f| *f.borrow_mut() = Some(path.to_owned()));
-    let result = panic::catch_unwind(AssertUnwindSafe(process));
-    CURRENT_FILE.with(|f| *f.borrow_mut() = None);
-    result.unwrap_or_else(|_| FileResult {
-        path: path.to_owned(),
-        outcome: Outcome::default(),
-        original: None,
-        io_error: Some(format!("{}: internal error; the file was not changed", path.display())),
-    })
-}
-
-/// The cache with the enabled rules' metadata, to rebuild diagnostics.
-type Cached<'a> = Option<(&'a Cache, &'a [&'static crate::rules::RuleMeta])>;
-
-fn process(engine: &mut Engine<'_>, path: &Path, plan: Plan, cache: Cached<'_>) -> FileResult {
+/// Phase 1 for one file: its result (or its bytes, deferred) and its facts.
+fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>) -> (Slot, Option<FileFacts>) {
     let bytes = match read_regular_file(path) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            return FileResult {
-                path: path.to_owned(),
-                outcome: Outcome::default(),
-                original: None,
-                io_error: Some(format!("{}: {e}", path.display())),
-            }
-        }
+        Err(e) => return (Slot::Result(io_failure(path, e.to_string())), None),
     };
-    let key = cache.map(|_| Cache::key(&bytes));
-    if let (Some((cache, metas)), Some(key)) = (cache, key) {
-        let hit = match plan.mode {
-            Mode::Check => cache.get(key, metas),
-            Mode::Fix { .. } => cache.is_clean(key).then(Outcome::default),
-        };
-        if let Some(outcome) = hit {
-            return FileResult { path: path.to_owned(), outcome, original: None, io_error: None };
+    let key = Cache::key(&bytes);
+    if let Some(entry) = job.cache.and_then(|c| c.get(key)) {
+        if entry.deferred {
+            return (Slot::Deferred(bytes), entry.facts);
+        }
+        if job.plan.mode == Mode::Check || entry.is_clean() {
+            let result = FileResult { path: path.to_owned(), outcome: entry.outcome(), original: None, io_error: None };
+            return (Slot::Result(result), entry.facts);
         }
     }
-    let mut outcome = engine.run(&bytes, plan.mode);
-    if let (Some((cache, _)), Some(key), Mode::Check) = (cache, key, plan.mode) {
-        cache.put(key, &outcome);
+    engine.set_module(module);
+    let pass = guarded(path, || engine.first_pass(&bytes, job.plan.mode));
+    let (outcome, facts) = match pass {
+        Ok(FirstPass::Nothing) => (Outcome::default(), None),
+        Ok(FirstPass::Done { outcome, facts }) => (outcome, facts),
+        Ok(FirstPass::Deferred { facts }) => {
+            if let Some(cache) = job.cache {
+                cache.put(key, Entry { deferred: true, facts: facts.clone(), ..Entry::default() });
+            }
+            return (Slot::Deferred(bytes), facts);
+        }
+        Err(failure) => return (Slot::Result(*failure), None),
+    };
+    if let (Some(cache), Mode::Check) = (job.cache, job.plan.mode) {
+        cache.put(key, Entry::of(&outcome, facts.clone()));
     }
+    (Slot::Result(finish(engine, path, bytes, outcome, job)), facts)
+}
+
+/// Phase 2 for a deferred file, with the index built.
+fn second_phase(engine: &mut Engine<'_>, path: &Path, bytes: &[u8], index: &ProjectIndex, job: &Job<'_>) -> FileResult {
+    let key = Cache::key(bytes) ^ index.digest() ^ INDEXED_RESULT;
+    if let Some(entry) = job.cache.and_then(|c| c.get(key)) {
+        if job.plan.mode == Mode::Check || entry.is_clean() {
+            return FileResult { path: path.to_owned(), outcome: entry.outcome(), original: None, io_error: None };
+        }
+    }
+    let outcome = match guarded(path, || engine.run(bytes, job.plan.mode)) {
+        Ok(outcome) => outcome,
+        Err(failure) => return *failure,
+    };
+    if let (Some(cache), Mode::Check) = (job.cache, job.plan.mode) {
+        cache.put(key, Entry::of(&outcome, None));
+    }
+    finish(engine, path, bytes.to_vec(), outcome, job)
+}
+
+/// Writes the fixed file when asked; on failure reports the findings as
+/// they stand in the unchanged file.
+fn finish(engine: &mut Engine<'_>, path: &Path, bytes: Vec<u8>, mut outcome: Outcome, job: &Job<'_>) -> FileResult {
     let mut io_error = None;
-    if let (true, Some(new)) = (plan.write, outcome.fixed_bytes.as_ref()) {
+    if let (true, Some(new)) = (job.plan.write, outcome.fixed_bytes.as_ref()) {
         io_error = replace_file(path, &bytes, new).err().map(|e| format!("{e:#}"));
         if io_error.is_some() {
-            // Nothing was written: report the file's findings as they stand.
             outcome = engine.run(&bytes, Mode::Check);
         }
     }
     let original = outcome.fixed_bytes.is_some().then_some(bytes);
     FileResult { path: path.to_owned(), outcome, original, io_error }
+}
+
+/// The project modules holding names the indexed files want from other
+/// modules (constants passed to loaders) that phase 1 did not index:
+/// indexed now.
+fn imported_modules(files: &[PathBuf], modules: &[String], indexed: &[IndexedFile], job: &Job<'_>) -> Vec<IndexedFile> {
+    let known: HashSet<&str> = indexed.iter().map(|f| f.module.as_str()).collect();
+    let wanted: HashSet<String> = indexed
+        .iter()
+        .flat_map(|f| {
+            f.facts.wanted.iter().map(move |m| if m.starts_with('.') { absolute(&f.module, m) } else { m.clone() })
+        })
+        .filter_map(|name| name.rsplit_once('.').map(|(module, _)| module.to_owned()))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let todo: Vec<usize> =
+        (0..files.len()).filter(|&i| !known.contains(modules[i].as_str()) && imported(&modules[i], &wanted)).collect();
+    let found = parallel(todo.len(), job, ProjectIndex::empty(), |engine, k| {
+        let i = todo[k];
+        let bytes = read_regular_file(&files[i]).ok()?;
+        engine.set_module(&modules[i]);
+        let facts = guarded(&files[i], || engine.facts(&bytes)).ok().flatten()?;
+        Some(IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts })
+    });
+    found.into_iter().flatten().collect()
+}
+
+/// Is `module` imported, by its full name or as the end of its name
+/// (`from utils import X` in a `src/` layout)?
+fn imported(module: &str, wanted: &HashSet<String>) -> bool {
+    wanted.contains(module)
+        || wanted.iter().any(|w| module.ends_with(w.as_str()) && module[..module.len() - w.len()].ends_with('.'))
+}
+
+/// Runs `process` for one file, turning a panic into an error for that file
+/// alone; the panic hook names the file meanwhile.
+fn guarded<T>(path: &Path, process: impl FnOnce() -> T) -> Result<T, Box<FileResult>> {
+    CURRENT_FILE.with(|f| *f.borrow_mut() = Some(path.to_owned()));
+    let result = panic::catch_unwind(AssertUnwindSafe(process));
+    CURRENT_FILE.with(|f| *f.borrow_mut() = None);
+    result.map_err(|_| Box::new(io_failure(path, "internal error; the file was not changed".into())))
+}
+
+fn io_failure(path: &Path, message: String) -> FileResult {
+    FileResult {
+        path: path.to_owned(),
+        outcome: Outcome::default(),
+        original: None,
+        io_error: Some(format!("{}: {message}", path.display())),
+    }
 }
 
 /// Reads a file the walk found, unless it has since become something else:
@@ -152,14 +291,15 @@ mod tests {
     #[test]
     fn a_panic_is_an_error_for_its_file_alone() {
         let path = Path::new("pkg/model.py");
-        let seen = guarded(path, || -> FileResult {
+        let seen = guarded(path, || {
             assert_eq!(current_file().as_deref(), Some(path), "the hook can name the file");
             panic!("boom");
         });
         assert!(current_file().is_none());
-        let error = seen.io_error.expect("the panic is reported");
+        let failure = seen.expect_err("the panic is reported");
+        let error = failure.io_error.expect("as an error");
         assert!(error.contains("pkg/model.py") && error.contains("not changed"), "{error}");
-        assert!(seen.outcome.fixed_bytes.is_none());
+        assert!(failure.outcome.fixed_bytes.is_none());
     }
 
     #[test]

@@ -13,8 +13,11 @@ use memchr::memmem;
 
 /// Words a rule needs in code: the rule can match only if, for at least one
 /// group, every word of the group occurs as a whole word outside strings and
-/// comments. The pseudo-word [`SWALLOWING_EXCEPT`] stands for an except
-/// clause that is bare or whose body begins with `pass`, `continue` or `...`.
+/// comments. `name(` stands for the word followed by an opening parenthesis
+/// (a call, blanks and line breaks allowed between), `name as` for the word
+/// followed by `as` (an aliased import). The pseudo-word
+/// [`SWALLOWING_EXCEPT`] stands for an except clause that is bare or whose
+/// body begins with `pass`, `continue` or `...`.
 pub type Triggers = &'static [&'static [&'static str]];
 
 pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
@@ -50,12 +53,32 @@ impl CodeScan {
         if word == SWALLOWING_EXCEPT {
             return has_swallowing_except(&self.code, self.strict_except);
         }
+        if let Some(name) = word.strip_suffix('(') {
+            return find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('));
+        }
+        if let Some(name) = word.strip_suffix(" as") {
+            return find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"));
+        }
         find_words(&self.code, word).next().is_some()
     }
 }
 
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// The first byte at or after `at` that is not a blank, a line break or a
+/// line continuation.
+fn next_code(code: &[u8], at: usize) -> Option<u8> {
+    code.get(at..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' | b'\\'))
+}
+
+/// Is the next word after `at` (past blanks) exactly `word`?
+fn followed_by_word(code: &[u8], at: usize, word: &[u8]) -> bool {
+    let Some(rest) = code.get(at..) else { return false };
+    let start = rest.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\\')).unwrap_or(rest.len());
+    let rest = &rest[start..];
+    start > 0 && rest.starts_with(word) && rest.get(word.len()).is_none_or(|&b| !is_ident_byte(b))
 }
 
 /// Offsets where `word` occurs as a whole identifier or keyword.
@@ -292,6 +315,15 @@ mod tests {
     fn builtins_aliases_count_as_broad() {
         let t: Triggers = &[&[SWALLOWING_EXCEPT]];
         assert!(may("from builtins import Exception as E\ntry:\n    f()\nexcept E:\n    pass\n", t));
+    }
+
+    #[test]
+    fn calls_and_aliases() {
+        let save: Triggers = &[&["torch", "save("], &["torch", "save as"]];
+        assert!(may("import torch\ntorch.save (\n  x, p)\n", save));
+        assert!(may("from torch import save as keep\nkeep(x, p)\n", save));
+        assert!(!may("import torch\nsaved = self.save\n", save));
+        assert!(!may("import torch\n# torch.save(x)\n", save));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! `load` a `torch.load`.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -42,11 +43,32 @@ pub struct Scope<'a> {
     pub range: TextRange,
     /// A comprehension's first iterable, evaluated in the enclosing scope.
     excluded: Option<TextRange>,
-    names: HashMap<&'a str, Vec<BindingId>>,
-    globals: HashSet<&'a str>,
-    nonlocals: HashSet<&'a str>,
-    /// Every name read, written or bound directly in this scope.
-    used: HashSet<&'a str>,
+    names: NameMap<'a>,
+    /// Names declared `global` / `nonlocal` here (few, so a list).
+    globals: Vec<&'a str>,
+    nonlocals: Vec<&'a str>,
+}
+
+/// A scope's bindings by name, hashed with a hasher fit for short keys.
+type NameMap<'a> = HashMap<&'a str, Vec<BindingId>, BuildHasherDefault<NameHasher>>;
+
+/// FNV-1a: identifiers are short, and SipHash's resistance to chosen keys
+/// buys nothing for a file's own names.
+#[derive(Default)]
+pub struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 impl Scope<'_> {
@@ -238,6 +260,22 @@ impl<'a> SemanticModel<'a> {
         builder.finish()
     }
 
+    /// How many scopes the module has; ids run from 0 to this, exclusive.
+    pub fn scope_count(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// The annotation of the parameter `name` names at `at`, if it is one.
+    pub fn parameter_annotation(&self, name: &str, at: TextSize) -> Option<&'a Expr> {
+        let Lookup::Bound { bindings, .. } = self.lookup(name, at) else { return None };
+        bindings.iter().find_map(|&id| match self.bindings[id].kind {
+            BindingKind::Parameter { function: Some(f), .. } => {
+                f.parameters.iter().find(|p| p.name().as_str() == name).and_then(|p| p.annotation())
+            }
+            _ => None,
+        })
+    }
+
     pub fn scope(&self, id: ScopeId) -> &Scope<'a> {
         &self.scopes[id]
     }
@@ -298,10 +336,10 @@ impl<'a> SemanticModel<'a> {
             if (is_class && id != start) || (skip_to_function && !scope.is_function_like()) {
                 continue;
             }
-            if scope.globals.contains(name) {
+            if scope.globals.contains(&name) {
                 return self.bound_in(0, name);
             }
-            if scope.nonlocals.contains(name) {
+            if scope.nonlocals.contains(&name) {
                 skip_to_function = true;
                 continue;
             }
@@ -395,15 +433,12 @@ impl<'a> SemanticModel<'a> {
         Some(values)
     }
 
-    /// Every name read, written or bound in `scope` or in a scope nested in it.
-    pub fn names_used_within(&self, scope: ScopeId) -> HashSet<&'a str> {
-        let mut names = HashSet::new();
-        for (id, s) in self.scopes.iter().enumerate() {
-            if self.ancestors(id).any(|a| a == scope) {
-                names.extend(s.used.iter().copied());
-            }
-        }
-        names
+    /// Every name the module reads, writes or binds, anywhere (a walk of
+    /// the whole tree: for choosing a new module-level name, which is rare).
+    pub fn names_used(&self) -> HashSet<&'a str> {
+        let mut names = AllNames::default();
+        names.visit_body(&self.module.body);
+        names.0
     }
 
     /// The innermost function (or lambda) scope around `scope`, itself included.
@@ -506,10 +541,9 @@ impl<'a> Builder<'a> {
             parent: None,
             range: TextRange::up_to(TextSize::of(source)),
             excluded: None,
-            names: HashMap::new(),
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
-            used: HashSet::new(),
+            names: NameMap::default(),
+            globals: Vec::new(),
+            nonlocals: Vec::new(),
         };
         let model = SemanticModel {
             source,
@@ -546,10 +580,9 @@ impl<'a> Builder<'a> {
             parent: Some(self.current()),
             range,
             excluded,
-            names: HashMap::new(),
-            globals: HashSet::new(),
-            nonlocals: HashSet::new(),
-            used: HashSet::new(),
+            names: NameMap::default(),
+            globals: Vec::new(),
+            nonlocals: Vec::new(),
         });
         self.stack.push(id);
         id
@@ -571,10 +604,10 @@ impl<'a> Builder<'a> {
             }
         }
         let s = &self.model.scopes[scope];
-        if s.globals.contains(name) {
+        if s.globals.contains(&name) {
             return 0;
         }
-        if s.nonlocals.contains(name) {
+        if s.nonlocals.contains(&name) {
             return scopes.find(|&id| self.model.scopes[id].is_function_like()).unwrap_or(scope);
         }
         scope
@@ -598,7 +631,6 @@ impl<'a> Builder<'a> {
             type_checking: self.type_checking,
         });
         self.model.scopes[scope].names.entry(name).or_default().push(id);
-        self.model.scopes[made_in].used.insert(name);
     }
 
     /// Binds every name an assignment target holds; attribute and item
@@ -762,10 +794,7 @@ impl<'a> Builder<'a> {
     /// The part of the walk below one expression.
     fn visit_expr_inner(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::Name(n) => {
-                let scope = self.current();
-                self.model.scopes[scope].used.insert(n.id.as_str());
-            }
+            Expr::Name(_) => {}
             // Chains are walked iteratively: only their root is a name. Each
             // link still counts as a level of nesting.
             Expr::Attribute(_) => {
@@ -824,15 +853,13 @@ impl<'a> Visitor<'a> for Builder<'a> {
             Stmt::Global(g) => {
                 let scope = self.current();
                 for name in &g.names {
-                    self.model.scopes[scope].globals.insert(name.as_str());
-                    self.model.scopes[scope].used.insert(name.as_str());
+                    self.model.scopes[scope].globals.push(name.as_str());
                 }
             }
             Stmt::Nonlocal(n) => {
                 let scope = self.current();
                 for name in &n.names {
-                    self.model.scopes[scope].nonlocals.insert(name.as_str());
-                    self.model.scopes[scope].used.insert(name.as_str());
+                    self.model.scopes[scope].nonlocals.push(name.as_str());
                 }
             }
             Stmt::Assign(a) => {
@@ -928,6 +955,77 @@ impl<'a> Visitor<'a> for Builder<'a> {
         if let Some(name) = name {
             self.bind(name.as_str(), name.range, BindingKind::Other);
         }
+        visitor::walk_pattern(self, pattern);
+    }
+}
+
+/// Every identifier of a tree that names a variable: reads, writes and
+/// bindings (definitions, parameters, import aliases, `global` names,
+/// handler names, match captures); not attribute or keyword names.
+#[derive(Default)]
+struct AllNames<'a>(HashSet<&'a str>);
+
+impl<'a> Visitor<'a> for AllNames<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                self.0.insert(f.name.as_str());
+                self.0.extend(f.parameters.iter().map(|p| p.name().as_str()));
+            }
+            Stmt::ClassDef(c) => {
+                self.0.insert(c.name.as_str());
+            }
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let local = alias
+                        .asname
+                        .as_ref()
+                        .map_or_else(|| alias.name.as_str().split('.').next(), |a| Some(a.as_str()));
+                    self.0.extend(local);
+                }
+            }
+            Stmt::ImportFrom(i) => self.0.extend(i.names.iter().map(|a| a.asname.as_ref().unwrap_or(&a.name).as_str())),
+            Stmt::Global(g) => self.0.extend(g.names.iter().map(|n| n.as_str())),
+            Stmt::Nonlocal(n) => self.0.extend(n.names.iter().map(|n| n.as_str())),
+            _ => {}
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Name(n) => {
+                self.0.insert(n.id.as_str());
+            }
+            Expr::Attribute(_) => {
+                let mut current = expr;
+                while let Expr::Attribute(a) = current {
+                    current = &a.value;
+                }
+                self.visit_expr(current);
+            }
+            Expr::Lambda(l) => {
+                self.0.extend(l.parameters.iter().flat_map(|p| p.iter()).map(|p| p.name().as_str()));
+                visitor::walk_expr(self, expr);
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+
+    fn visit_except_handler(&mut self, handler: &'a ast::ExceptHandler) {
+        let ast::ExceptHandler::ExceptHandler(h) = handler;
+        self.0.extend(h.name.as_ref().map(|n| n.as_str()));
+        visitor::walk_except_handler(self, handler);
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
+        let name = match pattern {
+            ast::Pattern::MatchAs(p) => p.name.as_ref(),
+            ast::Pattern::MatchStar(p) => p.name.as_ref(),
+            ast::Pattern::MatchMapping(p) => p.rest.as_ref(),
+            _ => None,
+        };
+        self.0.extend(name.map(|n| n.as_str()));
         visitor::walk_pattern(self, pattern);
     }
 }

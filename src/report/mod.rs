@@ -5,6 +5,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use crate::fix::edit::{Fix, FixSafety};
@@ -68,23 +69,25 @@ impl Finding {
 }
 
 /// A 1-based line and column (in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
 }
 
 /// An edit with positions, for reports that describe fixes (SARIF, JSON).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LocatedEdit {
     pub start: Position,
     pub end: Position,
     pub text: String,
 }
 
-/// A finding as reported: positions instead of byte offsets.
-#[derive(Debug, Clone)]
+/// A finding as reported: positions instead of byte offsets. Stored as is
+/// in the result cache (the rule by its id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Diagnostic {
+    #[serde(with = "rule_by_id")]
     pub rule: &'static RuleMeta,
     pub start: Position,
     pub end: Position,
@@ -113,6 +116,26 @@ impl Diagnostic {
             text.push_str(reason);
         }
         text
+    }
+}
+
+/// A rule written as its id, read back as the registry's metadata.
+mod rule_by_id {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::rules::RuleMeta;
+
+    pub fn serialize<S: Serializer>(rule: &&'static RuleMeta, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(rule.id)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static RuleMeta, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        crate::rules::all()
+            .into_iter()
+            .map(|r| r.meta())
+            .find(|m| m.id == id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule `{id}`")))
     }
 }
 
@@ -149,7 +172,7 @@ pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
 }
 
 /// A problem with the file itself rather than a finding in it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileError {
     pub line: Option<usize>,
     pub column: Option<usize>,
@@ -159,7 +182,7 @@ pub struct FileError {
     pub kind: FileErrorKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileErrorKind {
     /// Not Python text we can handle: binary, undeclared encoding.
     Skipped,

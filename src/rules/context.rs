@@ -11,6 +11,7 @@ use std::rc::Rc;
 use tree_sitter::{Node, Query, QueryCapture, Tree};
 
 use crate::config::Config;
+use crate::pipeline::index::ProjectIndex;
 use crate::python::call::{text, Call};
 #[allow(unused_imports)]
 use crate::python::model::Origin;
@@ -29,6 +30,10 @@ pub struct FileContext<'a> {
     /// its statement here; anything wider comes from `model`.
     pub tree: &'a Tree,
     pub config: &'a Config,
+    /// Facts of the other files of the project.
+    pub index: &'a ProjectIndex,
+    /// This file's dotted module name, as the index knows it.
+    pub module: &'a str,
     /// The newline that inserted lines use.
     pub newline: &'a str,
     /// The oldest Python the fixed code must run on.
@@ -148,6 +153,8 @@ pub(crate) mod testing {
             model: &model,
             tree: &tree,
             config: &config,
+            index: ProjectIndex::empty(),
+            module: "",
             newline: "\n",
             target: PythonVersion::latest(),
             memo: Memo::default(),

@@ -96,6 +96,10 @@ impl Rule for HfRevision {
         &META
     }
 
+    fn reads_index(&self) -> bool {
+        true
+    }
+
     fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
         let hub = hub::recognise(cx, site)?;
         if !hub.is_remote() {

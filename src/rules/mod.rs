@@ -120,6 +120,12 @@ pub trait Rule: Sync + Send {
     fn check_match(&self, _cx: &FileContext<'_>, _captures: &Captures<'_, '_>) -> Option<Finding> {
         None
     }
+
+    /// Do the rule's findings depend on other files (the project index)?
+    /// Files it may match are then analysed after the index is built.
+    fn reads_index(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in the order `remediate rules` lists them.

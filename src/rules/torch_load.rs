@@ -70,6 +70,10 @@ impl Rule for TorchLoad {
         &META
     }
 
+    fn reads_index(&self) -> bool {
+        true
+    }
+
     fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
         let callee = site.callee.as_ref().filter(|c| LOADERS.contains(&c.qualified.as_str()))?;
         let name = &callee.qualified;
