@@ -63,6 +63,11 @@ pub struct RuleOptions {
     /// except-pass / except-continue: flag handlers of any exception type.
     #[arg(long)]
     pub strict_except: bool,
+    /// Pin downloads whose repository id is known only at run time through
+    /// this generated module (`training.model_revisions`), whose
+    /// `pinned_revision(repo_id)` reads the revisions file's pins.
+    #[arg(long, value_name = "MODULE", value_parser = parse_pin_module)]
+    pub pin_module: Option<String>,
     /// The oldest Python the fixed code must run on: py38 ... py314
     /// [default: the project's `requires-python`, else py38].
     #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
@@ -205,4 +210,13 @@ pub fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
         .filter(|m| (8..=14).contains(m))
         .ok_or_else(|| format!("`{text}` is not a target version: use py38, py39, ..., py314"))?;
     Ok(PythonVersion { major: 3, minor })
+}
+
+/// A dotted Python module name for `--pin-module`.
+pub fn parse_pin_module(text: &str) -> Result<String, String> {
+    if crate::pins::pin_module::is_module_name(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("`{text}` is not a Python module name (like `training.model_revisions`)"))
+    }
 }

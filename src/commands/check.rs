@@ -2,10 +2,13 @@
 
 use anyhow::{Context, Result};
 
-use super::{describe_problems, execute, exit_code, prepare, pretty_json, report_file_problems, write_stdout};
+use super::{
+    describe_problems, execute, exit_code, prepare, pretty_json, report_file_problems, stale_pin_module, write_stdout,
+};
 use crate::cli::{CheckFormat, RuleOptions};
 use crate::output::{self, Paint};
 use crate::pipeline::engine::Mode;
+use crate::pipeline::walk;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
@@ -27,10 +30,26 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
+    let stale = stale_pin_module(&p.config)?;
+    if let Some(module) = &stale {
+        let paint = Paint(output::stderr_colour());
+        let state = if module.current().ok().flatten().is_some() {
+            "is out of date with"
+        } else {
+            "does not exist yet; it is generated from"
+        };
+        eprintln!(
+            "{}: {}: the pin module {state} {}; `remediate fix` or `remediate lock` writes it",
+            paint.red("error"),
+            walk::display_path(&module.path),
+            p.config.revisions.file_hint()
+        );
+    }
     if !options.quiet {
         eprintln!("{}", describe_check(&summary));
     }
-    Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
+    let attention = summary.findings + summary.syntax_errors > 0 || stale.is_some();
+    Ok(exit_code(io_failed, attention, options.exit_zero))
 }
 
 fn describe_check(s: &Summary) -> String {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::fix::describe_fixes;
-use super::{execute, exit_code, prepare, pretty_json, report_file_problems, write_stdout};
+use super::{execute, exit_code, prepare, pretty_json, report_file_problems, stale_pin_module, write_stdout};
 use crate::cli::{DiffFormat, RuleOptions};
 use crate::output;
 use crate::pipeline::engine::Mode;
@@ -21,6 +21,13 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
             for r in results.iter().filter(|r| r.changed()) {
                 let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
                 rendered.extend(output::diff::unified(&walk::display_path(&r.path), old, new, colour));
+            }
+            if let Some(module) = stale_pin_module(&p.config)? {
+                let shown = walk::display_path(&module.path);
+                rendered.extend(match module.current()? {
+                    Some(old) => output::diff::unified(&shown, old.as_bytes(), module.text.as_bytes(), colour),
+                    None => output::diff::created(&shown, module.text.as_bytes(), colour),
+                });
             }
             write_stdout(&rendered)?;
         }

@@ -4,10 +4,11 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{describe_problems, execute, exit_code, prepare, report_file_problems, write_stdout};
+use super::{describe_problems, execute, exit_code, prepare, report_file_problems, stale_pin_module, write_stdout};
 use crate::cli::RuleOptions;
 use crate::output::{self, Paint};
 use crate::pipeline::engine::Mode;
+use crate::pipeline::write::write_new_contents;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
@@ -17,6 +18,12 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     let paint = Paint(output::stdout_colour());
     write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
+    if let Some(module) = stale_pin_module(&p.config)? {
+        write_new_contents(&module.path, &module.text)?;
+        if !options.quiet {
+            eprintln!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path));
+        }
+    }
     if !options.quiet {
         eprintln!("{}", describe_fixes(&summary, "fixed", options.unsafe_fixes));
     }

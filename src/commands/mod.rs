@@ -5,11 +5,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, RuleOptions};
 use crate::config::{Config, ConfigPaths};
 use crate::output::{self, Paint};
+use crate::pins::pin_module::Generated;
 use crate::pipeline::engine::{Mode, RuleSet};
 use crate::pipeline::{cache, pool, walk};
 use crate::report::summary::Summary;
@@ -48,6 +49,15 @@ pub(crate) struct Prepared {
     pub(crate) cache: Option<cache::Cache>,
 }
 
+/// The configured pin module when its file does not hold what the
+/// revisions file says (missing or out of date).
+pub(crate) fn stale_pin_module(config: &Config) -> Result<Option<Generated>> {
+    let Some(module) = config.pin_module.as_deref() else { return Ok(None) };
+    let root = std::env::current_dir().context("reading the current directory")?;
+    let generated = Generated::new(&root, module, &config.revisions);
+    Ok((!generated.is_current()).then_some(generated))
+}
+
 pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     let rules = RuleSet::new(rules::selected(&options.select, &options.ignore)?)?;
     let mut config =
@@ -55,6 +65,12 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.strict_except = options.strict_except;
     if let Some(target) = options.target_version {
         config.target_version = target;
+    }
+    config.pin_module = options.pin_module.clone();
+    for warning in &config.revisions.warnings {
+        if !options.quiet {
+            eprintln!("warning: {warning}");
+        }
     }
     let walked = walk::python_files(&options.paths);
     let jobs = job_count(options.jobs);

@@ -1,7 +1,7 @@
 //! `remediate models`: every Hugging Face repository the code downloads, with its pin.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -19,9 +19,9 @@ pub(crate) fn revisions_path(explicit: &Option<PathBuf>) -> PathBuf {
 }
 
 /// Scans the paths for Hub downloads, printing unreadable paths to stderr.
-pub(crate) fn scan_models(paths: &[PathBuf], jobs: Option<usize>) -> (Vec<models::Usage>, bool) {
+pub(crate) fn scan_models(paths: &[PathBuf], revisions: &Path, jobs: Option<usize>) -> (Vec<models::Usage>, bool) {
     let walked = walk::python_files(paths);
-    let (usages, errors) = models::scan(&walked.files, job_count(jobs));
+    let (usages, errors) = models::scan(&walked.files, paths, Some(revisions), job_count(jobs));
     let paint = Paint(output::stderr_colour());
     for e in walked.errors.iter().chain(&errors) {
         eprintln!("{}: {e}", paint.red("error"));
@@ -35,7 +35,7 @@ pub(crate) fn run(args: &cli::ModelsArgs) -> Result<u8> {
         anyhow::bail!("{}: no such file", path.display());
     }
     let mut file = pin_file::PinFile::open(&path)?;
-    let (usages, io_failed) = scan_models(&args.paths, args.jobs);
+    let (usages, io_failed) = scan_models(&args.paths, &path, args.jobs);
     let ids = models::distinct_ids(&usages);
     let unpinned = ids.iter().filter(|f| file.revisions.exact(&f.id).is_none() && f.commit_in_code.is_none()).count();
     let text = match args.format {

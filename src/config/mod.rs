@@ -29,6 +29,9 @@ pub struct Config {
     /// The oldest Python the fixed code must run on: no fix emits syntax
     /// or uses an API newer than this.
     pub target_version: PythonVersion,
+    /// The generated module (`training.model_revisions`) whose
+    /// `pinned_revision(repo_id)` pins downloads known only at run time.
+    pub pin_module: Option<String>,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             strict_except: false,
             target_version: DEFAULT_TARGET,
+            pin_module: None,
         }
     }
 }
@@ -86,6 +90,11 @@ const MAX_FLOW_DEPTH: usize = 64;
 /// Reads and parses one YAML file, turning any error into
 /// `path:line:column: message`.
 pub fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    read_yaml_text(path).map(|(value, _)| value)
+}
+
+/// Like [`read_yaml`], also returning the file's text.
+pub fn read_yaml_text<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<(T, String)> {
     let bytes = read_config_bytes(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.valid_up_to()))?;
@@ -98,14 +107,15 @@ pub fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     if let Some((line, column)) = too_deep(text) {
         bail!("{}:{line}:{column}: nested more than {MAX_FLOW_DEPTH} levels deep", path.display());
     }
-    serde_yaml::from_str(text).map_err(|e| match e.location() {
+    let value = serde_yaml::from_str(text).map_err(|e| match e.location() {
         Some(at) => {
             let message = strip_location(&e, at.line(), at.column());
             let (line, column) = refine_location(text, &message, at.line(), at.column());
             anyhow::anyhow!("{}:{line}:{column}: {message}", path.display())
         }
         None => anyhow::anyhow!("{}: {}", path.display(), explain(&e.to_string())),
-    })
+    })?;
+    Ok((value, text.to_owned()))
 }
 
 /// The file's bytes, refusing what cannot be a configuration file: a

@@ -26,6 +26,17 @@ pub fn unified(path: &str, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     out
 }
 
+/// The diff that creates the file `path` holding `new` (`git apply` takes
+/// `--- /dev/null` as "a new file").
+pub fn created(path: &str, new: &[u8], colour: bool) -> Vec<u8> {
+    let lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
+    let mut out = Vec::new();
+    push_styled(&mut out, colour, "1", format!("--- /dev/null\n+++ b/{path}\n").as_bytes());
+    push_styled(&mut out, colour, "36", format!("@@ -0,0 +1,{} @@\n", lines.len()).as_bytes());
+    push_lines(&mut out, b'+', &lines, colour, "32");
+    out
+}
+
 fn hunk_header(hunk: &[DiffOp]) -> String {
     let (first, last) = (&hunk[0], &hunk[hunk.len() - 1]);
     let old = first.old_range().start..last.old_range().end;

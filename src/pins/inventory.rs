@@ -9,13 +9,16 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 
-use crate::config::{is_commit_sha, Config, ModelPin, ModelRevisions, Revision};
+use crate::config::{is_commit_sha, Config, ModelPin, ModelRevisions};
 use crate::pins::pin_file::{PinFile, UNLOCKED_NOTE};
 use crate::pipeline::analysis::{Analyzer, RuleSet};
+use crate::pipeline::index::{module_name, scan_configs, IndexedFile, ProjectIndex};
 use crate::pipeline::source::Source;
 use crate::python::call::text;
+use crate::python::hub_call::is_local_path;
 use crate::python::hub_call::{self as hub, Repo, RepoType, RevisionArg};
 use crate::python::lines::position;
+use crate::python::provenance::{self, Candidate};
 use crate::rules::{CallSite, FileContext};
 
 /// One download in the code.
@@ -24,8 +27,14 @@ pub struct Usage {
     pub path: PathBuf,
     pub line: usize,
     pub column: usize,
-    /// The repository id, when it is a literal or a module-level constant.
+    /// The repository id, when it is a literal, a module-level constant or
+    /// a value the project proves.
     pub id: Option<String>,
+    /// How the project proves the id, when it is not written at the call.
+    pub proven_by: Option<String>,
+    /// For an id known only at run time: values it may hold, and where
+    /// each was seen.
+    pub candidates: Vec<Candidate>,
     /// The id argument as written (`MODEL`, `cfg.name`), or the callee when
     /// there is none (`snapshot_download(**kw)`).
     pub expression: String,
@@ -48,35 +57,56 @@ pub enum CodeRevision {
     Dynamic(String),
 }
 
-/// The downloads in `files`, in file order, and the files that could not be read.
 /// One file's downloads, or why it could not be read.
 type FileUsages = Result<Vec<Usage>, String>;
 
-pub fn scan(files: &[PathBuf], jobs: usize) -> (Vec<Usage>, Vec<String>) {
+/// Runs `work` for `0..count` on `jobs` threads with large stacks; results
+/// in index order.
+fn on_pool<T: Send>(count: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, FileUsages)>> = Mutex::new(Vec::new());
-    let (rules, config) = match RuleSet::new(Vec::new()) {
-        Ok(rules) => (rules, Config::default()),
-        Err(e) => return (Vec::new(), vec![format!("{e:#}")]),
-    };
+    let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, files.len().max(1)) {
-            let work = || {
-                let mut analyzer = Analyzer::new(&rules, &config, config.target_version);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    let found = scan_file(&mut analyzer, path);
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, found));
+        for _ in 0..jobs.clamp(1, count.max(1)) {
+            let run = || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
                 }
+                let value = work(i);
+                results.lock().unwrap_or_else(|e| e.into_inner()).push((i, value));
             };
             let big_stack = std::thread::Builder::new().stack_size(crate::pipeline::pool::WORKER_STACK);
-            if big_stack.spawn_scoped(scope, work).is_err() {
-                scope.spawn(work);
+            if big_stack.spawn_scoped(scope, run).is_err() {
+                scope.spawn(run);
             }
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, v)| v).collect()
+}
+
+pub fn scan(files: &[PathBuf], roots: &[PathBuf], revisions: Option<&Path>, jobs: usize) -> (Vec<Usage>, Vec<String>) {
+    let (rules, config) = match RuleSet::new(Vec::new()) {
+        Ok(rules) => (rules, Config::default()),
+        Err(e) => return (Vec::new(), vec![format!("{e:#}")]),
+    };
+    let modules: Vec<String> = files.iter().map(|f| module_name(f, roots)).collect();
+    let facts = on_pool(files.len(), jobs, |i| {
+        let bytes = std::fs::read(&files[i]).ok()?;
+        let source = Source::decode(&bytes).ok()?;
+        let mut analyzer = Analyzer::new(&rules, &config, config.target_version);
+        analyzer.module = modules[i].clone();
+        let facts = analyzer.facts(&source.text);
+        Some(IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts })
+    });
+    let index = ProjectIndex::new(facts.into_iter().flatten().collect(), scan_configs(roots, revisions));
+    let mut results: Vec<(usize, FileUsages)> = on_pool(files.len(), jobs, |i| {
+        let mut analyzer = Analyzer::new(&rules, &config, config.target_version);
+        analyzer.index = &index;
+        analyzer.module = modules[i].clone();
+        (i, scan_file(&mut analyzer, &files[i]))
+    });
     results.sort_by_key(|(i, _)| *i);
     let mut usages = Vec::new();
     let mut errors = Vec::new();
@@ -105,12 +135,24 @@ fn usage(path: &Path, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Usage
     let src = cx.src;
     let node = site.call.node;
     let hub = hub::recognise(cx, site)?;
-    let (id, expression) = match &hub.repo {
+    let (mut id, expression) = match &hub.repo {
         Repo::Id { id, node } => (Some(id.clone()), text(*node, src).to_owned()),
         Repo::Unresolved { node: Some(node) } => (None, text(*node, src).to_owned()),
         Repo::Unresolved { node: None } => (None, format!("{}(...)", text(hub.call.callee, src))),
         Repo::LocalPath | Repo::PackagedBuilder => return None,
     };
+    let mut proven_by = None;
+    let mut candidates = Vec::new();
+    if let Repo::Unresolved { node: Some(node) } = &hub.repo {
+        match provenance::proven(cx, *node) {
+            Some(proven) if is_local_path(&proven.value) => return None,
+            Some(proven) => {
+                id = Some(proven.value);
+                proven_by = Some(proven.source);
+            }
+            None => candidates = provenance::candidates(cx, *node),
+        }
+    }
     let revision = match hub::revision(&hub.call, src) {
         RevisionArg::Absent => CodeRevision::Absent,
         RevisionArg::Commit { value } => CodeRevision::Commit(value),
@@ -124,6 +166,8 @@ fn usage(path: &Path, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Usage
         line: at.line,
         column: at.column,
         id,
+        proven_by,
+        candidates,
         expression,
         repo_type: hub.repo_type,
         revision,
@@ -141,7 +185,12 @@ pub fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
         _ => {}
     }
     let Some(id) = &usage.id else {
-        return "not pinned; the repository id is known only at run time".to_owned();
+        let mut text = "not pinned; the repository id is known only at run time".to_owned();
+        if !usage.candidates.is_empty() {
+            let seen: Vec<String> = usage.candidates.iter().map(|c| format!("{} ({})", c.value, c.source)).collect();
+            text += &format!("; it may be {}", seen.join(", "));
+        }
+        return text;
     };
     if let Some(pin) = revisions.exact(id) {
         return format!("pinned in {file} to {} {}", kind(&pin.revision.0), pin.revision.0);
@@ -156,8 +205,11 @@ pub fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
 }
 
 /// Each id found, once, in order of first appearance, with its repository
-/// type and whether any call trusts its remote code.
+/// type and whether any call trusts its remote code. Values a run-time id
+/// may hold count too, marked as candidates.
 pub struct FoundId {
+    /// Seen only as a value a run-time id may hold.
+    pub candidate: bool,
     pub id: String,
     pub repo_type: Option<RepoType>,
     pub trust_remote_code: bool,
@@ -170,7 +222,9 @@ pub struct FoundId {
 pub fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
     let mut order: Vec<String> = Vec::new();
     let mut by_id: BTreeMap<String, Vec<&Usage>> = BTreeMap::new();
+    let mut candidates: Vec<(String, Option<RepoType>)> = Vec::new();
     for u in usages {
+        candidates.extend(u.candidates.iter().map(|c| (c.value.clone(), u.repo_type)));
         let Some(id) = &u.id else { continue };
         if !by_id.contains_key(id) {
             order.push(id.clone());
@@ -195,6 +249,7 @@ pub fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
                 _ => None,
             });
             FoundId {
+                candidate: false,
                 repo_type: calls.iter().find_map(|u| u.repo_type),
                 trust_remote_code: calls.iter().any(|u| u.trust_remote_code),
                 commit_in_code,
@@ -202,8 +257,31 @@ pub fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
                 id,
             }
         })
+        .chain(candidate_ids(candidates, &by_id))
         .collect()
 }
+
+/// Values run-time ids may hold that no call names itself, once each.
+fn candidate_ids(candidates: Vec<(String, Option<RepoType>)>, named: &BTreeMap<String, Vec<&Usage>>) -> Vec<FoundId> {
+    let mut found: Vec<FoundId> = Vec::new();
+    for (id, repo_type) in candidates {
+        if named.contains_key(&id) || found.iter().any(|f| f.id == id) {
+            continue;
+        }
+        found.push(FoundId {
+            candidate: true,
+            repo_type,
+            trust_remote_code: false,
+            commit_in_code: None,
+            ref_in_code: None,
+            id,
+        });
+    }
+    found
+}
+
+/// The note on an entry proposed for a value a run-time id may hold.
+const CANDIDATE_NOTE: &str = "a value an id known only at run time may hold; not a commit yet: run `remediate lock`";
 
 /// Adds an entry for every id the file lacks: the commit the code pins,
 /// else a placeholder branch for `lock` to resolve. Returns how many.
@@ -216,9 +294,10 @@ pub fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
         let (revision, note) = match (&f.commit_in_code, &f.ref_in_code) {
             (Some(sha), _) => (sha.clone(), None),
             (None, Some(reference)) => (reference.clone(), Some(UNLOCKED_NOTE)),
+            (None, None) if f.candidate => ("main".to_owned(), Some(CANDIDATE_NOTE)),
             (None, None) => ("main".to_owned(), Some(UNLOCKED_NOTE)),
         };
-        let pin = ModelPin { revision: Revision(revision), trust_remote_code: Some(f.trust_remote_code) };
+        let pin = ModelPin::new(revision, Some(f.trust_remote_code));
         file.add(&f.id, pin, note);
         added += 1;
     }
@@ -263,6 +342,8 @@ pub fn render_json(usages: &[Usage], revisions: &ModelRevisions) -> serde_json::
                 "line": u.line,
                 "column": u.column,
                 "id": u.id,
+                "proven_by": u.proven_by,
+                "candidates": u.candidates.iter().map(|c| serde_json::json!({"value": c.value, "source": c.source})).collect::<Vec<_>>(),
                 "expression": u.expression,
                 "repo_type": u.repo_type.map(|t| t.plural().trim_end_matches('s')),
                 "revision_in_code": in_code,

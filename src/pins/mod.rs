@@ -5,3 +5,4 @@
 pub mod inventory;
 pub mod lock;
 pub mod pin_file;
+pub mod pin_module;

@@ -68,7 +68,7 @@ impl PinFile {
                     note: note.map(str::to_owned),
                 });
             }
-            None => self.add(id, ModelPin { revision: Revision(revision.to_owned()), trust_remote_code }, note),
+            None => self.add(id, ModelPin::new(revision, trust_remote_code), note),
         }
     }
 
@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     fn pin(rev: &str) -> ModelPin {
-        ModelPin { revision: Revision(rev.to_owned()), trust_remote_code: Some(false) }
+        ModelPin::new(rev, Some(false))
     }
 
     fn file(text: &str) -> (tempfile::TempDir, PinFile) {

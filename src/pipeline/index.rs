@@ -170,6 +170,107 @@ fn digest(files: &[IndexedFile], configs: &[ConfigValue]) -> u64 {
     hasher.finish()
 }
 
+/// Files larger than this are not read for configuration values.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Extensions that make a `a/b.ext` value a file, not a Hub id.
+const FILE_EXTENSIONS: &[&str] = &[
+    "py",
+    "yaml",
+    "yml",
+    "json",
+    "toml",
+    "txt",
+    "csv",
+    "tsv",
+    "md",
+    "sh",
+    "pt",
+    "pth",
+    "bin",
+    "ckpt",
+    "safetensors",
+    "onnx",
+    "jsonl",
+    "parquet",
+    "arrow",
+    "png",
+    "jpg",
+    "wav",
+    "npy",
+    "npz",
+    "pkl",
+    "tar",
+    "gz",
+    "zip",
+    "log",
+    "cfg",
+];
+
+/// Hub-id-shaped values in the YAML, JSON and TOML files under `roots`
+/// (`hf_name: microsoft/deberta-v3-small`), skipping `skip` (the revisions
+/// file itself). Read line by line: the key is the one on the value's line.
+pub fn scan_configs(roots: &[PathBuf], skip: Option<&Path>) -> Vec<ConfigValue> {
+    let mut found = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        let walker = ignore::WalkBuilder::new(root).follow_links(false).require_git(false).build();
+        for entry in walker.flatten() {
+            let path = entry.path();
+            let is_config =
+                path.extension().is_some_and(|e| matches!(e.to_str(), Some("yaml" | "yml" | "json" | "toml")));
+            let small = entry.metadata().is_ok_and(|m| m.is_file() && m.len() <= MAX_CONFIG_BYTES);
+            if is_config && small && skip.is_none_or(|s| !same_file(s, path)) {
+                found.extend(config_values(path));
+            }
+        }
+    }
+    found
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
+}
+
+fn config_values(path: &Path) -> Vec<ConfigValue> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let base = path.parent().unwrap_or(Path::new("."));
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let (key, value) = key_and_value(line)?;
+            (looks_like_hub_id(value) && !base.join(value).exists()).then(|| ConfigValue {
+                path: path.to_owned(),
+                key: key.to_owned(),
+                value: value.to_owned(),
+                line: i + 1,
+            })
+        })
+        .collect()
+}
+
+/// `key: value`, `"key": "value",` or `key = "value"` on one line.
+fn key_and_value(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim().trim_start_matches("- ");
+    let split = line.find([':', '='])?;
+    let key = line[..split].trim().trim_matches(['"', '\'']);
+    let value = line[split + 1..].split(" #").next().unwrap_or_default();
+    let value = value.trim().trim_end_matches(',').trim().trim_matches(['"', '\'']);
+    let valid_key = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    valid_key.then_some((key.rsplit('.').next().unwrap_or(key), value))
+}
+
+/// `namespace/name` of Hub characters, not a file name.
+pub fn looks_like_hub_id(value: &str) -> bool {
+    let Some((namespace, name)) = value.split_once('/') else { return false };
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    part(namespace) && part(name) && !extension.is_some_and(|e| FILE_EXTENSIONS.contains(&e.as_str()))
+}
+
 /// The dotted module name of `path` under `root`: `pkg/sub/mod.py` →
 /// `pkg.sub.mod`, `pkg/__init__.py` → `pkg`.
 pub fn module_name(path: &Path, roots: &[PathBuf]) -> String {
@@ -210,6 +311,28 @@ mod tests {
         assert_eq!(module_name(Path::new("proj/src/pkg/__init__.py"), &roots), "pkg");
         assert_eq!(absolute("pkg.train.loop", ".utils.build"), "pkg.train.utils.build");
         assert_eq!(absolute("pkg.train.loop", "..utils.build"), "pkg.utils.build");
+    }
+
+    #[test]
+    fn configuration_values_that_look_like_hub_ids() {
+        assert_eq!(
+            key_and_value("  hf_name: microsoft/deberta-v3-small  # judge"),
+            Some(("hf_name", "microsoft/deberta-v3-small"))
+        );
+        assert_eq!(key_and_value("\"model\": \"org/m\","), Some(("model", "org/m")));
+        assert_eq!(key_and_value("model.name = \"org/m\""), Some(("name", "org/m")));
+        assert!(looks_like_hub_id("microsoft/deberta-v3-small"));
+        assert!(!looks_like_hub_id("configs/train.yaml") && !looks_like_hub_id("a/b/c") && !looks_like_hub_id("gpt2"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("train.yaml"), "model:\n  hf_name: microsoft/deberta-v3-small\n  out: runs/x\n")
+            .unwrap();
+        std::fs::create_dir_all(dir.path().join("runs/x")).unwrap();
+        let found = scan_configs(&[dir.path().to_path_buf()], None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].key.as_str(), found[0].value.as_str(), found[0].line),
+            ("hf_name", "microsoft/deberta-v3-small", 2)
+        );
     }
 
     #[test]

@@ -59,19 +59,55 @@ pub struct Parameter {
     pub default: Option<String>,
 }
 
-/// A call with literal string arguments: `build("org/m", revision=REV)`.
+/// A call of a function, with what is known of its arguments:
+/// `build("org/m", name=args.model_name)`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CallFact {
     /// The callee as resolved: `pkg.models.build`, or this module's
     /// function as `<module>.build` (the index fills the module in).
     pub callee: String,
-    /// Positional arguments: the literal, or `None` for anything else.
-    pub args: Vec<Option<String>>,
-    /// Keyword arguments passed as string literals.
-    pub keywords: Vec<(String, String)>,
+    /// Positional arguments.
+    pub args: Vec<ArgFact>,
+    /// Keyword arguments, by name.
+    pub keywords: Vec<(String, ArgFact)>,
     /// The call passes `*args` or `**kwargs`: other values may arrive.
     pub splat: bool,
     pub line: usize,
+}
+
+/// What a call passes for one parameter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum ArgFact {
+    /// A string literal.
+    Literal(String),
+    /// A value read under a name: `args.model_name`, `cfg["model_name"]`,
+    /// `kw.get("model_name")` are all read under `model_name`.
+    Key(String),
+    /// Anything else.
+    Other,
+}
+
+impl ArgFact {
+    fn of(expr: &Expr) -> ArgFact {
+        if let Some(value) = string_value(expr) {
+            return ArgFact::Literal(value);
+        }
+        match expr {
+            Expr::Attribute(a) => ArgFact::Key(a.attr.to_string()),
+            Expr::Subscript(s) => string_value(&s.slice).map_or(ArgFact::Other, ArgFact::Key),
+            Expr::Call(c) if c.func.as_attribute_expr().is_some_and(|a| a.attr.as_str() == "get") => {
+                c.arguments.args.first().and_then(string_value).map_or(ArgFact::Other, ArgFact::Key)
+            }
+            _ => ArgFact::Other,
+        }
+    }
+
+    pub fn literal(&self) -> Option<&str> {
+        match self {
+            ArgFact::Literal(value) => Some(value),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -128,13 +164,14 @@ impl FileFacts {
             }
             _ => {}
         }
-        let literal_args: Vec<Option<String>> = arguments.args.iter().map(string_value).collect();
-        let keywords: Vec<(String, String)> = arguments
+        let args: Vec<ArgFact> = arguments.args.iter().map(ArgFact::of).collect();
+        let keywords: Vec<(String, ArgFact)> = arguments
             .keywords
             .iter()
-            .filter_map(|k| Some((k.arg.as_ref()?.as_str().to_owned(), string_value(&k.value)?)))
+            .filter_map(|k| Some((k.arg.as_ref()?.as_str().to_owned(), ArgFact::of(&k.value))))
+            .filter(|(_, v)| *v != ArgFact::Other)
             .collect();
-        if literal_args.iter().all(Option::is_none) && keywords.is_empty() {
+        if args.iter().all(|a| *a == ArgFact::Other) && keywords.is_empty() {
             return;
         }
         let callee = match callee.origin {
@@ -143,7 +180,7 @@ impl FileFacts {
         };
         let splat =
             arguments.args.iter().any(Expr::is_starred_expr) || arguments.keywords.iter().any(|k| k.arg.is_none());
-        self.calls.push(CallFact { callee, args: literal_args, keywords, splat, line });
+        self.calls.push(CallFact { callee, args, keywords, splat, line });
     }
 }
 

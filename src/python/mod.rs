@@ -22,6 +22,7 @@ pub mod lines;
 pub mod model;
 pub mod parse;
 pub mod payload;
+pub mod provenance;
 pub mod shell_words;
 pub mod suppress;
 pub mod verify;

@@ -4,11 +4,17 @@
 use crate::config::ModelPin;
 use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::fix::import::add_import;
 use crate::fix::keyword::{self, Keyword};
+use crate::pins::pin_module;
 use crate::python::call::text;
 use crate::python::hub_call::{self as hub, HubCall, Loader, Repo, RevisionArg};
+use crate::python::imports;
+use crate::python::parse::text_size;
+use crate::python::provenance;
 use crate::report::Finding;
 use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
+use tree_sitter::Node;
 
 documented_rule! {
     /// ## What it does
@@ -106,62 +112,219 @@ impl Rule for HfRevision {
             return None;
         }
         let revision = hub::revision(&hub.call, cx.src);
-        let shown = match &hub.repo {
-            Repo::Id { id, .. } => format!("`{id}`"),
-            _ => "a repository".to_owned(),
-        };
-        let name = &hub.qualname;
-        let message = match &revision {
-            RevisionArg::Commit { .. } | RevisionArg::Dynamic { .. } => return None,
-            RevisionArg::Absent => {
-                format!("`{name}` downloads {shown} without a pinned revision; its owner can change what runs")
-            }
-            RevisionArg::Mutable { value, .. } if value == "None" => {
-                format!("`{name}` downloads {shown} with `revision=None`, the default branch; its owner can change what runs")
-            }
-            RevisionArg::Mutable { value, .. } => {
-                format!("`{name}` pins {shown} to `{value}`, a branch or tag that can move; pin a commit SHA")
-            }
-        };
-        let finding = Finding::new(&META, hub.call.node, message);
-        let id =
-            match &hub.repo {
-                Repo::Id { id, .. } => id.clone(),
-                _ => return Some(finding.not_fixed(
-                    "the repository id is not a literal or a module-level constant; pin it by hand with `revision=`",
-                )),
-            };
-        let revisions = &cx.config.revisions;
-        let Some(pin) = revisions.pin_for(&id) else {
-            if let (RevisionArg::Absent, Err(reason)) =
-                (&revision, keyword::check(&hub.call, cx.src, &revision_slot(&hub, String::new())))
-            {
-                return Some(finding.not_fixed(reason));
-            }
-            return Some(finding.not_fixed(format!(
-                "no pin for `{id}`: add it to {} (`remediate models --format yaml`, then `remediate lock`)",
-                revisions.file_hint()
-            )));
-        };
-        let pinned = &pin.revision.0;
-        if let RevisionArg::Mutable { value, .. } = &revision {
-            if value == pinned {
-                return Some(finding.not_fixed(format!(
-                    "`{pinned}` is the pin in {}, and it is a branch or tag; pin a commit SHA there (`remediate lock`)",
-                    revisions.file_hint()
-                )));
-            }
+        if matches!(revision, RevisionArg::Commit { .. } | RevisionArg::Dynamic { .. }) {
+            return None;
         }
-        let quote = hub::quote_for(hub.call.node, cx.src);
-        let fix = pin_edits(&hub, cx, pin, &revision, quote).map(|(edits, trust)| {
-            let mut title = format!("pin `{id}` to revision `{pinned}`");
-            if let Some(keyword) = trust {
-                title += &format!(" and pass `{keyword}`");
+        let target = PinTarget::of(cx, &hub);
+        if matches!(&target, PinTarget::Proven { id, .. } if hub::is_local_path(id)) {
+            return None;
+        }
+        let finding = Finding::new(&META, hub.call.node, message(&hub, &revision, &target));
+        let fix = match &target {
+            PinTarget::Literal { id } => static_fix(cx, &hub, &revision, id, None),
+            PinTarget::Proven { id, source } => static_fix(cx, &hub, &revision, id, Some(source)),
+            PinTarget::RunTime { expression } => run_time_fix(cx, &hub, &revision, *expression),
+            PinTarget::Missing => {
+                Err("the call passes no repository id this rule can see; pin it by hand with `revision=`".into())
             }
-            Fix::safe(edits).titled(title)
-        });
+        };
         Some(finding.with_fix_or(fix))
     }
+}
+
+/// What the repository id is, for pinning.
+enum PinTarget<'t> {
+    /// A literal, or a module constant holding one.
+    Literal { id: String },
+    /// A single literal the project proves (an imported constant, a local
+    /// assigned once, a private function's parameter).
+    Proven { id: String, source: String },
+    /// Known only at run time: this expression.
+    RunTime { expression: Node<'t> },
+    /// No id argument (`**kwargs`).
+    Missing,
+}
+
+impl<'t> PinTarget<'t> {
+    fn of(cx: &FileContext<'t>, hub: &HubCall<'t>) -> PinTarget<'t> {
+        match &hub.repo {
+            Repo::Id { id, .. } => PinTarget::Literal { id: id.clone() },
+            Repo::Unresolved { node: Some(node) } => match provenance::proven(cx, *node) {
+                Some(proven) => PinTarget::Proven { id: proven.value, source: proven.source },
+                None => PinTarget::RunTime { expression: *node },
+            },
+            _ => PinTarget::Missing,
+        }
+    }
+}
+
+fn message(hub: &HubCall<'_>, revision: &RevisionArg<'_>, target: &PinTarget<'_>) -> String {
+    let shown = match target {
+        PinTarget::Literal { id } | PinTarget::Proven { id, .. } => format!("`{id}`"),
+        _ => "a repository".to_owned(),
+    };
+    let name = &hub.qualname;
+    match revision {
+        RevisionArg::Mutable { value, .. } if value == "None" => {
+            format!(
+                "`{name}` downloads {shown} with `revision=None`, the default branch; its owner can change what runs"
+            )
+        }
+        RevisionArg::Mutable { value, .. } => {
+            format!("`{name}` pins {shown} to `{value}`, a branch or tag that can move; pin a commit SHA")
+        }
+        _ => format!("`{name}` downloads {shown} without a pinned revision; its owner can change what runs"),
+    }
+}
+
+/// Pins a repository id known before run time, from the revisions file.
+fn static_fix(
+    cx: &FileContext<'_>,
+    hub: &HubCall<'_>,
+    revision: &RevisionArg<'_>,
+    id: &str,
+    source: Option<&String>,
+) -> Result<Fix, String> {
+    let revisions = &cx.config.revisions;
+    let Some(pin) = revisions.pin_for(id) else {
+        if let RevisionArg::Absent = revision {
+            keyword::check(&hub.call, cx.src, &revision_slot(hub, String::new()))?;
+        }
+        return Err(format!(
+            "no pin for `{id}`: add it to {} (`remediate models --format yaml`, then `remediate lock`)",
+            revisions.file_hint()
+        ));
+    };
+    let pinned = &pin.revision.0;
+    if let RevisionArg::Mutable { value, .. } = revision {
+        if value == pinned {
+            return Err(format!(
+                "`{pinned}` is the pin in {}, and it is a branch or tag; pin a commit SHA there (`remediate lock`)",
+                revisions.file_hint()
+            ));
+        }
+    }
+    let revision_value = match revision {
+        RevisionArg::Mutable { node, .. } => quoted(*node, cx.src, pinned),
+        _ => {
+            let quote = hub::quote_for(hub.call.node, cx.src);
+            format!("{quote}{pinned}{quote}")
+        }
+    };
+    let trust = trust_remote_code_keyword(hub, cx, pin_trust(pin));
+    let edits = pin_edits(hub, cx, revision, revision_value, trust.clone())?;
+    let mut title = format!("pin `{id}` to revision `{pinned}`");
+    if let Some(source) = source {
+        title += &format!(" ({source})");
+    }
+    if let Some(keyword) = trust {
+        title += &format!(" and pass `trust_remote_code={}`", keyword.value);
+    }
+    Ok(Fix::safe(edits).titled(title))
+}
+
+fn pin_trust(pin: &ModelPin) -> String {
+    if pin.trust_remote_code.unwrap_or(false) { "True" } else { "False" }.to_owned()
+}
+
+/// Pins a repository id known only at run time through the generated pin
+/// module: `revision=pinned_revision(<the id expression>)`.
+fn run_time_fix(
+    cx: &FileContext<'_>,
+    hub: &HubCall<'_>,
+    revision: &RevisionArg<'_>,
+    expression: Node<'_>,
+) -> Result<Fix, String> {
+    let text = cx.text(expression);
+    let Some(module) = cx.config.pin_module.as_deref() else {
+        return Err(format!(
+            "the repository id `{}` is known only at run time; `--pin-module MODULE` (or `pin-module` under `[tool.remediate]`) pins it at run time, or pin it by hand with `revision=`",
+            short(text)
+        ));
+    };
+    if !evaluates_twice_safely(expression) || text.contains(['\n', '\r']) {
+        return Err(format!(
+            "the repository id `{}` is not a plain name, attribute or key lookup: evaluating it twice could differ; pin it by hand",
+            short(text)
+        ));
+    }
+    if cx.module == module {
+        return Err("this file is the pin module itself".into());
+    }
+    if cx.config.revisions.default.is_none() {
+        return Err(format!(
+            "{} has no `default` entry, so an id without its own entry would raise LookupError at run time; add a `default` (see `remediate models` for the ids this code loads)",
+            cx.config.revisions.file_hint()
+        ));
+    }
+    let wants_trust = trust_remote_code_keyword(hub, cx, String::new()).is_some();
+    let wanted: Vec<&str> = [Some(pin_module::REVISION_FUNCTION), wants_trust.then_some(pin_module::TRUST_FUNCTION)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let (names, mut edits) = pin_functions(cx, hub, module, &wanted)?;
+    let trust = wants_trust.then(|| Keyword::new("trust_remote_code", format!("{}({text})", names[1])));
+    edits.extend(pin_edits(hub, cx, revision, format!("{}({text})", names[0]), trust)?);
+    Ok(Fix::safe(edits).titled(format!("pin `{}` at run time with `{}` from `{module}`", short(text), names[0])))
+}
+
+/// A name, an attribute chain or a lookup with a literal key: reading it
+/// twice gives the same value, so it may be repeated in the fix.
+fn evaluates_twice_safely(node: Node<'_>) -> bool {
+    match node.kind() {
+        "identifier" => true,
+        "attribute" => node.child_by_field_name("object").is_some_and(evaluates_twice_safely),
+        "subscript" => {
+            let literal_key =
+                node.child_by_field_name("subscript").is_some_and(|k| matches!(k.kind(), "string" | "integer"));
+            literal_key && node.child_by_field_name("value").is_some_and(evaluates_twice_safely)
+        }
+        "parenthesized_expression" => node.named_child(0).is_some_and(evaluates_twice_safely),
+        _ => false,
+    }
+}
+
+fn short(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        one_line.chars().take(57).collect::<String>() + "..."
+    } else {
+        one_line
+    }
+}
+
+/// The names the fix calls the pin module's functions by, and the import
+/// edit when the file does not import them yet.
+fn pin_functions(
+    cx: &FileContext<'_>,
+    hub: &HubCall<'_>,
+    module: &str,
+    wanted: &[&str],
+) -> Result<(Vec<String>, Vec<Edit>), String> {
+    let at = text_size(hub.call.node.start_byte());
+    let mut names = Vec::new();
+    let mut missing = Vec::new();
+    let used = cx
+        .memo
+        .get(|| cx.model.names_used().into_iter().map(str::to_owned).collect::<std::collections::HashSet<String>>());
+    for function in wanted {
+        match imports::reference(cx.model, module, function, at) {
+            Some(reference) => names.push(reference),
+            None if used.contains(*function) => {
+                return Err(format!("`{function}` already names something else in this file; pin it by hand"))
+            }
+            None => {
+                names.push((*function).to_owned());
+                missing.push(*function);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok((names, Vec::new()));
+    }
+    let statement = format!("from {module} import {}", missing.join(", "));
+    let edit = add_import(&cx.model.module.body, cx.src, cx.newline, &statement)?;
+    Ok((names, vec![edit]))
 }
 
 /// The `revision=` keyword, where its parameter also sits positionally.
@@ -174,45 +337,38 @@ fn revision_slot(hub: &HubCall<'_>, value: String) -> Keyword {
 }
 
 /// The edits that pin the call: a new `revision=` (or the branch or tag
-/// literal replaced) and, on `transformers` `Auto*` classes, an explicit
-/// `trust_remote_code=`; with the latter's text for the title.
+/// literal replaced) with `revision_value`, and `trust`, when given.
 fn pin_edits(
     hub: &HubCall<'_>,
     cx: &FileContext<'_>,
-    pin: &ModelPin,
     revision: &RevisionArg<'_>,
-    quote: char,
-) -> Result<(Vec<Edit>, Option<String>), String> {
-    let pinned = &pin.revision.0;
-    let revision_keyword = revision_slot(hub, format!("{quote}{pinned}{quote}"));
+    revision_value: String,
+    trust: Option<Keyword>,
+) -> Result<Vec<Edit>, String> {
     let mut edits = Vec::new();
     let mut keywords = Vec::new();
     match revision {
-        RevisionArg::Mutable { node, .. } => {
-            edits.push(Edit::replace(node.byte_range(), quoted(*node, cx.src, pinned)))
-        }
-        _ => keywords.push(revision_keyword),
+        RevisionArg::Mutable { node, .. } => edits.push(Edit::replace(node.byte_range(), revision_value)),
+        _ => keywords.push(revision_slot(hub, revision_value)),
     }
-    let trust = trust_remote_code_keyword(hub, cx, pin);
-    keywords.extend(trust.clone());
+    keywords.extend(trust);
     if !keywords.is_empty() {
         edits.extend(keyword::insert(&hub.call, cx.src, cx.newline, &keywords)?);
     }
-    Ok((edits, trust.map(|k| format!("{}={}", k.name, k.value))))
+    Ok(edits)
 }
 
 /// `trust_remote_code=<the pin's value>` for a `transformers` `Auto*` class
 /// that does not pass it. Only the `Auto*` classes can run code from a
 /// repository and take the keyword; a concrete class (`BertModel`, an image
 /// processor, a config) would keep it as an attribute or reject it.
-fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, pin: &ModelPin) -> Option<Keyword> {
+fn trust_remote_code_keyword(hub: &HubCall<'_>, cx: &FileContext<'_>, value: String) -> Option<Keyword> {
     if !hub.is_transformers_class() || hub.call.keyword(cx.src, "trust_remote_code").is_some() {
         return None;
     }
     if !hub.class_name()?.starts_with("Auto") {
         return None;
     }
-    let value = if pin.trust_remote_code.unwrap_or(false) { "True" } else { "False" };
     Some(Keyword::new("trust_remote_code", value))
 }
 

@@ -42,3 +42,17 @@ pub fn python(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     run_in(Path::new("."), Path::new(&program), &args)
 }
+
+/// The Python with the real libraries (`$REMEDIATE_RUNTIME_PYTHON`, made by
+/// `scripts/python-env.sh runtime`). Unset, the caller skips with a
+/// message, except under CI, where a missing runtime fails the test.
+pub fn runtime_python(what: &str) -> Option<PathBuf> {
+    let python = std::env::var_os("REMEDIATE_RUNTIME_PYTHON").filter(|p| !p.is_empty()).map(PathBuf::from);
+    if let Some(python) = python.filter(|p| p.exists()) {
+        return Some(python);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    assert!(!ci, "CI is set and REMEDIATE_RUNTIME_PYTHON is missing: {what} needs it");
+    eprintln!("skipping {what}: REMEDIATE_RUNTIME_PYTHON is not set (scripts/python-env.sh runtime makes it)");
+    None
+}
