@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match remediate::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("remediate: error: {e:#}");
+            remediate::output::stream::note(format!("remediate: error: {e:#}"));
             ExitCode::from(2)
         }
     }

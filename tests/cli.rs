@@ -97,7 +97,8 @@ fn check_json_has_the_documented_fields() {
         }
         assert!(f["path"].as_str().unwrap().starts_with("distill/"));
         assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
-        assert_eq!(f["fixable"].as_bool().unwrap(), !f["fix_safety"].is_null());
+        // Without --unsafe-fixes, only a safe fix makes a finding fixable.
+        assert_eq!(f["fixable"].as_bool().unwrap(), f["fix_safety"] == "safe");
     }
     let summary = &report["summary"];
     assert_eq!(summary["findings"].as_u64().unwrap() as usize, findings.len());
@@ -156,4 +157,80 @@ fn rules_prints_the_documentation_from_the_source() {
     }
     let table = run_in(Path::new("."), &remediate(), &args(&["rules"]));
     assert!(table.stdout.lines().any(|l| l.starts_with("torch-load") && l.contains("B614") && l.contains("safe")));
+}
+
+/// Runs `remediate args` in `dir` with standard output (and, with
+/// `stderr_too`, standard error) a pipe whose reader has already gone, as
+/// after `| head -1` has read its line: a FIFO opened for reading and
+/// writing, then closed for reading.
+fn run_into_closed_pipe(dir: &Path, list: &[&str], stderr_too: bool) -> common::Output {
+    let fifo = dir.join("closed.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let redirect = if stderr_too { ">&4 2>&4" } else { ">&4" };
+    let script = format!("p=$1; shift; exec 3<>\"$p\" 4>\"$p\"; exec 3<&-; \"$@\" {redirect}");
+    let mut all = vec!["-c".to_owned(), script, "sh".to_owned(), fifo.to_string_lossy().into_owned()];
+    all.push(remediate().to_string_lossy().into_owned());
+    all.extend(list.iter().map(|s| s.to_string()));
+    let out = run_in(dir, Path::new("sh"), &all);
+    fs::remove_file(&fifo).unwrap();
+    out
+}
+
+#[test]
+fn every_command_treats_a_closed_pipe_as_success() {
+    let hf_cache = tempfile::tempdir().unwrap();
+    std::env::set_var("HF_HUB_CACHE", hf_cache.path());
+    let commands: &[&[&str]] = &[
+        &["rules"],
+        &["rules", "--format", "json"],
+        &["rules", "torch-load"],
+        &["check", "distill"],
+        &["check", "--format", "json", "distill"],
+        &["check", "--format", "sarif", "distill"],
+        &["check", "--format", "github", "distill"],
+        &["check", "--format", "markdown", "distill"],
+        &["diff", "distill"],
+        &["diff", "--format", "json", "distill"],
+        &["fix", "distill"],
+        &["models", "distill"],
+        &["models", "--format", "json", "distill"],
+        &["models", "--format", "yaml", "distill"],
+        &["lock", "--offline", "distill"],
+    ];
+    let mut failures = Vec::new();
+    // `lock` prints a line for each id it could not pin: without pins, all of them.
+    let checkout = |command: &[&str]| {
+        let dir = example_checkout();
+        if command[0] == "lock" {
+            fs::remove_file(dir.path().join("configs/model_revisions.yaml")).unwrap();
+        }
+        dir
+    };
+    for command in commands {
+        // The exit code the command has when its output is read to the end.
+        let read = checkout(command);
+        let normal = run_in(read.path(), &remediate(), &args(command));
+        assert!(!normal.stdout.is_empty(), "{command:?} prints nothing to test with");
+        for stderr_too in [false, true] {
+            let closed = checkout(command);
+            let out = run_into_closed_pipe(closed.path(), command, stderr_too);
+            if out.code != normal.code || out.stderr.contains("Broken pipe") || out.stderr.contains("panicked") {
+                failures.push(format!(
+                    "{command:?} (stderr closed too: {stderr_too}): exit {:?}, read to the end {:?}\n{}",
+                    out.code, normal.code, out.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_output_quietly() {
+    let dir = example_checkout();
+    let script = format!("\"{}\" rules | head -n 1; echo \"exit=${{PIPESTATUS[0]}}\"", remediate().display());
+    let out = run_in(dir.path(), Path::new("bash"), &args(&["-c", &script]));
+    assert_eq!(out.stdout.lines().last(), Some("exit=0"), "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
 }

@@ -4,39 +4,41 @@ use anyhow::{Context, Result};
 
 use super::{describe_problems, execute, exit_code, prepare, pretty_json, report_file_problems, write_stdout};
 use crate::cli::{CheckFormat, RuleOptions};
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
     let rendered = match format {
         CheckFormat::Text => {
             output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
         }
-        CheckFormat::Json => pretty_json(&output::json::report(&results, &summary))?,
+        CheckFormat::Json => pretty_json(&output::json::report(&results, &p.walk_errors, &summary))?,
         CheckFormat::Sarif => {
             let root = std::env::current_dir().context("reading the current directory")?;
-            pretty_json(&output::sarif::report(&results, &metas, &root))?
+            pretty_json(&output::sarif::report(&results, &p.walk_errors, &metas, &root))?
         }
-        CheckFormat::Github => output::github::annotations(&results),
-        CheckFormat::Markdown => output::markdown::tables(&results, &summary, &metas),
+        CheckFormat::Github => output::github::annotations(&results, &p.walk_errors),
+        CheckFormat::Markdown => output::markdown::tables(&results, &p.walk_errors, &summary, &metas),
     };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
-        eprintln!("{}", describe_check(&summary));
+        stream::note(describe_check(&summary));
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
 }
 
 fn describe_check(s: &Summary) -> String {
     let mut line = format!("{} finding(s) in {} file(s) scanned", s.findings, s.files);
-    if s.fixable > 0 {
-        line += &format!("; {} fixable with `remediate fix`", s.fixable - s.unsafe_fixable);
+    if s.unsafe_fixes && s.fixable > 0 {
+        line += &format!("; {} fixable with `remediate fix --unsafe-fixes`", s.fixable);
+    } else if s.fixable + s.unsafe_fixable > 0 {
+        line += &format!("; {} fixable with `remediate fix`", s.fixable);
         if s.unsafe_fixable > 0 {
             line += &format!(" (+{} with --unsafe-fixes)", s.unsafe_fixable);
         }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::fix::describe_fixes;
 use super::{execute, exit_code, prepare, pretty_json, report_file_problems, write_stdout};
 use crate::cli::{DiffFormat, RuleOptions};
-use crate::output;
+use crate::output::{self, stream};
 use crate::pipeline::engine::Mode;
 use crate::pipeline::walk;
 use crate::report::summary::Summary;
@@ -13,7 +13,7 @@ use crate::report::summary::Summary;
 pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: DiffFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, false);
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     match format {
         DiffFormat::Text => {
             let colour = output::stdout_colour();
@@ -24,11 +24,13 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
             }
             write_stdout(&rendered)?;
         }
-        DiffFormat::Json => write_stdout(pretty_json(&output::json::diff_report(&results, &summary))?.as_bytes())?,
+        DiffFormat::Json => {
+            write_stdout(pretty_json(&output::json::diff_report(&results, &p.walk_errors, &summary))?.as_bytes())?
+        }
     }
     let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
-        eprintln!("{}", describe_fixes(&summary, "would fix", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "would fix", options.unsafe_fixes));
     }
     let changed = exit_code_on_change && summary.files_changed > 0;
     Ok(exit_code(io_failed, changed, options.exit_zero))

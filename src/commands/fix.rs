@@ -6,26 +6,26 @@ use anyhow::{Context, Result};
 
 use super::{describe_problems, execute, exit_code, prepare, report_file_problems, write_stdout};
 use crate::cli::RuleOptions;
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let paint = Paint(output::stdout_colour());
     write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
-        eprintln!("{}", describe_fixes(&summary, "fixed", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "fixed", options.unsafe_fixes));
     }
     if let Some(path) = report {
         let metas: Vec<_> = p.rules.metas().collect();
-        let body = output::report::pull_request_body(&results, &summary, &metas);
+        let body = output::report::pull_request_body(&results, &p.walk_errors, &summary, &metas);
         std::fs::write(path, body).with_context(|| format!("writing the report {}", path.display()))?;
         if !options.quiet {
-            eprintln!("report written to {}", path.display());
+            stream::note(format!("report written to {}", path.display()));
         }
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))

@@ -14,11 +14,13 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 
+use crate::report::PathError;
+
 /// The files to process, in a stable order, and the paths that could not be read.
 #[derive(Debug, Default)]
 pub struct Walked {
     pub files: Vec<PathBuf>,
-    pub errors: Vec<String>,
+    pub errors: Vec<PathError>,
 }
 
 pub fn python_files(roots: &[PathBuf]) -> Walked {
@@ -26,7 +28,7 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
     let mut seen = HashSet::new();
     for root in roots {
         match std::fs::symlink_metadata(root) {
-            Err(e) => walked.errors.push(format!("{}: {e}", root.display())),
+            Err(e) => walked.errors.push(PathError { path: root.clone(), reason: e.to_string() }),
             Ok(meta) if meta.is_dir() => walk_dir(root, &mut walked, &mut seen),
             Ok(meta) if meta.is_file() => {
                 if seen.insert(root.clone()) {
@@ -35,12 +37,17 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
             }
             Ok(meta) if meta.file_type().is_symlink() => {
                 let target = std::fs::read_link(root).map(|t| format!(" `{}`", t.display())).unwrap_or_default();
-                walked.errors.push(format!(
-                    "{}: is a symbolic link, and links are never followed; name its target{target} instead",
-                    root.display()
-                ));
+                walked.errors.push(PathError {
+                    path: root.clone(),
+                    reason: format!(
+                        "is a symbolic link, and links are never followed; name its target{target} instead"
+                    ),
+                });
             }
-            Ok(_) => walked.errors.push(format!("{}: not a regular file or a directory; skipped", root.display())),
+            Ok(_) => walked.errors.push(PathError {
+                path: root.clone(),
+                reason: "not a regular file or a directory; skipped".to_owned(),
+            }),
         }
     }
     walked
@@ -51,7 +58,7 @@ fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut HashSet<PathBuf>) {
         WalkBuilder::new(root).follow_links(false).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
     for entry in walker {
         match entry {
-            Err(e) => walked.errors.push(e.to_string()),
+            Err(e) => walked.errors.push(walk_error(root, &e)),
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 let path = entry.into_path();
@@ -60,6 +67,25 @@ fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut HashSet<PathBuf>) {
                 }
             }
         }
+    }
+}
+
+/// The path an error inside a walk is about (the root when it names none),
+/// and the error without that path.
+fn walk_error(root: &Path, error: &ignore::Error) -> PathError {
+    fn innermost(e: &ignore::Error) -> (Option<&Path>, &ignore::Error) {
+        match e {
+            ignore::Error::WithPath { path, err } => (Some(path), innermost(err).1),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => innermost(err),
+            ignore::Error::Partial(errors) if errors.len() == 1 => innermost(&errors[0]),
+            other => (None, other),
+        }
+    }
+    let (path, inner) = innermost(error);
+    match (path, inner) {
+        (Some(path), inner) => PathError { path: path.to_path_buf(), reason: inner.to_string() },
+        (None, ignore::Error::Loop { child, .. }) => PathError { path: child.clone(), reason: error.to_string() },
+        (None, _) => PathError { path: root.to_path_buf(), reason: error.to_string() },
     }
 }
 
