@@ -121,6 +121,8 @@ const BAD_CONFIGS: &[BadConfig] = &[
     BadConfig { name: "negative timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 10\n  read: -1\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "positive number of seconds, got -1" },
     BadConfig { name: "zero timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 0\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "positive number of seconds, got 0" },
     BadConfig { name: "infinite timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: .inf\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "got inf" },
+    BadConfig { name: "timeout over a day", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 10\n  read: 1e303\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "HTTP_TIMEOUTS.read: timeout must be at most 86400 seconds (one day), got 1e303" },
+    BadConfig { name: "streaming timeout just over a day", revisions: false, text: b"STREAMING_TIMEOUTS:\n  connect: 10\n  read: 86401\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "STREAMING_TIMEOUTS.read: timeout must be at most 86400 seconds" },
     BadConfig { name: "NaN timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: .nan\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "got NaN" },
     BadConfig { name: "timeout is a string", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: ten\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "invalid type: string \"ten\"" },
     BadConfig { name: "timeout is a bool", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: true\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "invalid type: boolean" },
