@@ -8,10 +8,14 @@ use super::{describe_problems, execute, exit_code, prepare, report_file_problems
 use crate::cli::RuleOptions;
 use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
+use crate::pipeline::write::PendingFile;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     let p = prepare(options)?;
+    // The report's place is taken before any file is rewritten: a report
+    // that cannot be written stops the run while nothing has changed.
+    let pending_report = report.map(PendingFile::create).transpose().context("--report")?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
     let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let paint = Paint(output::stdout_colour());
@@ -20,10 +24,10 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     if !options.quiet {
         stream::note(describe_fixes(&summary, "fixed", options.unsafe_fixes));
     }
-    if let Some(path) = report {
+    if let (Some(path), Some(pending)) = (report, pending_report) {
         let metas: Vec<_> = p.rules.metas().collect();
         let body = output::report::pull_request_body(&results, &p.walk_errors, &summary, &metas);
-        std::fs::write(path, body).with_context(|| format!("writing the report {}", path.display()))?;
+        pending.write(body.as_bytes()).with_context(|| format!("writing the report {}", path.display()))?;
         if !options.quiet {
             stream::note(format!("report written to {}", path.display()));
         }
