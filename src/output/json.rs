@@ -81,7 +81,7 @@ pub fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Sum
     for r in results.iter().filter(|r| r.changed()) {
         let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
         let (diff, encoding) =
-            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path(&r.path), old, new, false));
+            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path_bytes(&r.path), old, new, false));
         files.push(json!({
             "path": r.path.to_string_lossy(),
             "diff": diff,
