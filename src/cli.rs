@@ -127,6 +127,8 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     /// `path:line:col: rule [code] message`; a code frame on a terminal.
     Text,
+    /// The `text` line, the code frame and what the fix does, for every finding, in a pipe too.
+    Full,
     /// Findings, errors and a summary, for scripts.
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.

@@ -17,6 +17,7 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
         CheckFormat::Text => {
             output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
         }
+        CheckFormat::Full => output::text::full(&results, Paint(output::stdout_colour())),
         CheckFormat::Json => pretty_json(&output::json::report(&results, &p.walk_errors, &summary))?,
         CheckFormat::Sarif => {
             let root = std::env::current_dir().context("reading the current directory")?;
