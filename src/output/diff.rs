@@ -41,7 +41,7 @@ pub fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
 /// A plain name with a space is followed by a tab, which ends the name for
 /// `git apply` and `patch`.
 pub fn header_name(prefix: &str, path: &[u8]) -> Vec<u8> {
-    let needs_quotes = path.iter().any(|&b| b < 0x20 || b >= 0x7f || b == b'"' || b == b'\\');
+    let needs_quotes = path.iter().any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\');
     let mut out = Vec::with_capacity(prefix.len() + path.len() + 3);
     if !needs_quotes {
         out.extend_from_slice(prefix.as_bytes());
@@ -64,7 +64,7 @@ pub fn header_name(prefix: &str, path: &[u8]) -> Vec<u8> {
             b'\r' => b"\\r",
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
-            b if b < 0x20 || b >= 0x7f => {
+            b if !(0x20..0x7f).contains(&b) => {
                 out.extend_from_slice(format!("\\{b:03o}").as_bytes());
                 continue;
             }
