@@ -57,7 +57,8 @@ pub struct RuleOptions {
     /// HTTP timeouts [default: configs/timeouts.yaml, when present].
     #[arg(long, value_name = "FILE")]
     pub timeouts: Option<PathBuf>,
-    /// Also apply fixes that change behaviour (see `remediate rules`).
+    /// Also apply fixes that change behaviour (see `remediate rules`); for
+    /// `check`, count findings with such a fix as fixable.
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// except-pass / except-continue: flag handlers of any exception type.
