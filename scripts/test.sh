@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command. Runs, in order:
+#   0. cargo fmt --check and cargo clippy (warnings are errors): a formatting
+#      or lint failure stops the run before anything is installed or built
+#      for the tests;
 #   1. scripts/python-env.sh   pinned bandit + ruff in a venv outside the repo,
 #                              exported as REMEDIATE_VENV for the tests that call them,
 #                              and its python as REMEDIATE_PYTHON (the tests' CPython
@@ -15,6 +18,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 header() { printf '\n==== %s ====\n' "$*"; }
+
+header "cargo fmt --check"
+if ! cargo fmt --check; then
+  echo "scripts/test.sh: formatting differs (above); run \`cargo fmt\` and commit the result" >&2
+  exit 1
+fi
+
+header "cargo clippy --release --all-targets -- -D warnings"
+if ! cargo clippy --release --all-targets -- -D warnings; then
+  echo "scripts/test.sh: clippy found problems (above); fix them before the tests run" >&2
+  exit 1
+fi
 
 header "python tools"
 REMEDIATE_VENV=$(scripts/python-env.sh | tail -n 1)

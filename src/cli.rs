@@ -57,7 +57,8 @@ pub struct RuleOptions {
     /// HTTP timeouts [default: configs/timeouts.yaml, when present].
     #[arg(long, value_name = "FILE")]
     pub timeouts: Option<PathBuf>,
-    /// Also apply fixes that change behaviour (see `remediate rules`).
+    /// Also apply fixes that change behaviour (see `remediate rules`); for
+    /// `check`, count findings with such a fix as fixable.
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// except-pass / except-continue: flag handlers of any exception type.
@@ -132,6 +133,8 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     /// `path:line:col: rule [code] message`; a code frame on a terminal.
     Text,
+    /// The `text` line, the code frame and what the fix does, for every finding, in a pipe too.
+    Full,
     /// Findings, errors and a summary, for scripts.
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.

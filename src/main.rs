@@ -7,11 +7,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     remediate::pipeline::pool::install_panic_hook();
+    remediate::pipeline::write::ignore_file_size_signal();
     let cli = remediate::cli::Cli::parse();
     match remediate::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("remediate: error: {e:#}");
+            remediate::output::stream::note(format!("remediate: error: {e:#}"));
             ExitCode::from(2)
         }
     }

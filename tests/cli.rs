@@ -97,7 +97,8 @@ fn check_json_has_the_documented_fields() {
         }
         assert!(f["path"].as_str().unwrap().starts_with("distill/"));
         assert!(f["line"].as_u64().unwrap() >= 1 && f["column"].as_u64().unwrap() >= 1);
-        assert_eq!(f["fixable"].as_bool().unwrap(), !f["fix_safety"].is_null());
+        // Without --unsafe-fixes, only a safe fix makes a finding fixable.
+        assert_eq!(f["fixable"].as_bool().unwrap(), f["fix_safety"] == "safe");
     }
     let summary = &report["summary"];
     assert_eq!(summary["findings"].as_u64().unwrap() as usize, findings.len());
@@ -156,4 +157,192 @@ fn rules_prints_the_documentation_from_the_source() {
     }
     let table = run_in(Path::new("."), &remediate(), &args(&["rules"]));
     assert!(table.stdout.lines().any(|l| l.starts_with("torch-load") && l.contains("B614") && l.contains("safe")));
+}
+
+/// Runs `remediate args` in `dir` with standard output (and, with
+/// `stderr_too`, standard error) a pipe whose reader has already gone, as
+/// after `| head -1` has read its line: a FIFO opened for reading and
+/// writing, then closed for reading.
+fn run_into_closed_pipe(dir: &Path, list: &[&str], stderr_too: bool) -> common::Output {
+    let fifo = dir.join("closed.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let redirect = if stderr_too { ">&4 2>&4" } else { ">&4" };
+    let script = format!("p=$1; shift; exec 3<>\"$p\" 4>\"$p\"; exec 3<&-; \"$@\" {redirect}");
+    let mut all = vec!["-c".to_owned(), script, "sh".to_owned(), fifo.to_string_lossy().into_owned()];
+    all.push(remediate().to_string_lossy().into_owned());
+    all.extend(list.iter().map(|s| s.to_string()));
+    let out = run_in(dir, Path::new("sh"), &all);
+    fs::remove_file(&fifo).unwrap();
+    out
+}
+
+#[test]
+fn every_command_treats_a_closed_pipe_as_success() {
+    let hf_cache = tempfile::tempdir().unwrap();
+    std::env::set_var("HF_HUB_CACHE", hf_cache.path());
+    let commands: &[&[&str]] = &[
+        &["rules"],
+        &["rules", "--format", "json"],
+        &["rules", "torch-load"],
+        &["check", "distill"],
+        &["check", "--format", "json", "distill"],
+        &["check", "--format", "sarif", "distill"],
+        &["check", "--format", "github", "distill"],
+        &["check", "--format", "markdown", "distill"],
+        &["diff", "distill"],
+        &["diff", "--format", "json", "distill"],
+        &["fix", "distill"],
+        &["models", "distill"],
+        &["models", "--format", "json", "distill"],
+        &["models", "--format", "yaml", "distill"],
+        &["lock", "--offline", "distill"],
+    ];
+    let mut failures = Vec::new();
+    // `lock` prints a line for each id it could not pin: without pins, all of them.
+    let checkout = |command: &[&str]| {
+        let dir = example_checkout();
+        if command[0] == "lock" {
+            fs::remove_file(dir.path().join("configs/model_revisions.yaml")).unwrap();
+        }
+        dir
+    };
+    for command in commands {
+        // The exit code the command has when its output is read to the end.
+        let read = checkout(command);
+        let normal = run_in(read.path(), &remediate(), &args(command));
+        assert!(!normal.stdout.is_empty(), "{command:?} prints nothing to test with");
+        for stderr_too in [false, true] {
+            let closed = checkout(command);
+            let out = run_into_closed_pipe(closed.path(), command, stderr_too);
+            if out.code != normal.code || out.stderr.contains("Broken pipe") || out.stderr.contains("panicked") {
+                failures.push(format!(
+                    "{command:?} (stderr closed too: {stderr_too}): exit {:?}, read to the end {:?}\n{}",
+                    out.code, normal.code, out.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_output_quietly() {
+    let dir = example_checkout();
+    let script = format!("\"{}\" rules | head -n 1; echo \"exit=${{PIPESTATUS[0]}}\"", remediate().display());
+    let out = run_in(dir.path(), Path::new("bash"), &args(&["-c", &script]));
+    assert_eq!(out.stdout.lines().last(), Some("exit=0"), "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+const FIXABLE: &str = "import torch\nstate = torch.load('m.pt')\n";
+
+/// Names as `git diff` must quote them, and two it writes plainly.
+#[cfg(unix)]
+fn odd_names() -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    [
+        &b"back\\slash.py"[..],
+        b"new\nline.py",
+        b"tab\there.py",
+        b"quo\"te.py",
+        b"latin1-\xe9.py",
+        "café.py".as_bytes(),
+        b"sp ace.py",
+        b"dir with space/in.py",
+    ]
+    .iter()
+    .map(|b| std::ffi::OsString::from_vec(b.to_vec()))
+    .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn diffs_of_odd_file_names_apply_with_git_to_the_right_file() {
+    for name in odd_names() {
+        let shown = name.to_string_lossy().escape_debug().to_string();
+        let by_diff = tempfile::tempdir().unwrap();
+        let by_fix = tempfile::tempdir().unwrap();
+        for root in [by_diff.path(), by_fix.path()] {
+            let path = root.join(&name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, FIXABLE).unwrap();
+            fs::write(root.join("plain.py"), FIXABLE).unwrap();
+        }
+        let diff = run_in(by_diff.path(), &remediate(), &args(&["diff", "."]));
+        assert_eq!(diff.code, Some(0), "{shown}: {}", diff.stderr);
+        // Named explicitly, the file gets the same header.
+        let named = std::process::Command::new(remediate())
+            .args([std::ffi::OsString::from("diff"), name.clone()])
+            .current_dir(by_diff.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(named.stdout.starts_with(b"--- "), "{shown}: {}", String::from_utf8_lossy(&named.stderr));
+        assert!(
+            diff.stdout_bytes.windows(named.stdout.len()).any(|w| w == named.stdout),
+            "{shown}: named and walked differ"
+        );
+        let patch = by_diff.path().join("fix.patch");
+        fs::write(&patch, &diff.stdout_bytes).unwrap();
+        for extra in [&["--check"][..], &[][..]] {
+            let mut git = vec!["apply"];
+            git.extend_from_slice(extra);
+            git.push("fix.patch");
+            let out = run_in(by_diff.path(), Path::new("git"), &args(&git));
+            assert_eq!(out.code, Some(0), "{shown}: git {git:?}: {}\n{}", out.stderr, diff.stdout);
+        }
+        fs::remove_file(&patch).unwrap();
+        let fix = run_in(by_fix.path(), &remediate(), &args(&["fix", "."]));
+        assert_eq!(fix.code, Some(0), "{shown}: {}", fix.stderr);
+        let relative = |root: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+            snapshot(root).into_iter().map(|(p, b)| (p.strip_prefix(root).unwrap().to_owned(), b)).collect()
+        };
+        assert_eq!(relative(by_diff.path()), relative(by_fix.path()), "{shown}: git apply patched other files");
+        assert_ne!(fs::read(by_fix.path().join(&name)).unwrap(), FIXABLE.as_bytes(), "{shown}: not fixed");
+    }
+}
+
+/// A file named twice, under two spellings, or as a file and through its
+/// directory, is processed and printed once.
+#[test]
+fn a_file_named_twice_is_processed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("pkg")).unwrap();
+    fs::write(dir.path().join("pkg/a.py"), FIXABLE).unwrap();
+    fs::write(dir.path().join("b.py"), FIXABLE).unwrap();
+    let names = ["pkg/a.py", "pkg/a.py", "./pkg/a.py", "pkg", "pkg/", ".", "b.py"];
+    let mut list = vec!["diff"];
+    list.extend(names);
+    let diff = run_in(dir.path(), &remediate(), &args(&list));
+    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    assert_eq!(diff.stdout.matches("+++ ").count(), 2, "{}", diff.stdout);
+    assert_eq!(diff.stdout.matches("--- a/pkg/a.py\n").count(), 1, "{}", diff.stdout);
+    list[0] = "check";
+    let check = run_in(dir.path(), &remediate(), &args(&list));
+    assert_eq!(check.stdout.lines().count(), 2, "{}", check.stdout);
+    list[0] = "fix";
+    let fix = run_in(dir.path(), &remediate(), &args(&list));
+    assert_eq!(fix.code, Some(0), "{}", fix.stderr);
+    assert!(fix.stderr.contains("fixed 2 finding(s) in 2 file(s)"), "{}", fix.stderr);
+}
+
+/// `link/`, `link/.`: a symbolic link to a directory named with a trailing
+/// slash is still a link, and is not followed.
+#[cfg(unix)]
+#[test]
+fn a_linked_directory_named_with_a_trailing_slash_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    fs::write(dir.path().join("real/a.py"), FIXABLE).unwrap();
+    std::os::unix::fs::symlink("real", dir.path().join("link")).unwrap();
+    for named in ["link/", "link//", "link/."] {
+        for command in ["check", "diff", "fix"] {
+            let out = run_in(dir.path(), &remediate(), &args(&[command, named]));
+            assert_eq!(out.code, Some(2), "{command} {named}: {}{}", out.stdout, out.stderr);
+            assert!(out.stderr.contains("is a symbolic link, and links are never followed"), "{}", out.stderr);
+            assert!(out.stdout.is_empty(), "{command} {named}: {}", out.stdout);
+            assert_eq!(fs::read_to_string(dir.path().join("real/a.py")).unwrap(), FIXABLE);
+        }
+    }
 }

@@ -1,7 +1,11 @@
 //! Golden tests: every `tests/fixtures/<rule>/<case>.py` is copied to a
-//! scratch directory and run through the real binary.
+//! scratch directory and run through the real binary. Each case is its own
+//! test, named `<rule>::<case>`, found when the tests run: a fixture added
+//! to any directory under `tests/fixtures/` is a test without editing this
+//! file, and `cargo test --test golden torch_load` runs one rule's cases.
 //!
-//! - `<case>.check.txt`: the expected `remediate check` output;
+//! - `<case>.check.txt`: the expected `remediate check --format full`
+//!   output (each finding's line, code frame and fix);
 //! - `<case>.fixed.py`: the expected file after `remediate fix` (equal to
 //!   the input when nothing is fixable);
 //! - `<case>.args` (optional): extra arguments, one line, for both commands;
@@ -11,15 +15,18 @@
 //! Every case is also judged externally: the fixed file must compile with
 //! CPython (`compile()`, which unlike `ast.parse` rejects a repeated
 //! keyword), the printed diff must pass `git apply --check` and produce the
-//! same bytes as `fix`, and a second `fix` must change nothing.
+//! same bytes as `fix`, and a second `fix` must change nothing; the plain
+//! `check` output must be the first line of each block of the full one.
 //! `REMEDIATE_BLESS=1` rewrites the expected files from the actual output.
 
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use common::{python, remediate, run_in};
+use libtest_mimic::{Arguments, Trial};
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -41,18 +48,27 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-#[test]
-fn golden_fixtures() {
+/// `torch_load::aliases` for `tests/fixtures/torch_load/aliases.py`.
+fn test_name(case: &Path) -> String {
+    let dir = case.parent().and_then(Path::file_name).unwrap().to_string_lossy();
+    let stem = case.file_name().unwrap().to_string_lossy();
+    format!("{dir}::{}", stem.trim_end_matches(".py"))
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
     let bless = std::env::var_os("REMEDIATE_BLESS").is_some();
-    let mut failures = Vec::new();
     let cases = cases();
-    assert!(!cases.is_empty(), "no fixtures found");
-    for case in &cases {
-        if let Err(e) = check_case(case, bless) {
-            failures.push(format!("{}: {e}", case.display()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    let mut trials = vec![Trial::test("fixtures_exist", {
+        let found = cases.len();
+        move || if found > 0 { Ok(()) } else { Err("no fixtures found under tests/fixtures".into()) }
+    })];
+    trials.extend(
+        cases
+            .into_iter()
+            .map(|case| Trial::test(test_name(&case), move || check_case(&case, bless).map_err(Into::into))),
+    );
+    libtest_mimic::run(&arguments, trials).exit_code()
 }
 
 fn check_case(case: &Path, bless: bool) -> Result<(), String> {
@@ -79,8 +95,16 @@ fn check_case(case: &Path, bless: bool) -> Result<(), String> {
         v
     };
 
-    let check = run_in(work, &remediate(), &with("check"));
+    let mut full_check = with("check");
+    full_check.splice(1..1, ["--format".to_owned(), "full".to_owned()]);
+    let check = run_in(work, &remediate(), &full_check);
     compare_or_bless(&dir.join(format!("{stem}.check.txt")), check.stdout.as_bytes(), bless)?;
+    let plain = run_in(work, &remediate(), &with("check"));
+    let first_lines: Vec<&str> =
+        check.stdout.split("\n\n").filter(|block| !block.is_empty()).filter_map(|b| b.lines().next()).collect();
+    if plain.stdout.lines().collect::<Vec<_>>() != first_lines {
+        return Err(format!("plain check output is not the first line of each full block:\n{}", plain.stdout));
+    }
 
     let diff = run_in(work, &remediate(), &with("diff"));
     if diff.code != Some(0) {

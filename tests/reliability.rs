@@ -121,6 +121,8 @@ const BAD_CONFIGS: &[BadConfig] = &[
     BadConfig { name: "negative timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 10\n  read: -1\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "positive number of seconds, got -1" },
     BadConfig { name: "zero timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 0\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "positive number of seconds, got 0" },
     BadConfig { name: "infinite timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: .inf\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "got inf" },
+    BadConfig { name: "timeout over a day", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: 10\n  read: 1e303\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "HTTP_TIMEOUTS.read: timeout must be at most 86400 seconds (one day), got 1e303" },
+    BadConfig { name: "streaming timeout just over a day", revisions: false, text: b"STREAMING_TIMEOUTS:\n  connect: 10\n  read: 86401\n  write: 1\n  pool: 1\n", at: Some("3:9"), says: "STREAMING_TIMEOUTS.read: timeout must be at most 86400 seconds" },
     BadConfig { name: "NaN timeout", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: .nan\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "got NaN" },
     BadConfig { name: "timeout is a string", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: ten\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "invalid type: string \"ten\"" },
     BadConfig { name: "timeout is a bool", revisions: false, text: b"HTTP_TIMEOUTS:\n  connect: true\n  read: 1\n  write: 1\n  pool: 1\n", at: Some("2:12"), says: "invalid type: boolean" },
@@ -549,4 +551,104 @@ fn deep_nesting_never_overflows_the_stack() {
         "second fix left findings: {}",
         again.stdout
     );
+}
+
+// ------------------------------------------------------------ writes
+
+/// The `.remediate-` temporaries in a tree.
+fn temporaries(root: &Path) -> Vec<PathBuf> {
+    snapshot(root)
+        .0
+        .into_keys()
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".remediate-")))
+        .collect()
+}
+
+/// `fix` killed at any moment leaves every file either as it was or fully
+/// fixed, and no copy of a file behind once a later `fix` has run: a killed
+/// run's temporaries are unnamed, or removed by the next run.
+#[test]
+fn a_killed_fix_leaves_no_copies_behind() {
+    let dir = project();
+    let padding = format!("DATA = [\n{}]\n", format!("    \"{}\",\n", "x".repeat(70)).repeat(12_000));
+    let original = format!("{FIXABLE}{padding}");
+    let fixed = format!("{FIXED}{padding}");
+    for i in 0..24 {
+        fs::write(dir.path().join(format!("pkg/big_{i:02}.py")), &original).unwrap();
+    }
+    for delay in [40, 120, 250, 400] {
+        let mut child = std::process::Command::new(remediate())
+            .args(["fix", "--no-cache", "--quiet", "-j", "1", "."])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        child.wait().unwrap();
+        for i in 0..24 {
+            let text = read(dir.path().join(format!("pkg/big_{i:02}.py")));
+            assert!(text == original || text == fixed, "pkg/big_{i:02}.py is neither the original nor the fix");
+        }
+        // A temporary left in the instant between naming it and renaming it
+        // would be an hour old by the time anyone looked again.
+        for temp in temporaries(dir.path()) {
+            let file = fs::OpenOptions::new().write(true).open(dir.path().join(&temp)).unwrap();
+            file.set_modified(SystemTime::now() - std::time::Duration::from_secs(3600)).unwrap();
+        }
+    }
+    let out = run(dir.path(), &["fix", "--no-cache", "."]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(temporaries(dir.path()), Vec::<PathBuf>::new());
+    for i in 0..24 {
+        assert_eq!(read(dir.path().join(format!("pkg/big_{i:02}.py"))), fixed);
+    }
+}
+
+/// Over `ulimit -f`, the write fails with an error naming the file, the file
+/// is left as it was, and every other file is still fixed. The kernel's
+/// SIGXFSZ used to kill the process without a word.
+#[test]
+fn a_write_over_the_file_size_limit_is_an_error_naming_the_file() {
+    let dir = project();
+    let big = format!("{FIXABLE}{}", "# padding to pass the limit\n".repeat(400));
+    fs::write(dir.path().join("pkg/big.py"), &big).unwrap();
+    let script = "ulimit -f 4 && exec \"$0\" fix --no-cache .";
+    let bash_args = ["-c".to_owned(), script.to_owned(), remediate().display().to_string()];
+    let out = run_in(dir.path(), Path::new("bash"), &bash_args);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("pkg/big.py: writing the fixed text: File too large"), "{}", out.stderr);
+    assert_eq!(read(dir.path().join("pkg/big.py")), big);
+    assert_eq!(read(dir.path().join("train.py")), FIXED);
+    assert_eq!(read(dir.path().join("pkg/load.py")), FIXED);
+    assert_eq!(temporaries(dir.path()), Vec::<PathBuf>::new());
+}
+
+/// `fix --report PATH` checks that it can write PATH before it rewrites any
+/// file: a report it cannot write is an error, and the tree is untouched.
+#[test]
+fn an_unwritable_report_stops_fix_before_any_file_is_rewritten() {
+    let dir = project();
+    fs::write(dir.path().join("old-report.md"), "# kept\n").unwrap();
+    let mut perms = fs::metadata(dir.path().join("old-report.md")).unwrap().permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(dir.path().join("old-report.md"), perms).unwrap();
+    let before = snapshot(dir.path());
+    for (report, says) in [
+        ("no/such/dir/body.md", "No such file or directory"),
+        ("pkg", "is a directory"),
+        ("old-report.md", "is read-only"),
+    ] {
+        let out = run(dir.path(), &["fix", "--report", report, "."]);
+        assert_eq!(out.code, Some(2), "{report}: {}", out.stderr);
+        assert!(out.stderr.starts_with("remediate: error: --report: "), "{report}: {}", out.stderr);
+        assert!(out.stderr.contains(report) && out.stderr.contains(says), "{report}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{report}: {}", out.stdout);
+        assert_eq!(snapshot(dir.path()), before, "{report}: files changed");
+    }
+    let out = run(dir.path(), &["fix", "--report", "body.md", "."]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(read(dir.path().join("body.md")).starts_with("# Fix 2 security findings"));
+    assert_eq!(read(dir.path().join("train.py")), FIXED);
 }

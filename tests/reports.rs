@@ -762,3 +762,105 @@ fn severity_sets_sarif_level_and_annotation_kind() {
         findings["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
     assert_eq!(severities, ["medium", "low"]);
 }
+
+// ------------------------------------------------ reports agree with the exit code
+
+/// A path that cannot be walked exits 2, and every report says so: an `io`
+/// entry in JSON `errors`, an unsuccessful SARIF invocation with a
+/// notification naming the path, an `::error` annotation, a row of the
+/// Markdown table of files not processed, and the summary's `io_errors`.
+#[test]
+fn a_path_that_cannot_be_walked_is_in_every_report() {
+    let (_dir, _clean, dirty) = clean_and_dirty();
+    let out = run(&dirty, &["check", "--format", "json", "missing.py", "."]);
+    assert_eq!(out.code, Some(2));
+    let report = json(&out);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["path"] == "missing.py"
+            && e["kind"] == "io"
+            && e["message"].as_str().unwrap().contains("missing.py: No such file")),
+        "{errors:?}"
+    );
+    assert_eq!(report["summary"]["io_errors"], 1);
+    assert!(!report["findings"].as_array().unwrap().is_empty(), "the other path is still scanned");
+
+    let out = run(&dirty, &["check", "--format", "sarif", "missing.py", "."]);
+    assert_eq!(out.code, Some(2));
+    let invocation = &json(&out)["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{invocation}");
+    let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notifications.iter().any(|n| n["level"] == "error"
+            && n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "missing.py"),
+        "{notifications:?}"
+    );
+
+    let out = run(&dirty, &["check", "--format", "github", "missing.py"]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stdout.starts_with("::error file=missing.py,title=remediate::missing.py%3A No such file")
+            || out.stdout.starts_with("::error file=missing.py,title=remediate::missing.py: No such file"),
+        "{}",
+        out.stdout
+    );
+
+    let out = run(&dirty, &["check", "--format", "markdown", "missing.py"]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stdout.contains("## Files not processed") && out.stdout.contains("| `missing.py` | I/O error |"),
+        "{}",
+        out.stdout
+    );
+
+    let out = run(&dirty, &["diff", "--format", "json", "missing.py"]);
+    assert_eq!(out.code, Some(2));
+    assert_eq!(json(&out)["errors"][0]["kind"], "io");
+
+    let body = dirty.join("body.md");
+    let out = run(&dirty, &["fix", "--report", &body.to_string_lossy(), "missing.py", "."]);
+    assert_eq!(out.code, Some(2));
+    let body = fs::read_to_string(body).unwrap();
+    assert!(body.contains("## Files not processed") && body.contains("`missing.py`"), "{body}");
+}
+
+/// Text, JSON and Markdown count "fixable" alike: what `remediate fix` with
+/// the same options would fix. Without `--unsafe-fixes` that is the safe
+/// fixes; with it, the unsafe ones too (ruff's meaning of the flag for
+/// `check`); `unsafe_fixable` counts the unsafe ones either way.
+#[test]
+fn fixable_means_the_same_in_every_format_and_follows_unsafe_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("mixed.py"),
+        "import torch\n\nstate = torch.load('a.pt')\nother = torch.load('b.pt')\n\ntry:\n    state = 1\nexcept:\n    pass\n",
+    )
+    .unwrap();
+    for (unsafe_fixes, fixable) in [(false, 2u64), (true, 4)] {
+        let mut list = vec!["check", "--no-cache"];
+        if unsafe_fixes {
+            list.push("--unsafe-fixes");
+        }
+        let with = |format: &str| {
+            let mut a = list.clone();
+            a.extend(["--format", format, "."]);
+            run(dir.path(), &a)
+        };
+        let out = with("json");
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        let report = json(&out);
+        let summary = &report["summary"];
+        assert_eq!(summary["fixable"], fixable, "--unsafe-fixes {unsafe_fixes}: {summary}");
+        assert_eq!(summary["unsafe_fixable"], 2, "{summary}");
+        let per_finding = report["findings"].as_array().unwrap().iter().filter(|f| f["fixable"] == true).count();
+        assert_eq!(per_finding as u64, fixable, "per-finding `fixable` sums to the summary's");
+        let text = if unsafe_fixes {
+            format!("{fixable} fixable with `remediate fix --unsafe-fixes`")
+        } else {
+            format!("{fixable} fixable with `remediate fix` (+2 with --unsafe-fixes)")
+        };
+        assert!(out.stderr.contains(&text), "expected {text:?} in {}", out.stderr);
+        let markdown = with("markdown").stdout;
+        assert!(markdown.contains(&format!("; {fixable} fixable with `remediate fix")), "{markdown}");
+    }
+}

@@ -6,7 +6,7 @@ use super::{
     describe_problems, execute, exit_code, prepare, pretty_json, report_file_problems, stale_pin_module, write_stdout,
 };
 use crate::cli::{CheckFormat, RuleOptions};
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
 use crate::pipeline::walk;
 use crate::report::summary::Summary;
@@ -14,19 +14,20 @@ use crate::report::summary::Summary;
 pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
     let rendered = match format {
         CheckFormat::Text => {
             output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
         }
-        CheckFormat::Json => pretty_json(&output::json::report(&results, &summary))?,
+        CheckFormat::Full => output::text::full(&results, Paint(output::stdout_colour())),
+        CheckFormat::Json => pretty_json(&output::json::report(&results, &p.walk_errors, &summary))?,
         CheckFormat::Sarif => {
             let root = std::env::current_dir().context("reading the current directory")?;
-            pretty_json(&output::sarif::report(&results, &metas, &root))?
+            pretty_json(&output::sarif::report(&results, &p.walk_errors, &metas, &root))?
         }
-        CheckFormat::Github => output::github::annotations(&results),
-        CheckFormat::Markdown => output::markdown::tables(&results, &summary, &metas),
+        CheckFormat::Github => output::github::annotations(&results, &p.walk_errors),
+        CheckFormat::Markdown => output::markdown::tables(&results, &p.walk_errors, &summary, &metas),
     };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
@@ -38,15 +39,15 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
         } else {
             "does not exist yet; it is generated from"
         };
-        eprintln!(
+        stream::note(format!(
             "{}: {}: the pin module {state} {}; `remediate fix` or `remediate lock` writes it",
             paint.red("error"),
             walk::display_path(&module.path),
             p.config.revisions.file_hint()
-        );
+        ));
     }
     if !options.quiet {
-        eprintln!("{}", describe_check(&summary));
+        stream::note(describe_check(&summary));
     }
     let attention = summary.findings + summary.syntax_errors > 0 || stale.is_some();
     Ok(exit_code(io_failed, attention, options.exit_zero))
@@ -54,8 +55,10 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
 
 fn describe_check(s: &Summary) -> String {
     let mut line = format!("{} finding(s) in {} file(s) scanned", s.findings, s.files);
-    if s.fixable > 0 {
-        line += &format!("; {} fixable with `remediate fix`", s.fixable - s.unsafe_fixable);
+    if s.unsafe_fixes && s.fixable > 0 {
+        line += &format!("; {} fixable with `remediate fix --unsafe-fixes`", s.fixable);
+    } else if s.fixable + s.unsafe_fixable > 0 {
+        line += &format!("; {} fixable with `remediate fix`", s.fixable);
         if s.unsafe_fixable > 0 {
             line += &format!(" (+{} with --unsafe-fixes)", s.unsafe_fixable);
         }

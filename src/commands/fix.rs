@@ -6,33 +6,37 @@ use anyhow::{Context, Result};
 
 use super::{describe_problems, execute, exit_code, prepare, report_file_problems, stale_pin_module, write_stdout};
 use crate::cli::RuleOptions;
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
 use crate::pipeline::write::write_new_contents;
+use crate::pipeline::write::PendingFile;
 use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     let p = prepare(options)?;
+    // The report's place is taken before any file is rewritten: a report
+    // that cannot be written stops the run while nothing has changed.
+    let pending_report = report.map(PendingFile::create).transpose().context("--report")?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
-    let summary = Summary::of(&results);
+    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let paint = Paint(output::stdout_colour());
     write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
     if let Some(module) = stale_pin_module(&p.config)? {
         write_new_contents(&module.path, &module.text)?;
         if !options.quiet {
-            eprintln!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path));
+            stream::note(format!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path)));
         }
     }
     if !options.quiet {
-        eprintln!("{}", describe_fixes(&summary, "fixed", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "fixed", options.unsafe_fixes));
     }
-    if let Some(path) = report {
+    if let (Some(path), Some(pending)) = (report, pending_report) {
         let metas: Vec<_> = p.rules.metas().collect();
-        let body = output::report::pull_request_body(&results, &summary, &metas);
-        std::fs::write(path, body).with_context(|| format!("writing the report {}", path.display()))?;
+        let body = output::report::pull_request_body(&results, &p.walk_errors, &summary, &metas);
+        pending.write(body.as_bytes()).with_context(|| format!("writing the report {}", path.display()))?;
         if !options.quiet {
-            eprintln!("report written to {}", path.display());
+            stream::note(format!("report written to {}", path.display()));
         }
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))

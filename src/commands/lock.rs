@@ -1,12 +1,11 @@
 //! `remediate lock`: pin the downloaded repositories to commit SHAs in the revisions file.
 
-use std::io::Write;
-
 use anyhow::Result;
 
 use super::models::{revisions_path, scan_models};
+use super::write_stdout;
 use crate::cli;
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pins::{inventory as models, lock, pin_file};
 use crate::pipeline::write::write_new_contents;
 
@@ -22,27 +21,28 @@ pub(crate) fn run(args: &cli::LockArgs) -> Result<u8> {
         write_new_contents(&path, &text)?;
     }
     let paint = Paint(output::stdout_colour());
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     let mut failed = 0;
     for (id, outcome) in &outcomes {
         match outcome {
             lock::Outcome::Pinned { from, to, source } => {
-                writeln!(out, "{} {id}: {from} -> {to} (from {source})", paint.green("pinned"))?;
+                out += &format!("{} {id}: {from} -> {to} (from {source})\n", paint.green("pinned"));
             }
             lock::Outcome::Failed { reference, reason } => {
                 failed += 1;
-                writeln!(out, "{} {id} ({reference}): {reason}", paint.red("not pinned"))?;
+                out += &format!("{} {id} ({reference}): {reason}\n", paint.red("not pinned"));
             }
         }
     }
+    write_stdout(out.as_bytes())?;
     let pinned = outcomes.len() - failed;
     let offline = if resolver.is_offline() { " (offline)" } else { "" };
-    eprintln!(
+    stream::note(format!(
         "{pinned} id(s) pinned, {failed} not pinned, {} already pinned{offline}; {} {}",
         found.len() - outcomes.len(),
         if text != file.original() { "wrote" } else { "left unchanged" },
         path.display()
-    );
+    ));
     Ok(if io_failed {
         2
     } else if failed > 0 {

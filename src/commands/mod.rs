@@ -2,19 +2,18 @@
 //! preparing the rules, configuration and files, running the pipeline,
 //! reporting file problems, and the exit code.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, RuleOptions};
 use crate::config::{Config, ConfigPaths};
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pins::pin_module::Generated;
 use crate::pipeline::engine::{Mode, RuleSet};
 use crate::pipeline::{cache, pool, walk};
 use crate::report::summary::Summary;
-use crate::report::FileResult;
+use crate::report::{FileResult, PathError};
 use crate::rules;
 
 mod check;
@@ -43,7 +42,7 @@ pub(crate) struct Prepared {
     pub(crate) files: Vec<PathBuf>,
     /// The paths named on the command line.
     pub(crate) roots: Vec<PathBuf>,
-    pub(crate) walk_errors: Vec<String>,
+    pub(crate) walk_errors: Vec<PathError>,
     pub(crate) jobs: usize,
     pub(crate) prefilter: bool,
     pub(crate) cache: Option<cache::Cache>,
@@ -69,7 +68,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.pin_module = options.pin_module.clone();
     for warning in &config.revisions.warnings {
         if !options.quiet {
-            eprintln!("warning: {warning}");
+            stream::note(format!("warning: {warning}"));
         }
     }
     let walked = walk::python_files(&options.paths);
@@ -108,14 +107,14 @@ pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> 
 pub(crate) fn report_file_problems(p: &Prepared, results: &[FileResult]) -> bool {
     let paint = Paint(output::stderr_colour());
     for e in &p.walk_errors {
-        eprintln!("{}: {e}", paint.red("error"));
+        stream::note(format!("{}: {e}", paint.red("error")));
     }
     for r in results {
         if let Some(e) = &r.outcome.error {
-            eprintln!("{}", output::text::error_line(&r.path.to_string_lossy(), e, paint));
+            stream::note(output::text::error_line(&r.path.to_string_lossy(), e, paint));
         }
         if let Some(e) = &r.io_error {
-            eprintln!("{}: {e}", paint.red("error"));
+            stream::note(format!("{}: {e}", paint.red("error")));
         }
     }
     !p.walk_errors.is_empty() || results.iter().any(|r| r.io_error.is_some())
@@ -127,11 +126,7 @@ pub(crate) fn pretty_json(value: &serde_json::Value) -> Result<String> {
 
 /// Writes everything to stdout; a closed pipe (`| head`) ends quietly.
 pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    stream::print(bytes).context("writing to standard output")
 }
 
 /// 2 on an I/O error, else 1 when something needs attention, else 0.

@@ -1,14 +1,13 @@
 //! `remediate models`: every Hugging Face repository the code downloads, with its pin.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::job_count;
+use super::{job_count, write_stdout};
 use crate::cli;
 use crate::config;
-use crate::output::{self, Paint};
+use crate::output::{self, stream, Paint};
 use crate::pins::{inventory as models, pin_file};
 use crate::pipeline::walk;
 use crate::pipeline::write::write_new_contents;
@@ -23,8 +22,8 @@ pub(crate) fn scan_models(paths: &[PathBuf], revisions: &Path, jobs: Option<usiz
     let walked = walk::python_files(paths);
     let (usages, errors) = models::scan(&walked.files, paths, Some(revisions), job_count(jobs));
     let paint = Paint(output::stderr_colour());
-    for e in walked.errors.iter().chain(&errors) {
-        eprintln!("{}: {e}", paint.red("error"));
+    for e in walked.errors.iter().map(ToString::to_string).chain(errors.iter().cloned()) {
+        stream::note(format!("{}: {e}", paint.red("error")));
     }
     (usages, !walked.errors.is_empty() || !errors.is_empty())
 }
@@ -48,16 +47,16 @@ pub(crate) fn run(args: &cli::ModelsArgs) -> Result<u8> {
     };
     match &args.output {
         Some(out) => write_new_contents(out, &text)?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => write_stdout(text.as_bytes())?,
     }
     if !args.quiet {
         let dynamic = usages.iter().filter(|u| u.id.is_none()).count();
-        eprintln!(
+        stream::note(format!(
             "{} download(s) of {} repository id(s); {unpinned} id(s) without an entry in {}; {dynamic} download(s) whose id is known only at run time",
             usages.len(),
             ids.len(),
             path.display()
-        );
+        ));
     }
     Ok(if io_failed { 2 } else { 0 })
 }

@@ -1,9 +1,8 @@
 //! `remediate rules`: the rule table, or one rule's documentation.
 
-use std::io::Write;
-
 use anyhow::Result;
 
+use super::{pretty_json, write_stdout};
 use crate::cli::RulesFormat;
 use crate::output;
 use crate::rules;
@@ -18,19 +17,16 @@ pub(crate) fn run(which: Option<&str>, format: RulesFormat) -> Result<u8> {
         }
         None => all,
     };
-    let mut out = std::io::stdout().lock();
-    match format {
+    let rendered = match format {
         RulesFormat::Json => {
             let list: Vec<_> = chosen.iter().map(|r| output::json::rule(r.meta())).collect();
-            serde_json::to_writer_pretty(&mut out, &list)?;
-            writeln!(out)?;
+            pretty_json(&serde_json::Value::Array(list))?
         }
         RulesFormat::Text if which.is_some() => {
-            for r in &chosen {
-                writeln!(out, "# {}\n\n{}", r.meta().id, r.meta().documentation())?;
-            }
+            chosen.iter().map(|r| format!("# {}\n\n{}\n", r.meta().id, r.meta().documentation())).collect()
         }
-        RulesFormat::Text => out.write_all(output::text::rule_table(&chosen).as_bytes())?,
-    }
+        RulesFormat::Text => output::text::rule_table(&chosen),
+    };
+    write_stdout(rendered.as_bytes())?;
     Ok(0)
 }

@@ -278,4 +278,23 @@ mod tests {
             assert!(err.contains("positive number"), "{err}");
         }
     }
+
+    #[test]
+    fn timeouts_over_a_day_are_refused_naming_the_variable() {
+        for huge in ["1e303", "86400.5", "1e400"] {
+            let err = Timeouts::default()
+                .with_overrides(env(&[("REMEDIATE_HTTP_READ_TIMEOUT", huge)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("environment variable REMEDIATE_HTTP_READ_TIMEOUT="), "{err}");
+            assert!(err.contains("at most 86400 seconds") || err.contains("positive number"), "{err}");
+        }
+        let err = Timeouts::default()
+            .with_overrides(env(&[("REMEDIATE_HTTP_READ_TIMEOUT", "1e303")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with("at most 86400 seconds (one day), got 1e303"), "{err}");
+        let day = Timeouts::default().with_overrides(env(&[("REMEDIATE_HTTP_READ_TIMEOUT", "86400")])).unwrap();
+        assert_eq!(day.http.read, Seconds(86_400.0));
+    }
 }

@@ -75,9 +75,30 @@ impl<'de> Deserialize<'de> for TimeoutSet {
 
 const TIMEOUT_KEYS: [&str; 4] = ["connect", "read", "write", "pool"];
 
-/// A positive, finite number of seconds. Read straight from the scalar,
-/// never through a generic YAML value, so an alias to a huge sequence is
-/// refused without being expanded.
+/// The longest timeout accepted: one day. A longer bound protects nothing,
+/// and a huge one (`1e303`) would be written into code as a number no HTTP
+/// client takes, or overflow to `inf` when connect and read are added for
+/// aiohttp's `total`.
+pub const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
+
+/// Why `value` is not a usable number of seconds, if it is not: it must be
+/// positive, finite and at most [`MAX_TIMEOUT_SECONDS`].
+fn out_of_range(value: f64) -> Option<String> {
+    if value.is_finite() && value > 0.0 && value <= MAX_TIMEOUT_SECONDS {
+        return None;
+    }
+    // Large values in exponent form: `1e303`, not 304 digits.
+    let shown = if value.is_finite() && value.abs() >= 1e16 { format!("{value:e}") } else { value.to_string() };
+    Some(if value.is_finite() && value > MAX_TIMEOUT_SECONDS {
+        format!("timeout must be at most {MAX_TIMEOUT_SECONDS} seconds (one day), got {shown}")
+    } else {
+        format!("timeout must be a positive number of seconds, got {shown}")
+    })
+}
+
+/// A positive, finite number of seconds, at most a day. Read straight from
+/// the scalar, never through a generic YAML value, so an alias to a huge
+/// sequence is refused without being expanded.
 struct PositiveSeconds(f64);
 
 impl<'de> Deserialize<'de> for PositiveSeconds {
@@ -89,10 +110,9 @@ impl<'de> Deserialize<'de> for PositiveSeconds {
                 f.write_str("a positive number of seconds")
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<PositiveSeconds, E> {
-                if v.is_finite() && v > 0.0 {
-                    Ok(PositiveSeconds(v))
-                } else {
-                    Err(E::custom(format!("timeout must be a positive number of seconds, got {v}")))
+                match out_of_range(v) {
+                    None => Ok(PositiveSeconds(v)),
+                    Some(reason) => Err(E::custom(reason)),
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<PositiveSeconds, E> {
@@ -139,7 +159,7 @@ impl Timeouts {
     /// Applies the environment's single-value overrides,
     /// `REMEDIATE_{HTTP,STREAMING}_{CONNECT,READ,WRITE,POOL}_TIMEOUT`, read
     /// through `lookup`. An empty variable counts as unset; any other value
-    /// must be a positive number of seconds.
+    /// must be a positive number of seconds, at most a day.
     pub fn with_overrides(mut self, lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<Timeouts> {
         for (set_name, set) in [("HTTP", &mut self.http), ("STREAMING", &mut self.streaming)] {
             for key in TIMEOUT_KEYS {
@@ -147,7 +167,10 @@ impl Timeouts {
                 let Some(raw) = lookup(&name).filter(|v| !v.is_empty()) else { continue };
                 let text = raw.to_str().with_context(|| format!("environment variable {name}: not valid UTF-8"))?;
                 let value = match text.trim().parse::<f64>() {
-                    Ok(v) if v.is_finite() && v > 0.0 => Seconds(v),
+                    Ok(v) => match out_of_range(v) {
+                        None => Seconds(v),
+                        Some(reason) => bail!("environment variable {name}={text:?}: {reason}"),
+                    },
                     _ => bail!("environment variable {name}={text:?}: timeout must be a positive number of seconds"),
                 };
                 *set.slot(key) = value;

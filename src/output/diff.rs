@@ -1,16 +1,24 @@
 //! Unified diffs of whole files, byte for byte: lines keep their own `\r\n`
 //! or `\n`, a BOM stays on line 1, Latin-1 bytes stay Latin-1, so the output
-//! applies with `git apply` / `patch -p1`.
+//! applies with `git apply` / `patch -p1`. File names are written as
+//! `git diff` writes them: quoted, with C escapes, when they hold a
+//! backslash, a double quote, a control character or a byte beyond ASCII.
 
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp};
 
-/// The `--- a/` `+++ b/` diff turning `old` into `new`; colour wraps whole lines.
-pub fn unified(path: &str, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+/// The `--- a/` `+++ b/` diff turning `old` into `new`; colour wraps whole
+/// lines. `path` is the file's name as bytes, as the file system has it.
+pub fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
     let new_lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
     let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
     let mut out = Vec::new();
-    push_styled(&mut out, colour, "1", format!("--- a/{path}\n+++ b/{path}\n").as_bytes());
+    let mut header = b"--- ".to_vec();
+    header.extend(header_name("a/", path));
+    header.extend_from_slice(b"\n+++ ");
+    header.extend(header_name("b/", path));
+    header.push(b'\n');
+    push_styled(&mut out, colour, "1", &header);
     for hunk in group_diff_ops(ops, 3) {
         push_styled(&mut out, colour, "36", hunk_header(&hunk).as_bytes());
         for op in &hunk {
@@ -28,12 +36,60 @@ pub fn unified(path: &str, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
 
 /// The diff that creates the file `path` holding `new` (`git apply` takes
 /// `--- /dev/null` as "a new file").
-pub fn created(path: &str, new: &[u8], colour: bool) -> Vec<u8> {
+pub fn created(path: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     let lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
     let mut out = Vec::new();
-    push_styled(&mut out, colour, "1", format!("--- /dev/null\n+++ b/{path}\n").as_bytes());
+    let mut header = b"--- /dev/null\n+++ ".to_vec();
+    header.extend(header_name("b/", path));
+    header.push(b'\n');
+    push_styled(&mut out, colour, "1", &header);
     push_styled(&mut out, colour, "36", format!("@@ -0,0 +1,{} @@\n", lines.len()).as_bytes());
     push_lines(&mut out, b'+', &lines, colour, "32");
+    out
+}
+
+/// `prefix` and `path` as `git diff` writes a name on a `---`/`+++` line.
+/// A name holding `"`, `\\`, a control character or a non-ASCII byte is
+/// quoted as a whole, prefix included, with C escapes (`\t`, `\n`, `\"`,
+/// `\\`) and three octal digits for any other such byte: `"a/caf\303\251.py"`.
+/// A plain name with a space is followed by a tab, which ends the name for
+/// `git apply` and `patch`.
+pub fn header_name(prefix: &str, path: &[u8]) -> Vec<u8> {
+    let needs_quotes = path.iter().any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\');
+    let mut out = Vec::with_capacity(prefix.len() + path.len() + 3);
+    if !needs_quotes {
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(path);
+        if path.contains(&b' ') {
+            out.push(b'\t');
+        }
+        return out;
+    }
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    for &b in path {
+        let escaped: &[u8] = match b {
+            0x07 => b"\\a",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0b => b"\\v",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b if !(0x20..0x7f).contains(&b) => {
+                out.extend_from_slice(format!("\\{b:03o}").as_bytes());
+                continue;
+            }
+            _ => {
+                out.push(b);
+                continue;
+            }
+        };
+        out.extend_from_slice(escaped);
+    }
+    out.push(b'"');
     out
 }
 
@@ -81,13 +137,28 @@ mod tests {
     fn crlf_and_missing_final_newline() {
         let old = b"a\r\nb\r\nc";
         let new = b"a\r\nB\r\nc";
-        let d = String::from_utf8(unified("x.py", old, new, false)).unwrap();
+        let d = String::from_utf8(unified(b"x.py", old, new, false)).unwrap();
         assert_eq!(d, "--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\r\n-b\r\n+B\r\n c\n\\ No newline at end of file\n");
     }
 
     #[test]
     fn identical_inputs_give_only_headers() {
-        let d = unified("x.py", b"a\n", b"a\n", false);
+        let d = unified(b"x.py", b"a\n", b"a\n", false);
         assert_eq!(d, b"--- a/x.py\n+++ b/x.py\n");
+    }
+
+    /// What `git diff` writes for the same names.
+    #[test]
+    fn names_are_quoted_as_git_quotes_them() {
+        let name = |path: &[u8]| String::from_utf8(header_name("a/", path)).unwrap();
+        assert_eq!(name(b"dir/x.py"), "a/dir/x.py");
+        assert_eq!(name(b"sp ace.py"), "a/sp ace.py\t");
+        assert_eq!(name(b"back\\slash.py"), r#""a/back\\slash.py""#);
+        assert_eq!(name(b"tab\there.py"), r#""a/tab\there.py""#);
+        assert_eq!(name(b"new\nline.py"), r#""a/new\nline.py""#);
+        assert_eq!(name(b"quo\"te.py"), r#""a/quo\"te.py""#);
+        assert_eq!(name("café.py".as_bytes()), r#""a/caf\303\251.py""#);
+        assert_eq!(name(b"latin\xe9.py"), r#""a/latin\351.py""#);
+        assert_eq!(name(b"bell\x07 del\x7f.py"), r#""a/bell\a del\177.py""#);
     }
 }

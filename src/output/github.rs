@@ -4,12 +4,15 @@
 use crate::output::text::code;
 use crate::pipeline::walk::display_path;
 use crate::report::FileResult;
-use crate::report::{Diagnostic, FileErrorKind};
+use crate::report::{Diagnostic, FileErrorKind, PathError};
 
 /// One `::warning` a finding and one `::error` (or `::warning` for a skipped
-/// file) a file that could not be processed.
-pub fn annotations(results: &[FileResult]) -> String {
+/// file) a file or path that could not be processed.
+pub fn annotations(results: &[FileResult], unwalked: &[PathError]) -> String {
     let mut out = String::new();
+    for e in unwalked {
+        out += &command("error", &[("file", display_path(&e.path)), ("title", "remediate".to_owned())], &e.to_string());
+    }
     for r in results {
         let path = display_path(&r.path);
         for d in &r.outcome.diagnostics {

@@ -4,9 +4,11 @@ use serde_json::{json, Value};
 
 use crate::report::summary::Summary;
 use crate::report::FileResult;
-use crate::report::{Diagnostic, FileError, FileErrorKind};
+use crate::report::{Diagnostic, FileError, FileErrorKind, PathError};
 
-pub fn finding(path: &str, d: &Diagnostic) -> Value {
+/// A finding; `fixable` says whether `remediate fix` with the run's options
+/// would fix it (an unsafe fix counts only with `--unsafe-fixes`).
+pub fn finding(path: &str, d: &Diagnostic, unsafe_fixes: bool) -> Value {
     json!({
         "path": path,
         "line": d.start.line,
@@ -17,7 +19,7 @@ pub fn finding(path: &str, d: &Diagnostic) -> Value {
         "bandit": d.rule.bandit,
         "ruff": d.rule.ruff.first(),
         "message": d.full_message(),
-        "fixable": d.fixable(),
+        "fixable": d.fixable_with(unsafe_fixes),
         "fix_safety": d.fix_safety.map(|s| s.as_str()),
         "severity": d.rule.severity.as_str(),
     })
@@ -33,18 +35,28 @@ pub fn error(path: &str, e: &FileError) -> Value {
     })
 }
 
-pub fn report(results: &[FileResult], summary: &Summary) -> Value {
+/// The report: findings, errors (files that could not be processed and paths
+/// that could not be walked, so that an exit code of 2 always has an entry
+/// here) and the summary.
+pub fn report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
+    for e in unwalked {
+        errors.push(io_error(&e.path.to_string_lossy(), &e.to_string()));
+    }
     for r in results {
         let path = r.path.to_string_lossy();
-        findings.extend(r.outcome.diagnostics.iter().map(|d| finding(&path, d)));
+        findings.extend(r.outcome.diagnostics.iter().map(|d| finding(&path, d, summary.unsafe_fixes)));
         errors.extend(r.outcome.error.iter().map(|e| error(&path, e)));
         if let Some(message) = &r.io_error {
-            errors.push(json!({"path": path, "line": null, "column": null, "kind": "io", "message": message}));
+            errors.push(io_error(&path, message));
         }
     }
     json!({ "findings": findings, "errors": errors, "summary": summary.to_json() })
+}
+
+fn io_error(path: &str, message: &str) -> Value {
+    json!({"path": path, "line": null, "column": null, "kind": "io", "message": message})
 }
 
 pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
@@ -64,12 +76,12 @@ pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
 /// file its unified diff and each applied fix with its edits. Edit positions
 /// refer to the text the fix was applied to: the original file, unless an
 /// overlapping fix had to wait for a later pass.
-pub fn diff_report(results: &[FileResult], summary: &Summary) -> Value {
+pub fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
     let mut files = Vec::new();
     for r in results.iter().filter(|r| r.changed()) {
         let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
         let (diff, encoding) =
-            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path(&r.path), old, new, false));
+            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path_bytes(&r.path), old, new, false));
         files.push(json!({
             "path": r.path.to_string_lossy(),
             "diff": diff,
@@ -77,7 +89,7 @@ pub fn diff_report(results: &[FileResult], summary: &Summary) -> Value {
             "fixes": r.outcome.fixed.iter().map(applied_fix).collect::<Vec<_>>(),
         }));
     }
-    let mut report = report(results, summary);
+    let mut report = report(results, unwalked, summary);
     report["files"] = Value::Array(files);
     report
 }

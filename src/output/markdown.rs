@@ -7,10 +7,15 @@ use std::collections::BTreeMap;
 use crate::pipeline::walk::display_path;
 use crate::report::summary::Summary;
 use crate::report::FileResult;
-use crate::report::{Diagnostic, FileErrorKind};
+use crate::report::{Diagnostic, FileErrorKind, PathError};
 use crate::rules::RuleMeta;
 
-pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleMeta]) -> String {
+pub fn tables(
+    results: &[FileResult],
+    unwalked: &[PathError],
+    summary: &Summary,
+    rules: &[&'static RuleMeta],
+) -> String {
     let mut by_rule: BTreeMap<&str, Vec<(String, &Diagnostic)>> = BTreeMap::new();
     for r in results {
         let path = display_path(&r.path);
@@ -20,20 +25,21 @@ pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleM
     }
     let files_with_findings = results.iter().filter(|r| !r.outcome.diagnostics.is_empty()).count();
     let mut out = String::from("# remediate check\n\n");
+    let command = if summary.unsafe_fixes { "remediate fix --unsafe-fixes" } else { "remediate fix" };
     out += &format!(
-        "{} in {files_with_findings} of the {} scanned; {} fixable with `remediate fix`.\n",
+        "{} in {files_with_findings} of the {} scanned; {} fixable with `{command}`.\n",
         count(summary.findings, "finding"),
         count(summary.files, "file"),
-        summary.fixable - summary.unsafe_fixable,
+        summary.fixable,
     );
-    if summary.unsafe_fixable > 0 {
+    if summary.unsafe_fixable > 0 && !summary.unsafe_fixes {
         out += &format!("{} more with `--unsafe-fixes`, after review.\n", summary.unsafe_fixable);
     }
     if summary.findings > 0 {
         out += "\n| Rule | Bandit | ruff | Findings | Fixable |\n| --- | --- | --- | ---: | ---: |\n";
         for meta in rules {
             let Some(found) = by_rule.get(meta.id) else { continue };
-            let fixable = found.iter().filter(|(_, d)| d.fixable()).count();
+            let fixable = found.iter().filter(|(_, d)| d.fixable_with(summary.unsafe_fixes)).count();
             out += &row(&[
                 code_span(meta.id),
                 codes(meta.bandit),
@@ -53,13 +59,17 @@ pub fn tables(results: &[FileResult], summary: &Summary, rules: &[&'static RuleM
             out += &row(&[location, cell(&d.full_message()), fix]);
         }
     }
-    out += &problems(results);
+    out += &problems(results, unwalked);
     out
 }
 
-/// The files that were not processed, as a table (empty when there are none).
-pub fn problems(results: &[FileResult]) -> String {
+/// The files and paths that were not processed, as a table (empty when there
+/// are none).
+pub fn problems(results: &[FileResult], unwalked: &[PathError]) -> String {
     let mut rows = String::new();
+    for e in unwalked {
+        rows += &row(&[code_span(&display_path(&e.path)), "I/O error".to_owned(), cell(&e.reason)]);
+    }
     for r in results {
         let path = display_path(&r.path);
         if let Some(e) = &r.outcome.error {

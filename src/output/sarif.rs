@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::pipeline::walk::display_path;
 use crate::report::FileResult;
-use crate::report::{Diagnostic, FileErrorKind, LocatedEdit, Position};
+use crate::report::{Diagnostic, FileErrorKind, LocatedEdit, PathError, Position};
 use crate::rules::RuleMeta;
 
 pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -19,9 +19,16 @@ const ROOT_ID: &str = "%SRCROOT%";
 
 /// The whole log: one run, with every enabled rule described, one result a
 /// finding, and the files that could not be processed as notifications.
-pub fn report(results: &[FileResult], rules: &[&'static RuleMeta], root: &Path) -> Value {
+pub fn report(results: &[FileResult], unwalked: &[PathError], rules: &[&'static RuleMeta], root: &Path) -> Value {
     let mut findings = Vec::new();
     let mut notifications = Vec::new();
+    for e in unwalked {
+        notifications.push(json!({
+            "level": "error",
+            "message": { "text": e.to_string() },
+            "locations": [{ "physicalLocation": { "artifactLocation": artifact_location(&e.path, root) } }],
+        }));
+    }
     for r in results {
         let location = artifact_location(&r.path, root);
         for d in &r.outcome.diagnostics {
@@ -54,7 +61,7 @@ pub fn report(results: &[FileResult], rules: &[&'static RuleMeta], root: &Path) 
             }));
         }
     }
-    let execution_successful = results.iter().all(|r| r.io_error.is_none());
+    let execution_successful = unwalked.is_empty() && results.iter().all(|r| r.io_error.is_none());
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

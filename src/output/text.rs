@@ -57,6 +57,39 @@ pub fn findings(results: &[FileResult], paint: Paint, frame: bool) -> String {
     out
 }
 
+/// `check --format full`: each finding's line, then its code frame and what
+/// its fix does, whether the output is a terminal or not (ruff's "full"
+/// output). The first line of each block is the `text` format's line.
+pub fn full(results: &[FileResult], paint: Paint) -> String {
+    let mut out = String::new();
+    for r in results {
+        let path = r.path.to_string_lossy();
+        for d in &r.outcome.diagnostics {
+            out.push_str(&finding_line(&path, d, paint));
+            out.push('\n');
+            let frame = code_frame(d, paint);
+            // The frame ends with a blank line; the fix goes above it.
+            out.push_str(frame.strip_suffix('\n').unwrap_or(&frame));
+            if let Some(help) = fix_help(d) {
+                let gutter = " ".repeat(d.start.line.to_string().len());
+                out.push_str(&format!("{gutter} {} {help}\n", paint.cyan("=")));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What the fix does, and which command applies it. A finding without a fix
+/// says why in its message already.
+fn fix_help(d: &Diagnostic) -> Option<String> {
+    let title = d.fix_title.as_deref().unwrap_or("a fix is available");
+    match d.fix_safety? {
+        crate::fix::edit::FixSafety::Safe => Some(format!("fix: {title}")),
+        crate::fix::edit::FixSafety::Unsafe => Some(format!("unsafe fix (--unsafe-fixes): {title}")),
+    }
+}
+
 /// Lines longer than this are cut in code frames.
 const FRAME_WIDTH: usize = 160;
 
@@ -131,6 +164,23 @@ mod tests {
     fn frame_underlines_the_span() {
         let d = diagnostic("    x = torch.load(p)", (12, 9), (12, 22));
         assert_eq!(code_frame(&d, Paint(false)), "   |\n12 |     x = torch.load(p)\n   |         ^^^^^^^^^^^^^\n\n");
+    }
+
+    #[test]
+    fn full_shows_the_frame_and_the_fix() {
+        let mut d = diagnostic("    x = torch.load(p)", (12, 9), (12, 22));
+        d.fix_safety = Some(crate::fix::edit::FixSafety::Safe);
+        d.fix_title = Some("add `weights_only=True`".into());
+        let result = FileResult {
+            path: "m.py".into(),
+            outcome: crate::report::Outcome { diagnostics: vec![d], ..Default::default() },
+            original: None,
+            io_error: None,
+        };
+        assert_eq!(
+            full(std::slice::from_ref(&result), Paint(false)),
+            "m.py:12:9: torch-load [B614] m (fixable)\n   |\n12 |     x = torch.load(p)\n   |         ^^^^^^^^^^^^^\n   = fix: add `weights_only=True`\n\n"
+        );
     }
 
     #[test]

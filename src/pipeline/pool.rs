@@ -58,7 +58,7 @@ pub fn install_panic_hook() {
     let default = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         if let Some(path) = current_file() {
-            eprintln!("remediate: internal error while processing {}", path.display());
+            crate::output::stream::note(format!("remediate: internal error while processing {}", path.display()));
         }
         default(info);
     }));

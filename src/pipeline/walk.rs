@@ -8,68 +8,166 @@
 //! are passed over silently, as git and ripgrep do; a path named on the
 //! command line that is a link, a FIFO or a device is an error naming it,
 //! and the other paths are still processed.
+//! A named path is judged by its own last component, trailing slashes and
+//! `.` aside: `link/` names the link, not the directory it points to (the
+//! system would follow it).
+//!
+//! Each file is processed once, however often it is named: twice on the
+//! command line, as `x.py` and `./x.py`, or as a file and through its
+//! directory. The first name it is reached by is the one shown.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 
+use crate::report::PathError;
+
 /// The files to process, in a stable order, and the paths that could not be read.
 #[derive(Debug, Default)]
 pub struct Walked {
     pub files: Vec<PathBuf>,
-    pub errors: Vec<String>,
+    pub errors: Vec<PathError>,
 }
 
 pub fn python_files(roots: &[PathBuf]) -> Walked {
     let mut walked = Walked::default();
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
+    let mut named = HashSet::new();
     for root in roots {
-        match std::fs::symlink_metadata(root) {
-            Err(e) => walked.errors.push(format!("{}: {e}", root.display())),
+        if !named.insert(root) {
+            continue;
+        }
+        match std::fs::symlink_metadata(without_trailing_slash(root)) {
+            Err(e) => walked.errors.push(PathError { path: root.clone(), reason: e.to_string() }),
             Ok(meta) if meta.is_dir() => walk_dir(root, &mut walked, &mut seen),
             Ok(meta) if meta.is_file() => {
-                if seen.insert(root.clone()) {
+                if seen.first_time(root, &meta) {
                     walked.files.push(root.clone());
                 }
             }
             Ok(meta) if meta.file_type().is_symlink() => {
                 let target = std::fs::read_link(root).map(|t| format!(" `{}`", t.display())).unwrap_or_default();
-                walked.errors.push(format!(
-                    "{}: is a symbolic link, and links are never followed; name its target{target} instead",
-                    root.display()
-                ));
+                walked.errors.push(PathError {
+                    path: root.clone(),
+                    reason: format!(
+                        "is a symbolic link, and links are never followed; name its target{target} instead"
+                    ),
+                });
             }
-            Ok(_) => walked.errors.push(format!("{}: not a regular file or a directory; skipped", root.display())),
+            Ok(_) => walked.errors.push(PathError {
+                path: root.clone(),
+                reason: "not a regular file or a directory; skipped".to_owned(),
+            }),
         }
     }
     walked
 }
 
-fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut HashSet<PathBuf>) {
+fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut Seen) {
     let walker =
         WalkBuilder::new(root).follow_links(false).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
     for entry in walker {
         match entry {
-            Err(e) => walked.errors.push(e.to_string()),
+            Err(e) => walked.errors.push(walk_error(root, &e)),
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 let path = entry.into_path();
-                if is_file && path.extension().is_some_and(|e| e == "py") && seen.insert(path.clone()) {
-                    walked.files.push(path);
+                if !is_file || path.extension().is_none_or(|e| e != "py") {
+                    continue;
+                }
+                match std::fs::symlink_metadata(&path) {
+                    Ok(meta) => {
+                        if seen.first_time(&path, &meta) {
+                            walked.files.push(path);
+                        }
+                    }
+                    // Gone since the directory was read: reading it reports that.
+                    Err(_) => walked.files.push(path),
                 }
             }
         }
     }
 }
 
+/// The files taken so far: by device and inode where there are such, so
+/// that every name of one file counts once; elsewhere by the path with `.`
+/// components removed.
+#[derive(Default)]
+struct Seen {
+    #[cfg(unix)]
+    inodes: HashSet<(u64, u64)>,
+    #[cfg(not(unix))]
+    paths: HashSet<PathBuf>,
+}
+
+impl Seen {
+    fn first_time(&mut self, path: &Path, meta: &std::fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = path;
+            self.inodes.insert((meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            self.paths.insert(path.components().collect())
+        }
+    }
+}
+
+/// `link/`, `link/.` and `link//` as `link`: the system resolves a link
+/// named with a trailing slash, and a link is judged as a link.
+fn without_trailing_slash(path: &Path) -> PathBuf {
+    let normal: PathBuf = path.components().collect();
+    if normal.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        normal
+    }
+}
+
+/// The path an error inside a walk is about (the root when it names none),
+/// and the error without that path.
+fn walk_error(root: &Path, error: &ignore::Error) -> PathError {
+    fn innermost(e: &ignore::Error) -> (Option<&Path>, &ignore::Error) {
+        match e {
+            ignore::Error::WithPath { path, err } => (Some(path), innermost(err).1),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => innermost(err),
+            ignore::Error::Partial(errors) if errors.len() == 1 => innermost(&errors[0]),
+            other => (None, other),
+        }
+    }
+    let (path, inner) = innermost(error);
+    match (path, inner) {
+        (Some(path), inner) => PathError { path: path.to_path_buf(), reason: inner.to_string() },
+        (None, ignore::Error::Loop { child, .. }) => PathError { path: child.clone(), reason: error.to_string() },
+        (None, _) => PathError { path: root.to_path_buf(), reason: error.to_string() },
+    }
+}
+
 /// How a path is shown: relative to the current directory when it lies
 /// below it, with `/` separators, so `diff` output applies with `git apply`.
+/// On Windows `\\` separators become `/`; elsewhere a backslash is part of a
+/// file's name and stays. Bytes that are not UTF-8 are replaced: use
+/// [`display_path_bytes`] where the exact name matters (diff headers).
 pub fn display_path(path: &Path) -> String {
+    String::from_utf8_lossy(&display_path_bytes(path)).into_owned()
+}
+
+/// [`display_path`] with the name's bytes exactly as the file system has them.
+pub fn display_path_bytes(path: &Path) -> Vec<u8> {
     let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
-    let text = shown.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(shown.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = shown.to_string_lossy().replace('\\', "/").into_bytes();
+    match bytes.strip_prefix(b"./") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    }
 }

@@ -104,8 +104,20 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Has a fix of either kind.
     pub fn fixable(&self) -> bool {
         self.fix_safety.is_some()
+    }
+
+    /// Would be fixed by `remediate fix` given `--unsafe-fixes` or not: a
+    /// safe fix always, an unsafe one only with the flag. Every report counts
+    /// "fixable" this way.
+    pub fn fixable_with(&self, unsafe_fixes: bool) -> bool {
+        match self.fix_safety {
+            Some(FixSafety::Safe) => true,
+            Some(FixSafety::Unsafe) => unsafe_fixes,
+            None => false,
+        }
     }
 
     /// The message followed by each reason it is not fixed, as one line.
@@ -200,6 +212,22 @@ pub struct Outcome {
     /// The rewritten bytes, when anything changed.
     pub fixed_bytes: Option<Vec<u8>>,
     pub error: Option<FileError>,
+}
+
+/// A path that could not be walked: one named on the command line that does
+/// not exist, is a symbolic link or a special file, or a directory that
+/// could not be read. Nothing under it was processed.
+#[derive(Debug, Clone)]
+pub struct PathError {
+    pub path: PathBuf,
+    /// What went wrong, without the path.
+    pub reason: String,
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
 }
 
 /// What happened to one file.

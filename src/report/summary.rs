@@ -4,17 +4,23 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::report::FileErrorKind;
-use crate::report::FileResult;
+use crate::fix::edit::FixSafety;
+use crate::report::{FileErrorKind, FileResult, PathError};
 
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub files: usize,
     /// Findings that remain.
     pub findings: usize,
-    /// Of those, how many have a fix (safe or unsafe).
+    /// Of those, how many `remediate fix` with the same options would fix:
+    /// those with a safe fix, and with `--unsafe-fixes` those with an unsafe
+    /// one too (see [`crate::report::Diagnostic::fixable_with`]).
     pub fixable: usize,
+    /// Of the findings that remain, how many have an unsafe fix, whether or
+    /// not `--unsafe-fixes` counts them as fixable.
     pub unsafe_fixable: usize,
+    /// Whether `--unsafe-fixes` was given, so unsafe fixes count as fixable.
+    pub unsafe_fixes: bool,
     /// Findings fixed (by `diff` would be, by `fix` were).
     pub fixed: usize,
     pub files_changed: usize,
@@ -24,20 +30,22 @@ pub struct Summary {
     pub syntax_errors: usize,
     /// Files skipped as not Python text (binary, unsupported encoding).
     pub skipped: usize,
-    /// Reading or writing failed.
+    /// Reading or writing failed: files, and paths that could not be walked.
     pub io_errors: usize,
 }
 
 impl Summary {
-    pub fn of(results: &[FileResult]) -> Summary {
-        let mut s = Summary { files: results.len(), ..Summary::default() };
+    /// Counts over the files' results and the paths that could not be
+    /// walked; `unsafe_fixes` says whether unsafe fixes count as fixable.
+    pub fn of(results: &[FileResult], unwalked: &[PathError], unsafe_fixes: bool) -> Summary {
+        let mut s = Summary { files: results.len(), unsafe_fixes, io_errors: unwalked.len(), ..Summary::default() };
         for r in results {
             let written = r.io_error.is_none();
             for d in &r.outcome.diagnostics {
                 s.findings += 1;
                 *s.by_rule.entry(d.rule.id).or_default() += 1;
-                s.fixable += usize::from(d.fixable());
-                s.unsafe_fixable += usize::from(d.fix_safety == Some(crate::fix::edit::FixSafety::Unsafe));
+                s.fixable += usize::from(d.fixable_with(unsafe_fixes));
+                s.unsafe_fixable += usize::from(d.fix_safety == Some(FixSafety::Unsafe));
             }
             if r.changed() && written {
                 s.files_changed += 1;
@@ -61,6 +69,7 @@ impl Summary {
             "files": self.files,
             "findings": self.findings,
             "fixable": self.fixable,
+            "unsafe_fixable": self.unsafe_fixable,
             "fixed": self.fixed,
             "files_changed": self.files_changed,
             "by_rule": self.by_rule,
