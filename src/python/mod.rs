@@ -4,12 +4,14 @@
 //! binding model (`model`), line geometry (`lines`) and encoding
 //! declarations (`coding`), the module's imports (`imports`), views of a
 //! call (`call`), an `except` clause (`except_clause`), a Hugging Face
-//! download (`hub_call`) and an HTTP client (`http_client`), suppression
+//! download (`hub_call`), an HTTP client (`http_client`) and any object
+//! judged by the call that made it (`bound_object`), suppression
 //! comments (`suppress`), the verification of rewrites (`verify`), shell
 //! command words as `shlex.split` reads them (`shell_words`), and Trojan
 //! Source bidirectional controls (`bidi`).
 
 pub mod bidi;
+pub mod bound_object;
 pub mod call;
 pub mod coding;
 pub mod except_clause;
