@@ -15,6 +15,7 @@ pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
+pub mod weak_hash;
 
 #[cfg(test)]
 pub(crate) use context::testing;
@@ -132,6 +133,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &bare_except::BareExcept,
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
+        &weak_hash::WeakHash,
     ]
 }
 
