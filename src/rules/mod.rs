@@ -16,6 +16,7 @@ pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
 pub mod weak_hash;
+pub mod yaml_load;
 
 #[cfg(test)]
 pub(crate) use context::testing;
@@ -134,6 +135,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
         &weak_hash::WeakHash,
+        &yaml_load::YamlLoad,
     ]
 }
 
