@@ -14,6 +14,7 @@ pub mod except_pass;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
+pub mod tarfile_extract;
 pub mod torch_load;
 pub mod weak_hash;
 pub mod yaml_load;
@@ -136,6 +137,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &except_continue::ExceptContinue,
         &weak_hash::WeakHash,
         &yaml_load::YamlLoad,
+        &tarfile_extract::TarfileExtract,
     ]
 }
 
