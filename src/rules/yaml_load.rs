@@ -60,8 +60,11 @@ documented_rule! {
     /// Reported without a fix, with the reason: a custom or unknown loader
     /// (`Loader=MyLoader`, `Loader=loader_cls`: `safe_load` would drop the
     /// constructors it adds), `**kwargs` or `*args` (they may pass the
-    /// loader), arguments `safe_load` does not take, and a callee that may
-    /// not be PyYAML's (a `yaml` that is not imported where it is used).
+    /// loader), arguments `safe_load` does not take, a comment the removed
+    /// `Loader` argument shares a line with, a callee that may not be
+    /// PyYAML's (a `yaml` that is not imported where it is used), and a
+    /// function-local `from yaml import load` (a new top-level import would
+    /// make an optional PyYAML required).
     ///
     /// Not findings: `Loader=yaml.SafeLoader` / `yaml.CSafeLoader` (also
     /// imported under another name), `yaml.BaseLoader` / `yaml.CBaseLoader`
