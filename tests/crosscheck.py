@@ -2,11 +2,14 @@
 """Cross-check remediate against Bandit and ruff on the real-world corpus.
 
   crosscheck.py run --bin BIN --venv VENV PKGDIR...
-      a. recall of `remediate check` against Bandit (B614 B615 B113 B110 B112);
+      a. recall of `remediate check` against Bandit (B614 B615 B113 B110 B112
+         B324 B506 B202);
       b. `remediate fix --unsafe-fixes` on a copy: every changed file compiles,
          a second fix changes nothing, only .py files change, and every
-         B614/B615/B113 finding Bandit still reports is reported by remediate;
-      c. recall against ruff (S113 S110 S112 E722).
+         B614/B615/B113/B324/B506 finding Bandit still reports is reported by
+         remediate; then the same on a second copy with --target-version py312,
+         where the fixes that need a newer Python are made too;
+      c. recall against ruff (S113 S110 S112 E722 S324 S506 S202).
   crosscheck.py compare --root ROOT --remediate R.json [--bandit B.json] [--ruff F.json]
       only the recall comparison, on JSON files saved earlier.
 
@@ -41,15 +44,26 @@ BANDIT_RULES = {
     "B113": "http-timeout",
     "B110": "except-pass",
     "B112": "except-continue",
+    "B324": "weak-hash",
+    "B506": "yaml-load",
+    "B202": "tarfile-extract",
 }
 RUFF_RULES = {
     "S113": "http-timeout",
     "S110": "except-pass",
     "S112": "except-continue",
     "E722": "bare-except",
+    "S324": "weak-hash",
+    "S506": "yaml-load",
+    "S202": "tarfile-extract",
 }
 # Bandit codes whose findings a fix may leave behind only if remediate still reports them.
-RESIDUAL_CODES = ("B614", "B615", "B113")
+# Not B202: below py312 the fix passes `filter` through a guarded `**{...}`, which
+# Bandit cannot read, so it keeps reporting a call remediate has fixed (README).
+RESIDUAL_CODES = ("B614", "B615", "B113", "B324", "B506")
+# The second fix pass: weak-hash's `usedforsecurity` needs 3.9, tarfile-extract's
+# plain `filter="data"` 3.12; the default target (py38) reports or guards them.
+NEWER_TARGET = ("--target-version", "py312")
 
 DEFAULT_PINS = """\
 model_revisions:
@@ -420,29 +434,31 @@ def _lines(path):
         return []
 
 
-def fix_step(runner, pins, pkgs, orig_root, copy_root, checks):
-    """Runs fix twice on a copy; returns the snapshot after the first fix."""
+def fix_step(runner, pins, pkgs, orig_root, copy_root, checks, extra=(), name="fix"):
+    """Runs fix (with `extra` arguments) twice on a copy; returns the files the
+    first fix changed. `name` labels the outputs and the checks."""
     for pkg in pkgs:
         shutil.copytree(Path(orig_root) / pkg, Path(copy_root) / pkg, symlinks=True)
     before = snapshot(copy_root)
-    cmd = [runner.bin, "fix", "--unsafe-fixes", "--revisions", str(pins), *pkgs]
+    cmd = [runner.bin, "fix", "--unsafe-fixes", "--revisions", str(pins), *extra, *pkgs]
+    stem = name.replace(" --target-version ", "-")
 
-    runner.run("fix-1.out", cmd, copy_root, echo_stderr=True)
+    runner.run(f"{stem}-1.out", cmd, copy_root, echo_stderr=True)
     after1 = snapshot(copy_root)
     changed = changed_files(before, after1)
-    write_diff(orig_root, copy_root, changed, runner.out / "fix.diff")
+    write_diff(orig_root, copy_root, changed, runner.out / f"{stem}.diff")
     added = sorted(after1.keys() - before.keys())
     removed = sorted(before.keys() - after1.keys())
     not_py = [p for p in changed if not p.endswith(".py") and p not in added and p not in removed]
-    print(f"  first fix changed {len(changed)} of {len(before)} files "
-          f"(diff: {runner.out / 'fix.diff'})")
+    print(f"  first {name} changed {len(changed)} of {len(before)} files "
+          f"(diff: {runner.out / f'{stem}.diff'})")
     for p in added:
         print(f"  added    {p}")
     for p in removed:
         print(f"  removed  {p}")
     for p in not_py:
         print(f"  changed  {p}  (not a .py file)")
-    checks.add("fix: file set unchanged, only .py files changed",
+    checks.add(f"{name}: file set unchanged, only .py files changed",
                not (added or removed or not_py),
                f"{len(added)} added, {len(removed)} removed, {len(not_py)} non-.py changed")
 
@@ -453,15 +469,15 @@ def fix_step(runner, pins, pkgs, orig_root, copy_root, checks):
             if err:
                 broken.append(p)
                 print(f"  broken   {p}: {err}")
-    checks.add("fix: every changed file compiles", not broken,
+    checks.add(f"{name}: every changed file compiles", not broken,
                f"{len(broken)} of {len(changed)} changed files do not compile")
 
-    runner.run("fix-2.out", cmd, copy_root, echo_stderr=True)
+    runner.run(f"{stem}-2.out", cmd, copy_root, echo_stderr=True)
     after2 = snapshot(copy_root)
     unstable = changed_files(after1, after2)
     for p in unstable:
         print(f"  unstable {p}  (changed again by a second fix)")
-    checks.add("fix: a second fix changes nothing", not unstable,
+    checks.add(f"{name}: a second fix changes nothing", not unstable,
                f"{len(unstable)} file(s) changed again")
     return changed
 
@@ -479,9 +495,32 @@ def residual_step(runner, pins, pkgs, copy_root, checks):
     sources = Sources(copy_root)
     for r in unreported:
         print(f"  unreported residual {r.path}:{r.line}:{r.code}  {sources.line(r.path, r.line)}")
-    checks.add("fix: every residual B614/B615/B113 is reported", not unreported,
+    checks.add(f"fix: every residual {'/'.join(RESIDUAL_CODES)} is reported", not unreported,
                f"{len(unreported)} of {len(left)} residual(s) unreported")
     return remaining
+
+
+def newer_target_step(runner, pins, pkgs, orig_root, copy_root, checks):
+    """fix --unsafe-fixes --target-version py312 on a second copy: the same checks
+    as the first pass, and every RESIDUAL_CODES finding Bandit reports in a changed
+    file is reported by remediate (Bandit runs on the changed files only)."""
+    name = "fix " + " ".join(NEWER_TARGET)
+    changed = [p for p in fix_step(runner, pins, pkgs, orig_root, copy_root, checks, NEWER_TARGET, name)
+               if p.endswith(".py")]
+    if not changed:
+        return
+    norm = PathNormaliser(copy_root)
+    bandit = runner.json("bandit-py312.json",
+                         [runner.bandit, "-q", "-f", "json", "-t", ",".join(RESIDUAL_CODES), *changed], copy_root)
+    left = [r for r in bandit_refs(bandit, norm) if r.code in RESIDUAL_CODES]
+    found = remediate_findings(runner.check_json("remediate-py312.json", pins, changed, copy_root, NEWER_TARGET), norm)
+    reported = {(f["rule"], f["path"], f["line"]) for f in found}
+    unreported = [r for r in sorted(left, key=_ref_order) if (BANDIT_RULES[r.code], r.path, r.line) not in reported]
+    sources = Sources(copy_root)
+    for r in unreported:
+        print(f"  unreported residual {r.path}:{r.line}:{r.code}  {sources.line(r.path, r.line)}")
+    checks.add(f"{name}: every residual is reported", not unreported,
+               f"{len(unreported)} of {len(left)} residual(s) in changed files unreported")
 
 
 # ---------------------------------------------------------------- commands
@@ -532,6 +571,7 @@ def cmd_run(args):
         before, after = Counter(r.code for r in bandit), Counter(r.code for r in bandit_after)
         print("  Bandit findings before -> after the fix: "
               + ", ".join(f"{c} {before[c]} -> {after[c]}" for c in BANDIT_RULES))
+        newer_target_step(runner, pins, pkgs, root, Path(work) / "corpus-py312", checks)
 
         section("c. remediate check vs ruff")
         ruff = ruff_refs(runner.ruff_json("ruff.json", pkgs, root), norm)

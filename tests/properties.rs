@@ -1,5 +1,7 @@
 //! Property harness: the engine, driven in-process over mutated fixtures and
-//! corpus-like snippets, must keep four promises on every input.
+//! corpus-like snippets, must keep four promises on every input. A quarter of
+//! the inputs run with `--target-version py312`, where fixes that need a newer
+//! Python than the default py38 are made too.
 //!
 //! 1. It never panics.
 //! 2. A rewrite never turns a file that parses into one that does not:
@@ -26,7 +28,7 @@ use remediate::config::{Config, ConfigPaths};
 use remediate::fix::edit::{self, Edit, Fix};
 use remediate::pipeline::engine::{Engine, Mode, RuleSet};
 use remediate::pipeline::source::Source;
-use remediate::python::parse::compiles;
+use remediate::python::parse::{compiles, PythonVersion};
 use remediate::report::{Diagnostic, Position};
 
 /// splitmix64: small, fast, and the same on every platform.
@@ -83,6 +85,12 @@ const SNIPPETS: &[&str] = &[
     "async def main():\n    async with httpx.AsyncClient() as c:\n        await c.get(url)\n",
     "x = f'{torch.load(p)}'\ns = \"torch.load(p)\"\n",
     "class M:\n    def load(self):\n        return torch.load(self.p, map_location=\\\n            'cpu')\n",
+    "import hashlib\nkey = hashlib.md5(url.encode()).hexdigest()\nh = hashlib.new('sha1', b, **kw)\n",
+    "from hashlib import md5 as m\ndef f(password):\n    return m(\n        password,  # why\n    ).digest()\n",
+    "import yaml\ncfg = yaml.load(f)\nx = yaml.load(\n    f,\n    Loader=yaml.FullLoader,  # tuples\n)\n",
+    "from yaml import load, unsafe_load\nx = load(s, yaml.Loader)\ny = unsafe_load(s)\n",
+    "import tarfile\nwith tarfile.open(p) as t:\n    t.extractall(d, members=m)\ntarfile.open(p).extract(n)\n",
+    "from tarfile import open as topen\nt = topen(p)\nt.extractall(\n    d,\n)\n",
 ];
 
 /// Fragments the mutator inserts: punctuation, our own keywords, splats,
@@ -120,6 +128,10 @@ const FRAGMENTS: &[&str] = &[
     "timeout=5, ",
     "revision='main'",
     "pickle_module=pickle, ",
+    "usedforsecurity=False",
+    "Loader=yaml.FullLoader, ",
+    "filter='data'",
+    "**({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {})",
     "torch.load(",
     "torch.load(p)",
     "requests.get(u)",
@@ -432,7 +444,10 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
     let scratch = tempfile::tempdir().unwrap();
     let config = config(scratch.path());
     let rules = RuleSet::new(remediate::rules::all()).unwrap();
-    let mut engine = Engine::new(&rules, &config);
+    // The default target, and a newer one under which fixes that need a
+    // newer Python (`usedforsecurity`, a plain `filter=`) are made too.
+    let targets = [config.target_version, PythonVersion::PY312];
+    let mut engines: Vec<Engine<'_>> = targets.iter().map(|&t| Engine::for_target(&rules, &config, t)).collect();
     let seeds = seeds();
     // Snippets and fixtures are where the findings are: half the inputs start
     // from one of them however large the added corpus.
@@ -454,12 +469,14 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
         }
         let input = text.into_bytes();
         let mode = Mode::Fix { unsafe_fixes: rng.chance(50) };
+        let which = usize::from(rng.chance(25));
+        let engine = &mut engines[which];
         executions += 1;
 
         let run = panic::catch_unwind(AssertUnwindSafe(|| (engine.run(&input, Mode::Check), engine.run(&input, mode))));
         let Ok((checked, fixed)) = run else {
             failures.record("panic", &input, "the engine panicked".into());
-            engine = Engine::new(&rules, &config);
+            *engine = Engine::for_target(&rules, &config, targets[which]);
             continue;
         };
         let clean = parses(&input);
@@ -486,7 +503,7 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
         match again {
             Err(_) => {
                 failures.record("panic-on-second-fix", &output, "the engine panicked".into());
-                engine = Engine::new(&rules, &config);
+                *engine = Engine::for_target(&rules, &config, targets[which]);
             }
             Ok(second) if second.fixed_bytes.is_some() => {
                 failures.record("second-fix-changes", &input, String::from_utf8_lossy(&output).into_owned());

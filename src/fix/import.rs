@@ -9,8 +9,11 @@ use ruff_text_size::Ranged;
 
 use crate::fix::edit::Edit;
 use crate::python::coding::declaration_end;
-use crate::python::imports::{import_block, is_future_import};
+use crate::python::imports::{self, import_block, is_future_import};
 use crate::python::lines::{line_end, line_start};
+use crate::python::model::Origin;
+use crate::python::parse::text_size;
+use crate::rules::FileContext;
 
 /// The edit that adds `statement` (one or more lines, joined by `newline`)
 /// to the module's top, or why it cannot go there.
@@ -20,6 +23,52 @@ pub fn add_import(body: &[Stmt], src: &str, newline: &str, statement: &str) -> R
         Some(anchor) => insert_after(anchor, src, newline, statement),
         None => Ok(Edit::insert(header_end(src), format!("{statement}{newline}"))),
     }
+}
+
+/// How code inserted at `at` names `module.name`, and the import edit (with
+/// a note for the fix's title) when one is needed: an existing binding of
+/// the module or the name; else the name added to the file's top-level
+/// `from module import …` (when the file spells `name` nowhere else); else
+/// `import module`, unless `module` already names something else or is
+/// imported only conditionally (an optional dependency must stay optional).
+pub fn name_for(
+    cx: &FileContext<'_>,
+    at: usize,
+    module: &str,
+    name: &str,
+) -> Result<(String, Option<(Edit, String)>), String> {
+    let at_size = text_size(at);
+    if let Some(reference) = imports::reference(cx.model, module, name, at_size) {
+        return Ok((reference, None));
+    }
+    let body = &cx.model.module.body;
+    if !contains_word(cx.src, name) {
+        // The file's top-level `from module import …`, directly in the module body.
+        let statement = imports::from_import_of(body, module).filter(|s| s.range.end().to_usize() <= at);
+        if let Some(last) = statement.and_then(|s| s.names.last()) {
+            let edit = Edit::insert(last.range.end().to_usize(), format!(", {name}"));
+            return Ok((name.to_owned(), Some((edit, format!("; import `{name}` from `{module}`")))));
+        }
+    }
+    match cx.model.resolve(module, at_size) {
+        Some(r) if r.qualified == module && matches!(r.origin, Origin::Imported | Origin::Unbound) => {}
+        _ => return Err(format!("`{module}` names something else in this file; fix it by hand")),
+    }
+    // An import of `module` only under `try`, `if` or in a function means
+    // it is optional or deliberately lazy; a new top-level import would
+    // make it required.
+    if !imports::imports_unconditionally(body, module) {
+        return Err(format!(
+            "`{module}` is not imported unconditionally at the top of this file; adding `import {module}` could make an optional dependency required"
+        ));
+    }
+    let edit = add_import(body, cx.src, cx.newline, &format!("import {module}"))?;
+    Ok((format!("{module}.{name}"), Some((edit, format!("; add `import {module}`")))))
+}
+
+/// `word` as a whole identifier anywhere in `src` (code, strings or comments).
+pub fn contains_word(src: &str, word: &str) -> bool {
+    crate::pipeline::prefilter::find_words(src.as_bytes(), word).next().is_some()
 }
 
 /// The edit that adds `statement` after `anchor`'s line; or, when more code follows it on that line
@@ -72,6 +121,13 @@ mod tests {
             "#!/usr/bin/env python\n# licence\nimport logging\nx = 1\n"
         );
         assert_eq!(added("import os  # why\nx = 1\n").unwrap(), "import os  # why\nimport logging\nx = 1\n");
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert!(contains_word("x = Timeout(1)", "Timeout"));
+        assert!(!contains_word("x = ReadTimeout(1)", "Timeout"));
+        assert!(!contains_word("x = Timeouts", "Timeout"));
     }
 
     #[test]

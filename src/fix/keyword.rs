@@ -8,6 +8,10 @@
 //!   trailing comma when the call has one, after any comment on the last line;
 //! - a lone generator argument gets its own parentheses.
 //!
+//! A keyword newer than the oldest Python the code must run on can be
+//! passed only where it exists: `**({"filter": "data"} if hasattr(tarfile,
+//! "data_filter") else {})` (see [`Keyword::guarded`]).
+//!
 //! Before any edit, [`insert`] refuses a call where the keyword could
 //! already be passed: `**kwargs` may hold it, `*args` or enough positional
 //! arguments may fill its parameter, and a repeated keyword raises
@@ -25,11 +29,21 @@ pub struct Keyword {
     pub name: &'static str,
     pub value: String,
     pub position: Option<usize>,
+    /// A condition (code) under which alone the keyword is passed.
+    pub guard: Option<String>,
 }
 
 impl Keyword {
     pub fn new(name: &'static str, value: impl Into<String>) -> Keyword {
-        Keyword { name, value: value.into(), position: None }
+        Keyword { name, value: value.into(), position: None, guard: None }
+    }
+
+    /// Passes the keyword only when `condition` holds at run time, for a
+    /// parameter that older releases of a library or of Python lack:
+    /// `**({"name": value} if condition else {})`.
+    pub fn guarded(mut self, condition: impl Into<String>) -> Keyword {
+        self.guard = Some(condition.into());
+        self
     }
 
     /// The parameter can also be passed as the `index`-th positional argument (0-based).
@@ -39,7 +53,10 @@ impl Keyword {
     }
 
     fn text(&self) -> String {
-        format!("{}={}", self.name, self.value)
+        match &self.guard {
+            Some(condition) => format!("**({{\"{}\": {}}} if {condition} else {{}})", self.name, self.value),
+            None => format!("{}={}", self.name, self.value),
+        }
     }
 }
 
@@ -205,6 +222,15 @@ mod tests {
         assert_eq!(add_two("f(a,)\n"), "f(a, k=1, j=2,)\n");
         assert_eq!(add_two("f(\n    a,\n)\n"), "f(\n    a,\n    k=1,\n    j=2,\n)\n");
         assert_eq!(add_two("f(\n    a  # c\n)\n"), "f(\n    a,  # c\n    k=1,\n    j=2\n)\n");
+    }
+
+    #[test]
+    fn guarded_keywords_are_passed_through_a_conditional_dict() {
+        let keyword = Keyword::new("filter", "\"data\"").guarded("hasattr(tarfile, \"data_filter\")");
+        assert_eq!(
+            add("t.extractall(d)\n", &keyword.text()),
+            "t.extractall(d, **({\"filter\": \"data\"} if hasattr(tarfile, \"data_filter\") else {}))\n"
+        );
     }
 
     #[test]

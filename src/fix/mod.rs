@@ -1,9 +1,11 @@
 //! Fixes as plain data and the helpers every rule shares to make them:
 //! edits (`edit`: a byte range of the decoded text and its replacement),
-//! keyword arguments added in any layout (`keyword`), imports and other
+//! keyword arguments added in any layout (`keyword`), an argument
+//! removed (`argument`), imports and other
 //! top-of-module lines (`import`), and the logging fix of the except rules
 //! (`logging`). One engine applies and verifies them.
 
+pub mod argument;
 pub mod edit;
 pub mod import;
 pub mod keyword;

@@ -9,6 +9,8 @@
 //! is unsure (an unterminated string), it answers "maybe", and the file is
 //! parsed: the prefilter may only ever skip work, never findings.
 
+use std::cell::RefCell;
+
 use memchr::memmem;
 
 /// Words a rule needs in code: the rule can match only if, for at least one
@@ -31,6 +33,10 @@ pub struct CodeScan {
     /// `--strict-except`: any exception type counts for [`SWALLOWING_EXCEPT`],
     /// not only a bare clause or `Exception` / `BaseException`.
     strict_except: bool,
+    /// Words already looked up in this file: rules share words (`load`),
+    /// and a rule lists its rare module name in every group (`yaml`), so
+    /// each word is searched for once per file.
+    found: RefCell<Vec<(&'static str, bool)>>,
 }
 
 impl CodeScan {
@@ -42,6 +48,7 @@ impl CodeScan {
         self.code.clear();
         self.code.extend_from_slice(src.as_bytes());
         self.unsure = blank_strings_and_comments(&mut self.code).is_err();
+        self.found.get_mut().clear();
     }
 
     /// Could a rule with these triggers match in the scanned file?
@@ -49,17 +56,21 @@ impl CodeScan {
         self.unsure || triggers.iter().any(|group| group.iter().all(|w| self.has(w)))
     }
 
-    fn has(&self, word: &str) -> bool {
-        if word == SWALLOWING_EXCEPT {
-            return has_swallowing_except(&self.code, self.strict_except);
+    fn has(&self, word: &'static str) -> bool {
+        if let Some(&(_, found)) = self.found.borrow().iter().find(|(w, _)| *w == word) {
+            return found;
         }
-        if let Some(name) = word.strip_suffix('(') {
-            return find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('));
-        }
-        if let Some(name) = word.strip_suffix(" as") {
-            return find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"));
-        }
-        find_words(&self.code, word).next().is_some()
+        let found = if word == SWALLOWING_EXCEPT {
+            has_swallowing_except(&self.code, self.strict_except)
+        } else if let Some(name) = word.strip_suffix('(') {
+            find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
+        } else if let Some(name) = word.strip_suffix(" as") {
+            find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"))
+        } else {
+            find_words(&self.code, word).next().is_some()
+        };
+        self.found.borrow_mut().push((word, found));
+        found
     }
 }
 
@@ -261,6 +272,18 @@ mod tests {
         let mut scan = CodeScan::default();
         scan.scan(src);
         scan.may_match(triggers)
+    }
+
+    #[test]
+    fn words_found_in_one_file_are_forgotten_for_the_next() {
+        let mut scan = CodeScan::default();
+        let triggers: Triggers = &[&["yaml", "load"], &["yaml", "full_load"]];
+        scan.scan("import yaml\nyaml.full_load(f)\n");
+        assert!(scan.may_match(triggers));
+        scan.scan("x = load(f)\n");
+        assert!(!scan.may_match(triggers));
+        scan.scan("import yaml\nyaml.load(f)\n");
+        assert!(scan.may_match(triggers));
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! Where an HTTP client object comes from, so that its methods are checked
 //! like the library's functions: `s = requests.Session()`, `with
 //! httpx.Client() as c:`, `self.session = aiohttp.ClientSession()` used in
-//! the same class. A name is a client only when every binding it has in its
-//! scope makes one (or is `None`); anything else (a parameter, a reassignment
-//! to another value) means we do not know, and the call is left alone.
+//! the same class (see [`bound_object`] for how a receiver's bindings are
+//! judged); a receiver we cannot place is left alone.
 
 use ruff_python_ast::Expr;
-use ruff_text_size::{Ranged, TextSize};
+use ruff_text_size::Ranged;
 use tree_sitter::Node;
 
+use crate::python::bound_object;
 use crate::python::call::text;
-use crate::python::model::{Binding, BindingKind, Lookup, ScopeId, ScopeKind, SemanticModel};
+use crate::python::model::{ScopeId, ScopeKind, SemanticModel};
 use crate::python::parse::text_size;
 use crate::rules::FileContext;
 
@@ -51,123 +51,15 @@ impl ClientKind {
     }
 }
 
-/// What one binding assigns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bound {
-    Client(ClientKind),
-    /// `None`, as in `self.session = None` before the real one.
-    Nothing,
-    Other,
-}
-
 /// The client kind of the object a method is called on (a tree-sitter
 /// node): a constructor call, a name bound to a client where it is used,
 /// or `self.<attr>` bound to a client in the enclosing class.
 pub fn receiver_kind(cx: &FileContext<'_>, receiver: Node<'_>) -> Option<ClientKind> {
-    match receiver.kind() {
-        "call" => constructor_kind_of_node(cx, receiver),
-        "parenthesized_expression" => receiver_kind(cx, receiver.named_child(0)?),
-        "identifier" => name_kind(cx.model, text(receiver, cx.src), text_size(receiver.start_byte())),
-        "attribute" => attribute_kind(cx, receiver),
-        _ => None,
-    }
-}
-
-fn constructor_kind_of_node(cx: &FileContext<'_>, call: Node<'_>) -> Option<ClientKind> {
-    ClientKind::created_by(&cx.resolve(call.child_by_field_name("function")?)?.qualified)
+    bound_object::receiver_kind(cx, receiver, &ClientKind::created_by)
 }
 
 fn constructor_kind(model: &SemanticModel<'_>, callee: &Expr) -> Option<ClientKind> {
-    ClientKind::created_by(&model.resolve_expr(callee)?.qualified)
-}
-
-fn value_kind(model: &SemanticModel<'_>, value: &Expr) -> Bound {
-    match value {
-        Expr::NoneLiteral(_) => Bound::Nothing,
-        Expr::Call(call) => constructor_kind(model, &call.func).map_or(Bound::Other, Bound::Client),
-        _ => Bound::Other,
-    }
-}
-
-fn binding_kind(model: &SemanticModel<'_>, binding: &Binding<'_>) -> Bound {
-    match binding.kind {
-        BindingKind::Assignment { value } | BindingKind::WithTarget { context: value } => value_kind(model, value),
-        _ => Bound::Other,
-    }
-}
-
-/// Every binding agrees on one kind of client (`None` aside).
-fn verdict(bounds: &[Bound]) -> Option<ClientKind> {
-    let mut kind = None;
-    for b in bounds {
-        match b {
-            Bound::Other => return None,
-            Bound::Nothing => {}
-            Bound::Client(k) if kind.is_some_and(|seen| seen != *k) => return None,
-            Bound::Client(k) => kind = Some(*k),
-        }
-    }
-    kind
-}
-
-/// Python's lookup decides which bindings count; every one must agree.
-fn name_kind(model: &SemanticModel<'_>, name: &str, at: TextSize) -> Option<ClientKind> {
-    let Lookup::Bound { bindings, .. } = model.lookup(name, at) else { return None };
-    let bounds: Vec<Bound> = bindings.iter().map(|&id| binding_kind(model, model.binding(id))).collect();
-    verdict(&bounds)
-}
-
-/// `self.session` inside a method: bound in the class body or in any of its
-/// methods through the same first-parameter name.
-fn attribute_kind(cx: &FileContext<'_>, receiver: Node<'_>) -> Option<ClientKind> {
-    let object = receiver.child_by_field_name("object")?;
-    let attr = text(receiver.child_by_field_name("attribute")?, cx.src);
-    if object.kind() != "identifier" {
-        return None;
-    }
-    let owner = text(object, cx.src);
-    let class = owning_class(cx.model, text_size(receiver.start_byte()), owner)?;
-    verdict(&attribute_bindings(cx.model, class, owner, attr))
-}
-
-/// The class whose method binds `owner` as its first parameter, seen from
-/// `at`: in that method, or in a function nested in it that does not
-/// rebind the name (a closure over `self`).
-fn owning_class(model: &SemanticModel<'_>, at: TextSize, owner: &str) -> Option<ScopeId> {
-    for scope in model.ancestors(model.scope_at(at)) {
-        match model.scope(scope).kind {
-            ScopeKind::Function(f) => {
-                let first = f.parameters.iter().next().map(|p| p.name().as_str());
-                let parent = model.scope(scope).parent.unwrap_or(0);
-                if first == Some(owner) && matches!(model.scope(parent).kind, ScopeKind::Class(_)) {
-                    return Some(parent);
-                }
-                if !model.bindings_in(scope, owner).is_empty() {
-                    return None;
-                }
-            }
-            ScopeKind::Lambda if !model.bindings_in(scope, owner).is_empty() => return None,
-            ScopeKind::Lambda | ScopeKind::Comprehension => {}
-            ScopeKind::Class(_) | ScopeKind::Module => return None,
-        }
-    }
-    None
-}
-
-/// What `owner.attr` is bound to inside `class` (not in nested classes),
-/// and what `attr` is bound to in the class body itself.
-fn attribute_bindings(model: &SemanticModel<'_>, class: ScopeId, owner: &str, attr: &str) -> Vec<Bound> {
-    let within_class = |scope: ScopeId| {
-        model.ancestors(scope).find(|&s| matches!(model.scope(s).kind, ScopeKind::Class(_))).is_some_and(|c| c == class)
-    };
-    let mut bounds: Vec<Bound> = model
-        .attribute_stores()
-        .iter()
-        .filter(|store| store.object == owner && store.attr == attr && within_class(store.scope))
-        .map(|store| store.value.map_or(Bound::Other, |v| value_kind(model, v)))
-        .collect();
-    bounds.extend(model.bindings_in(class, attr).iter().map(|&id| binding_kind(model, model.binding(id))));
-    bounds
+    bound_object::made_by(model, callee, &ClientKind::created_by)
 }
 
 /// Is the client a constructor call creates used for streaming: `.stream(`

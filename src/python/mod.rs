@@ -4,12 +4,15 @@
 //! binding model (`model`), line geometry (`lines`) and encoding
 //! declarations (`coding`), the module's imports (`imports`), views of a
 //! call (`call`), an `except` clause (`except_clause`), a Hugging Face
-//! download (`hub_call`) and an HTTP client (`http_client`), suppression
-//! comments (`suppress`), the verification of rewrites (`verify`), shell
-//! command words as `shlex.split` reads them (`shell_words`), and Trojan
-//! Source bidirectional controls (`bidi`).
+//! download (`hub_call`), an HTTP client (`http_client`) and any object
+//! judged by the call that made it (`bound_object`), suppression comments
+//! (`suppress`), words that mark a secret (`secret_words`), the
+//! verification of rewrites (`verify`), shell command words as
+//! `shlex.split` reads them (`shell_words`), and Trojan Source
+//! bidirectional controls (`bidi`).
 
 pub mod bidi;
+pub mod bound_object;
 pub mod call;
 pub mod coding;
 pub mod except_clause;
@@ -23,6 +26,7 @@ pub mod model;
 pub mod parse;
 pub mod payload;
 pub mod provenance;
+pub mod secret_words;
 pub mod shell_words;
 pub mod suppress;
 pub mod verify;

@@ -68,6 +68,14 @@ impl Finding {
     }
 }
 
+/// Code quoted in a message: its first line, marked when cut.
+pub fn one_line(code: &str) -> String {
+    match code.split_once(['\n', '\r']) {
+        Some((first, _)) => format!("{}…", first.trim_end()),
+        None => code.to_owned(),
+    }
+}
+
 /// A 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {

@@ -6,13 +6,11 @@ use tree_sitter::Node;
 use crate::config::{Seconds, TimeoutSet};
 use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
-use crate::fix::import::add_import;
+use crate::fix::import::name_for;
 use crate::fix::keyword::{self, Keyword};
 use crate::python::call::{text, Arg, Call};
 use crate::python::http_client::{self as http_clients, ClientKind};
-use crate::python::imports;
 use crate::python::model::Origin;
-use crate::python::parse::text_size;
 use crate::report::Finding;
 use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
@@ -319,7 +317,7 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
         }
         Target::Urlopen { .. } => set.read.to_string(),
         Target::Httpx { .. } | Target::ClientMethod { kind: ClientKind::HttpxClient, .. } => {
-            let (name, import) = name_for(cx, call, "httpx", "Timeout")?;
+            let (name, import) = name_for(cx, call.node.start_byte(), "httpx", "Timeout")?;
             if let Some((edit, note)) = import {
                 edits.push(edit);
                 import_note = note;
@@ -327,7 +325,7 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
             format!("{name}(connect={}, read={}, write={}, pool={})", set.connect, set.read, set.write, set.pool)
         }
         Target::AiohttpSession { .. } | Target::ClientMethod { kind: ClientKind::AiohttpSession, .. } => {
-            let (name, import) = name_for(cx, call, "aiohttp", "ClientTimeout")?;
+            let (name, import) = name_for(cx, call.node.start_byte(), "aiohttp", "ClientTimeout")?;
             if let Some((edit, note)) = import {
                 edits.push(edit);
                 import_note = note;
@@ -399,61 +397,9 @@ fn has_comment(node: Node<'_>) -> bool {
     children.into_iter().any(|c| c.kind() == "comment")
 }
 
-/// How inserted code names `module.name`, and the import edit (with a note
-/// for the fix's title) if one is needed: an existing module-level binding; else the name added to an
-/// existing `from module import …` (when the file spells `name` nowhere
-/// else); else `import module`, unless `module` already names something else.
-fn name_for(
-    cx: &FileContext<'_>,
-    call: &Call<'_>,
-    module: &str,
-    name: &str,
-) -> Result<(String, Option<(Edit, String)>), String> {
-    let at = text_size(call.node.start_byte());
-    if let Some(reference) = imports::reference(cx.model, module, name, at) {
-        return Ok((reference, None));
-    }
-    let body = &cx.model.module.body;
-    if !contains_word(cx.src, name) {
-        // The file's top-level `from module import …`, directly in the module body.
-        let statement =
-            imports::from_import_of(body, module).filter(|s| s.range.end().to_usize() <= call.node.start_byte());
-        if let Some(last) = statement.and_then(|s| s.names.last()) {
-            let edit = Edit::insert(last.range.end().to_usize(), format!(", {name}"));
-            return Ok((name.to_owned(), Some((edit, format!("; import `{name}` from `{module}`")))));
-        }
-    }
-    match cx.model.resolve(module, at) {
-        Some(r) if r.qualified == module && matches!(r.origin, Origin::Imported | Origin::Unbound) => {}
-        _ => return Err(format!("`{module}` names something else in this file; add the timeout by hand")),
-    }
-    // An import of `module` only under `try`, `if` or in a function means
-    // it is optional or deliberately lazy; a new top-level import would
-    // make it required.
-    if !imports::imports_unconditionally(body, module) {
-        return Err(format!(
-            "`{module}` is not imported unconditionally at the top of this file; adding `import {module}` could make an optional dependency required"
-        ));
-    }
-    let edit = add_import(body, cx.src, cx.newline, &format!("import {module}"))?;
-    Ok((format!("{module}.{name}"), Some((edit, format!("; add `import {module}`")))))
-}
-
-/// `word` as a whole identifier anywhere in `src` (code, strings or comments).
-fn contains_word(src: &str, word: &str) -> bool {
-    crate::pipeline::prefilter::find_words(src.as_bytes(), word).next().is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn whole_words_only() {
-        assert!(contains_word("x = Timeout(1)", "Timeout"));
-        assert!(!contains_word("x = ReadTimeout(1)", "Timeout"));
-        assert!(!contains_word("x = Timeouts", "Timeout"));
-    }
 
     #[test]
     fn aiohttp_total_is_connect_plus_read() {

@@ -14,7 +14,10 @@ pub mod except_pass;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
+pub mod tarfile_extract;
 pub mod torch_load;
+pub mod weak_hash;
+pub mod yaml_load;
 
 #[cfg(test)]
 pub(crate) use context::testing;
@@ -138,6 +141,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &bare_except::BareExcept,
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
+        &weak_hash::WeakHash,
+        &yaml_load::YamlLoad,
+        &tarfile_extract::TarfileExtract,
     ]
 }
 
