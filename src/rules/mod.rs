@@ -69,6 +69,9 @@ pub enum QueryTarget {
     BareHandlers,
     /// `except` clauses whose whole body is one `pass`, `...` or `continue`.
     SwallowingHandlers,
+    /// Calls of any callee that pass this keyword argument (`shell=`), for a
+    /// rule that judges a keyword rather than a function.
+    CallsWithKeyword(&'static str),
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
