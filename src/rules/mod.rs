@@ -9,11 +9,14 @@ use crate::report::Finding;
 mod context;
 
 pub mod bare_except;
+pub mod call_with_shell;
 pub mod except_continue;
 pub mod except_pass;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
+pub mod start_process_with_shell;
+pub mod subprocess_shell;
 pub mod torch_load;
 
 #[cfg(test)]
@@ -135,6 +138,9 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &bare_except::BareExcept,
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
+        &subprocess_shell::SubprocessShell,
+        &call_with_shell::CallWithShell,
+        &start_process_with_shell::StartProcessWithShell,
     ]
 }
 
