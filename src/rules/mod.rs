@@ -15,6 +15,7 @@ pub mod except_pass;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
+pub mod jinja2_autoescape;
 pub mod start_process_with_shell;
 pub mod subprocess_shell;
 pub mod torch_load;
@@ -141,6 +142,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &subprocess_shell::SubprocessShell,
         &call_with_shell::CallWithShell,
         &start_process_with_shell::StartProcessWithShell,
+        &jinja2_autoescape::Jinja2Autoescape,
     ]
 }
 
