@@ -16,6 +16,7 @@ pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
 pub mod jinja2_autoescape;
+pub mod pickle_load;
 pub mod start_process_with_shell;
 pub mod subprocess_shell;
 pub mod torch_load;
@@ -143,6 +144,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &call_with_shell::CallWithShell,
         &start_process_with_shell::StartProcessWithShell,
         &jinja2_autoescape::Jinja2Autoescape,
+        &pickle_load::PickleLoad,
     ]
 }
 
