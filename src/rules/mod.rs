@@ -10,8 +10,10 @@ mod context;
 
 pub mod bare_except;
 pub mod call_with_shell;
+pub mod eval_used;
 pub mod except_continue;
 pub mod except_pass;
+pub mod exec_used;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
@@ -145,6 +147,8 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &start_process_with_shell::StartProcessWithShell,
         &jinja2_autoescape::Jinja2Autoescape,
         &pickle_load::PickleLoad,
+        &eval_used::EvalUsed,
+        &exec_used::ExecUsed,
     ]
 }
 
