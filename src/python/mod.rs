@@ -6,8 +6,10 @@
 //! call (`call`), an `except` clause (`except_clause`), a Hugging Face
 //! download (`hub_call`) and an HTTP client (`http_client`), suppression
 //! comments (`suppress`), the verification of rewrites (`verify`), shell
-//! command words as `shlex.split` reads them (`shell_words`), and Trojan
-//! Source bidirectional controls (`bidi`).
+//! command words as `shlex.split` reads them (`shell_words`), calls that
+//! run a shell and commands that need none (`shell_call`), Python literals
+//! written and judged (`literal`), and Trojan Source bidirectional controls
+//! (`bidi`).
 
 pub mod bidi;
 pub mod call;

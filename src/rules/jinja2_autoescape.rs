@@ -43,8 +43,9 @@ documented_rule! {
     ///
     /// ## Fix safety
     /// Unsafe, applied only with `--unsafe-fixes`, and only where it is
-    /// right: an environment assigned to a name, bound once in the file,
-    /// that is used only to load templates by literal file names
+    /// right: an environment assigned once to a local variable of a function
+    /// (or used directly, `Environment(...).get_template(...)`), that is used
+    /// only to load templates by literal file names
     /// (`get_template`, `select_template`, `get_or_select_template`), at
     /// least one of them ending in `.html`, `.htm` or `.xml`. The fix adds
     /// `autoescape=select_autoescape()` (importing `select_autoescape` in the
@@ -57,7 +58,8 @@ documented_rule! {
     /// configs and Markdown; environments that load only templates not named
     /// `.html`/`.htm`/`.xml` (`html.tpl`, `prompt.txt`), where the fix would
     /// change nothing; template names known only at run time; environments
-    /// passed elsewhere or stored in an attribute; `jinja2.Template(...)`,
+    /// passed elsewhere, stored in an attribute or bound at module level
+    /// (other modules may import it and call `from_string`); `jinja2.Template(...)`,
     /// which is always compiled from a string; an explicit
     /// `autoescape=False`; `**kwargs`. Where the output is plain text, the
     /// finding is a false alarm: suppress it with `# nosec B701`.
