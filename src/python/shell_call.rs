@@ -90,6 +90,11 @@ pub fn plain_command(command: &Expr, source: &str) -> Result<PlainCommand, Strin
     match command {
         Expr::StringLiteral(s) => {
             let value = s.value.to_str();
+            if value.contains('\\') {
+                // `C:\tools\x.exe`: `sh` reads `C:toolsx.exe`, and so would
+                // the list; the author most likely meant Windows' `cmd.exe`.
+                return Err(BACKSLASH.to_owned());
+            }
             let words = classify_parts(&[Part::Literal(value)]).map_err(|e| needs_shell(&e.reason))?;
             let quote = s.value.iter().next().map_or('"', |part| part.flags.quote_style().as_char());
             let written = &source[ruff_text_size::Ranged::range(s)];
@@ -125,6 +130,8 @@ pub fn plain_command(command: &Expr, source: &str) -> Result<PlainCommand, Strin
 
 const INTERPOLATED: &str = "the command interpolates values (an f-string): without a shell they would be split \
      differently (a value with blanks stays one argument); pass a list of arguments by hand";
+const BACKSLASH: &str = "the command holds a backslash, an escape to `/bin/sh` but a path separator to Windows' \
+     `cmd.exe`; rewrite it by hand as a list of arguments";
 const COMPUTED: &str = "the command is computed at run time; pass a list of arguments instead of a string";
 const LIST_WITH_SHELL: &str = "the command is a list: with a shell only its first item is the script, the others \
      become `$0`, `$1`, ...; drop the shell if the list is the program and its arguments";
@@ -183,5 +190,7 @@ mod tests {
         assert!(command("'ls %s' % d").unwrap_err().contains("computed"));
         assert!(command("['ls', '-l']").unwrap_err().contains("`$0`"));
         assert!(command("b'ls'").unwrap_err().contains("bytes"));
+        assert!(command("r'C:\\tools\\x.exe --flag'").unwrap_err().contains("backslash"));
+        assert!(command("'echo a\\ b'").unwrap_err().contains("backslash"));
     }
 }
