@@ -2,14 +2,14 @@
 """Cross-check remediate against Bandit and ruff on the real-world corpus.
 
   crosscheck.py run --bin BIN --venv VENV PKGDIR...
-      a. recall of `remediate check` against Bandit (B614 B615 B113 B110 B112
-         B324 B506 B202);
+      a. recall of `remediate check` against Bandit (the codes of BANDIT_RULES),
+         less the deliberate differences in ALLOWED_MISSES;
       b. `remediate fix --unsafe-fixes` on a copy: every changed file compiles,
          a second fix changes nothing, only .py files change, and every
-         B614/B615/B113/B324/B506 finding Bandit still reports is reported by
-         remediate; then the same on a second copy with --target-version py312,
-         where the fixes that need a newer Python are made too;
-      c. recall against ruff (S113 S110 S112 E722 S324 S506 S202).
+         finding Bandit still reports (RESIDUAL_CODES) is reported by remediate;
+         then the same on a second copy with --target-version py312, where the
+         fixes that need a newer Python are made too;
+      c. recall against ruff (the codes of RUFF_RULES).
   crosscheck.py compare --root ROOT --remediate R.json [--bandit B.json] [--ruff F.json]
       only the recall comparison, on JSON files saved earlier.
 
@@ -47,6 +47,13 @@ BANDIT_RULES = {
     "B324": "weak-hash",
     "B506": "yaml-load",
     "B202": "tarfile-extract",
+    "B602": "subprocess-shell",
+    "B604": "call-with-shell",
+    "B605": "start-process-with-shell",
+    "B701": "jinja2-autoescape",
+    "B301": "pickle-load",
+    "B307": "eval-used",
+    "B102": "exec-used",
 }
 RUFF_RULES = {
     "S113": "http-timeout",
@@ -56,14 +63,35 @@ RUFF_RULES = {
     "S324": "weak-hash",
     "S506": "yaml-load",
     "S202": "tarfile-extract",
+    "S602": "subprocess-shell",
+    "S604": "call-with-shell",
+    "S605": "start-process-with-shell",
+    "S701": "jinja2-autoescape",
+    "S301": "pickle-load",
+    "S307": "eval-used",
+    "S102": "exec-used",
 }
 # Bandit codes whose findings a fix may leave behind only if remediate still reports them.
 # Not B202: below py312 the fix passes `filter` through a guarded `**{...}`, which
 # Bandit cannot read, so it keeps reporting a call remediate has fixed (README).
-RESIDUAL_CODES = ("B614", "B615", "B113", "B324", "B506")
+RESIDUAL_CODES = ("B614", "B615", "B113", "B324", "B506", "B602", "B604", "B605", "B701", "B301", "B307", "B102")
 # The second fix pass: weak-hash's `usedforsecurity` needs 3.9, tarfile-extract's
 # plain `filter="data"` 3.12; the default target (py38) reports or guards them.
 NEWER_TARGET = ("--target-version", "py312")
+# Bandit reports these at the line of the `shell=` keyword, which may be a
+# later line of the call; remediate reports the call's first line.
+BANDIT_KEYWORD_LINE = ("B602", "B604")
+# Bandit findings remediate does not report on purpose, each a difference the
+# README documents ("Differences from Bandit and ruff"), by code, file and
+# line. They leave the recall's denominator; a listed site that is found
+# after all, or no longer exists, is a failed check, so the list stays true.
+ALLOWED_MISSES = {
+    # B604 takes any `shell=<name>` as true; here it is a completion shell's
+    # name passed to typer's helpers, which start no process.
+    ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 32): "shell=<name>",
+    ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 62): "shell=<name>",
+    ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 74): "shell=<name>",
+}
 
 DEFAULT_PINS = """\
 model_revisions:
@@ -89,18 +117,21 @@ class Recall:
     rule: str
     refs: list
     misses: list = field(default_factory=list)
+    # Misses listed in ALLOWED_MISSES: not counted either way.
+    allowed: list = field(default_factory=list)
 
     @property
     def matched(self):
-        return len(self.refs) - len(self.misses)
+        return len(self.refs) - len(self.misses) - len(self.allowed)
 
     @property
     def recall(self):
-        return self.matched / len(self.refs) if self.refs else None
+        counted = len(self.refs) - len(self.allowed)
+        return self.matched / counted if counted else None
 
     @property
     def ok(self):
-        return not self.refs or self.recall >= MIN_RECALL
+        return self.recall is None or self.recall >= MIN_RECALL
 
 
 class Checks:
@@ -178,14 +209,16 @@ def covers(spans_by_key, rule, path, line, anywhere):
 def compare(tool, rules, refs, findings):
     """Recall of `findings` against `refs`, one Recall per code of `rules`."""
     found = spans(findings)
-    anywhere = tool == "ruff"
     by_code = defaultdict(list)
     for r in refs:
         by_code[r.code].append(r)
     rows = []
     for code, rule in rules.items():
+        anywhere = tool == "ruff" or code in BANDIT_KEYWORD_LINE
         row = Recall(tool, code, rule, sorted(by_code.pop(code, []), key=_ref_order))
-        row.misses = [r for r in row.refs if not covers(found, rule, r.path, r.line, anywhere)]
+        missed = [r for r in row.refs if not covers(found, rule, r.path, r.line, anywhere)]
+        row.allowed = [r for r in missed if tool == "bandit" and (r.code, r.path, r.line) in ALLOWED_MISSES]
+        row.misses = [r for r in missed if r not in row.allowed]
         rows.append(row)
     for code, stray in sorted(by_code.items()):  # codes we did not ask the tool for
         print(f"warning: {tool} reported {len(stray)} {code} finding(s) outside the selection")
@@ -235,6 +268,22 @@ def print_misses(rows, sources):
     for row in rows:
         for r in row.misses:
             print(f"  miss  {r.path}:{r.line}:{r.code}  {sources.line(r.path, r.line)}")
+        for r in row.allowed:
+            print(f"  allowed miss  {r.path}:{r.line}:{r.code} ({ALLOWED_MISSES[(r.code, r.path, r.line)]})"
+                  f"  {sources.line(r.path, r.line)}")
+
+
+def check_allowed_misses(rows, checks, packages):
+    """Every ALLOWED_MISSES entry in one of the `packages` Bandit read (top-level
+    directories) must name a Bandit finding that is still missed; entries of
+    other packages do not apply."""
+    missed = {(r.code, r.path, r.line) for row in rows if row.tool == "bandit" for r in row.allowed}
+    here = {entry for entry in ALLOWED_MISSES if Path(entry[1]).parts[0] in packages}
+    stale = sorted(here - missed)
+    for code, path, line in stale:
+        print(f"  stale allowed miss {path}:{line}:{code} (found, or no longer reported by Bandit)")
+    checks.add("every allowed miss is still a Bandit finding remediate misses", not stale,
+               f"{len(stale)} stale entr{'y' if len(stale) == 1 else 'ies'}")
 
 
 def print_extras(label, found, sources):
@@ -249,10 +298,10 @@ def print_extras(label, found, sources):
 
 
 def print_table(rows):
-    head = ("tool", "code", "rule", "reference", "matched", "recall", "misses")
+    head = ("tool", "code", "rule", "reference", "matched", "recall", "misses", "allowed")
     body = [
         (r.tool, r.code, r.rule, str(len(r.refs)), str(r.matched),
-         "-" if r.recall is None else f"{r.recall:.3f}", str(len(r.misses)))
+         "-" if r.recall is None else f"{r.recall:.3f}", str(len(r.misses)), str(len(r.allowed)))
         for r in rows
     ]
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
@@ -285,7 +334,8 @@ def recall_rows_json(rows):
     return [
         {"tool": r.tool, "code": r.code, "rule": r.rule, "reference": len(r.refs),
          "matched": r.matched, "recall": r.recall,
-         "misses": [f"{m.path}:{m.line}" for m in r.misses]}
+         "misses": [f"{m.path}:{m.line}" for m in r.misses],
+         "allowed": [f"{m.path}:{m.line}" for m in r.allowed]}
         for r in rows
     ]
 
@@ -487,15 +537,15 @@ def residual_step(runner, pins, pkgs, copy_root, checks):
     Returns all of Bandit's findings on the fixed copy."""
     norm = PathNormaliser(copy_root)
     remaining = bandit_refs(runner.bandit_json("bandit-fixed.json", pkgs, copy_root), norm)
-    left = [r for r in remaining if r.code in RESIDUAL_CODES]
-    found = remediate_findings(runner.check_json("remediate-fixed.json", pins, pkgs, copy_root), norm)
-    reported = {(f["rule"], f["path"], f["line"]) for f in found}
+    left = [r for r in remaining if r.code in RESIDUAL_CODES
+            and (r.code, r.path, r.line) not in ALLOWED_MISSES]
+    found = spans(remediate_findings(runner.check_json("remediate-fixed.json", pins, pkgs, copy_root), norm))
     unreported = [r for r in sorted(left, key=_ref_order)
-                  if (BANDIT_RULES[r.code], r.path, r.line) not in reported]
+                  if not covers(found, BANDIT_RULES[r.code], r.path, r.line, r.code in BANDIT_KEYWORD_LINE)]
     sources = Sources(copy_root)
     for r in unreported:
         print(f"  unreported residual {r.path}:{r.line}:{r.code}  {sources.line(r.path, r.line)}")
-    checks.add(f"fix: every residual {'/'.join(RESIDUAL_CODES)} is reported", not unreported,
+    checks.add("fix: every residual Bandit finding is reported", not unreported,
                f"{len(unreported)} of {len(left)} residual(s) unreported")
     return remaining
 
@@ -562,6 +612,7 @@ def cmd_run(args):
         print_package_counts("Bandit", bandit, list(BANDIT_RULES))
         bandit_rows = compare("bandit", BANDIT_RULES, bandit, found)
         print_misses(bandit_rows, sources)
+        check_allowed_misses(bandit_rows, checks, set(pkgs))
         print_extras("Bandit", extras(found, bandit, "bandit"), sources)
 
         section("b. remediate fix --unsafe-fixes on a copy")
@@ -600,9 +651,14 @@ def cmd_compare(args):
         if not path:
             continue
         section(f"remediate check vs {label}")
-        refs = loader(json.loads(Path(path).read_text()), norm, cwd)
+        report = json.loads(Path(path).read_text())
+        refs = loader(report, norm, cwd)
         these = compare(label.lower(), rules, refs, found)
         print_misses(these, sources)
+        if label == "Bandit":
+            # The files Bandit read are the keys of its metrics (less `_totals`).
+            read = [norm(f, cwd) for f in report.get("metrics", {}) if f != "_totals"] or [r.path for r in refs]
+            check_allowed_misses(these, checks, {Path(f).parts[0] for f in read})
         print_extras(label, extras(found, refs, key), sources)
         rows += these
     return finish(rows, checks, None)
@@ -610,9 +666,11 @@ def cmd_compare(args):
 
 def finish(rows, checks, out):
     for r in rows:
-        if r.refs:
+        if r.recall is not None:
+            counted = len(r.refs) - len(r.allowed)
             checks.add(f"recall {r.tool} {r.code} >= {MIN_RECALL}", r.ok,
-                       f"{r.matched}/{len(r.refs)} = {r.recall:.3f}")
+                       f"{r.matched}/{counted} = {r.recall:.3f}"
+                       + (f", {len(r.allowed)} allowed" if r.allowed else ""))
     section("summary")
     print_table(rows)
     print()

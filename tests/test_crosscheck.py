@@ -82,6 +82,31 @@ class PathsAndRecall(TempRoot):
         rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, bandit_refs, [multi_line])}
         self.assertEqual(len(rows["B113"].misses), 1)
 
+    def test_bandit_puts_shell_findings_on_the_keyword_line(self):
+        call = dict(finding("p/a.py", 10, "subprocess-shell", "B602"), end_line=13)
+        rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, [xc.Ref("B602", "p/a.py", 12)], [call])}
+        self.assertEqual(rows["B602"].recall, 1.0)
+
+    def test_allowed_misses_leave_the_denominator_and_must_stay_true(self):
+        (code, path, line), _ = next(iter(xc.ALLOWED_MISSES.items()))
+        refs = [xc.Ref(code, path, line), xc.Ref(code, "p/a.py", 3)]
+        rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, refs, [finding("p/a.py", 3, xc.BANDIT_RULES[code], code)])}
+        self.assertEqual((rows[code].recall, len(rows[code].allowed), rows[code].misses), (1.0, 1, []))
+        checks = xc.Checks()
+        quiet(xc.check_allowed_misses, list(rows.values()), checks, {"p"})
+        self.assertTrue(checks.items[0][1])  # the entries name another package
+        _, printed = quiet(xc.check_allowed_misses, list(rows.values()), checks, {"p", Path(path).parts[0]})
+        self.assertFalse(checks.items[1][1])  # the other entries of that package are stale here
+        self.assertIn("stale allowed miss", printed)
+        # A code whose every finding is an allowed miss gives no verdict.
+        only_allowed = xc.compare("bandit", {code: xc.BANDIT_RULES[code]}, [xc.Ref(code, path, line)], [])[0]
+        self.assertIsNone(only_allowed.recall)
+        status, printed = quiet(xc.finish, [only_allowed], xc.Checks(), None)
+        self.assertEqual(status, 0)
+        # ruff has no allowed misses: the same site is a plain miss.
+        ruff_rows = xc.compare("ruff", {"S604": "call-with-shell"}, [xc.Ref("S604", path, line)], [])
+        self.assertEqual(len(ruff_rows[0].misses), 1)
+
     def test_threshold(self):
         refs = [xc.Ref("B614", "a.py", n) for n in range(1, 21)]
         found = [finding("a.py", n, "torch-load") for n in range(1, 20)]  # 19/20 = 0.95

@@ -5,13 +5,14 @@
 //! encoding line (which must stay on line 1 or 2).
 
 use ruff_python_ast::Stmt;
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextSize};
 
 use crate::fix::edit::Edit;
+use crate::pipeline::prefilter::find_words;
 use crate::python::coding::declaration_end;
 use crate::python::imports::{self, import_block, is_future_import};
 use crate::python::lines::{line_end, line_start};
-use crate::python::model::Origin;
+use crate::python::model::{Origin, SemanticModel};
 use crate::python::parse::text_size;
 use crate::rules::FileContext;
 
@@ -90,6 +91,39 @@ pub fn insert_after(anchor: &Stmt, src: &str, newline: &str, statement: &str) ->
     Ok(Edit::insert(line, format!("{statement}{newline}")))
 }
 
+/// How inserted code at `at` names `module.name` from the standard library
+/// (always importable, so a new import never adds a dependency), and the
+/// import edit when one is needed, in the file's style: an existing binding
+/// (`ast.literal_eval` after `import ast`, `literal_eval` after `from ast
+/// import literal_eval`); else the name added to the file's top-level `from
+/// module import ...` when the file spells it nowhere; else `import module`.
+/// Refused when `module` names something else where the code goes.
+pub fn stdlib_name(
+    model: &SemanticModel<'_>,
+    src: &str,
+    newline: &str,
+    module: &str,
+    name: &str,
+    at: TextSize,
+) -> Result<(String, Option<Edit>), String> {
+    if let Some(reference) = imports::reference(model, module, name, at) {
+        return Ok((reference, None));
+    }
+    let body = &model.module.body;
+    let spelled = find_words(src.as_bytes(), name).next().is_some();
+    let holder = model.top_level_statement(at).map_or(at, |s| s.start());
+    let from_import = imports::from_import_of(body, module).filter(|s| s.end() <= holder);
+    if let (false, Some(last)) = (spelled, from_import.and_then(|s| s.names.last())) {
+        return Ok((name.to_owned(), Some(Edit::insert(last.end().to_usize(), format!(", {name}")))));
+    }
+    match model.resolve(module, at) {
+        Some(r) if r.qualified == module && matches!(r.origin, Origin::Imported | Origin::Unbound) => {}
+        _ => return Err(format!("`{module}` names something else here; fix it by hand")),
+    }
+    let edit = add_import(body, src, newline, &format!("import {module}"))?;
+    Ok((format!("{module}.{name}"), Some(edit)))
+}
+
 /// The offset after leading comment lines (shebang, licence header) and
 /// after the PEP 263 encoding line wherever it is on line 1 or 2.
 fn header_end(src: &str) -> usize {
@@ -104,6 +138,7 @@ fn header_end(src: &str) -> usize {
 mod tests {
     use super::*;
     use crate::fix::edit::apply;
+    use crate::python::model::SemanticModel;
     use crate::python::parse::{parse_module, PythonVersion};
 
     fn added(src: &str) -> Result<String, String> {
@@ -140,6 +175,27 @@ mod tests {
             added("\n   # coding: latin-1\nx = 1\n").unwrap(),
             "\n   # coding: latin-1\nimport logging\nx = 1\n"
         );
+    }
+
+    fn stdlib(src: &str) -> Result<(String, String), String> {
+        let parsed = parse_module(src, PythonVersion::latest());
+        let model = SemanticModel::build(parsed.syntax(), src);
+        let at = TextSize::try_from(src.find("HERE").unwrap()).unwrap();
+        let (name, edit) = stdlib_name(&model, src, "\n", "ast", "literal_eval", at)?;
+        Ok((name, edit.map_or_else(|| src.to_owned(), |e| apply(src, &[e]).unwrap())))
+    }
+
+    #[test]
+    fn stdlib_names_follow_the_file() {
+        let (name, out) = stdlib("import os\nHERE\n").unwrap();
+        assert_eq!((name.as_str(), out.as_str()), ("ast.literal_eval", "import os\nimport ast\nHERE\n"));
+        assert_eq!(stdlib("import ast as a\nHERE\n").unwrap().0, "a.literal_eval");
+        let (name, out) = stdlib("from ast import parse\nHERE\n").unwrap();
+        assert_eq!((name.as_str(), out.as_str()), ("literal_eval", "from ast import parse, literal_eval\nHERE\n"));
+        assert_eq!(stdlib("from ast import parse\nliteral_eval = 1\nHERE\n").unwrap().0, "ast.literal_eval");
+        assert!(stdlib("ast = 1\nHERE\n").is_err());
+        assert!(stdlib("def f(ast):\n    HERE\n").is_err());
+        assert_eq!(stdlib("def f():\n    import ast\ndef g():\n    HERE\n").unwrap().0, "ast.literal_eval");
     }
 
     #[test]

@@ -19,7 +19,9 @@
 
 use crate::fix::edit::Edit;
 use crate::python::call::{Arg, Call};
-use crate::python::lines::{line_end, line_indent, starts_its_line};
+use tree_sitter::Node;
+
+use crate::python::lines::{line_end, line_indent, line_start, starts_its_line};
 
 /// A keyword a fix adds: its name, its value as code, and the position
 /// at which the callee's signature would also take it (`None` for a
@@ -94,6 +96,70 @@ pub fn check(call: &Call<'_>, _src: &str, keyword: &Keyword) -> Result<(), Strin
         return Err(format!("the call may pass `{name}` positionally"));
     }
     Ok(())
+}
+
+/// The edits that delete keyword argument `name` from `call` with its comma,
+/// keeping the call's layout: `f(a, k=1)` → `f(a)`, `f(k=1, b)` → `f(b)`,
+/// a keyword on a line of its own loses the whole line. Refused when a
+/// comment sits between the keyword and the comma that goes with it.
+pub fn remove(call: &Call<'_>, src: &str, name: &str) -> Result<Vec<Edit>, String> {
+    let mut cursor = call.arguments.walk();
+    let children: Vec<Node<'_>> = call.arguments.children(&mut cursor).collect();
+    let named = |n: &Node<'_>| {
+        n.kind() == "keyword_argument" && n.child_by_field_name("name").is_some_and(|k| &src[k.byte_range()] == name)
+    };
+    let index = children.iter().position(named).ok_or_else(|| format!("the call does not pass `{name}`"))?;
+    let keyword = children[index];
+    let comment_between = || format!("a comment sits next to `{name}=`; remove it by hand");
+    let next = index + 1 + children[index + 1..].iter().position(|n| n.kind() != "comment").unwrap_or(0);
+    let prev = children[..index].iter().rposition(|n| n.kind() != "comment").unwrap_or(0);
+    match children.get(next).map(|n| n.kind()) {
+        Some(",") => {
+            if next != index + 1 {
+                return Err(comment_between());
+            }
+            let comma = children[next];
+            let closes = children
+                .get(next + 1)
+                .filter(|n| n.kind() == ")" && n.start_position().row == comma.end_position().row);
+            if closes.is_some() && !starts_its_line(src, keyword.start_byte()) && prev + 1 == index {
+                // `f(a, k=1,)` → `f(a,)`: the blanks before the keyword go too.
+                return Ok(vec![Edit::replace(children[prev].end_byte()..comma.end_byte(), "")]);
+            }
+            let mut end = comma.end_byte();
+            end += src[end..].len() - src[end..].trim_start_matches([' ', '\t']).len();
+            let mut start = keyword.start_byte();
+            // Alone on its line: the line goes.
+            if starts_its_line(src, start) && line_end(src, end) == end {
+                start = line_start(src, start);
+                end = next_line_start(src, end);
+            }
+            Ok(vec![Edit::replace(start..end, "")])
+        }
+        Some(")") if children[prev].kind() == "(" => {
+            if children[prev + 1..next].iter().any(|n| n.kind() == "comment") {
+                return Err(comment_between());
+            }
+            Ok(vec![Edit::replace(children[prev].end_byte()..children[next].start_byte(), "")])
+        }
+        Some(")") if children[prev].kind() == "," => {
+            if prev + 1 != index {
+                return Err(comment_between());
+            }
+            Ok(vec![Edit::replace(children[prev].start_byte()..keyword.end_byte(), "")])
+        }
+        _ => Err(format!("the layout around `{name}=` is not one the rewriter knows; remove it by hand")),
+    }
+}
+
+/// The offset after the line break that ends the line holding `pos`.
+fn next_line_start(src: &str, pos: usize) -> usize {
+    let end = line_end(src, pos);
+    match &src.as_bytes()[end..] {
+        [b'\r', b'\n', ..] => end + 2,
+        [b'\n' | b'\r', ..] => end + 1,
+        _ => end,
+    }
 }
 
 /// The edits that append `keywords` (`name=value` texts) as the last
@@ -247,6 +313,44 @@ mod tests {
     #[test]
     fn lone_generator_gets_its_own_parentheses() {
         assert_eq!(add("f(x for x in y)\n", "k=1"), "f((x for x in y), k=1)\n");
+    }
+
+    fn without(src: &str, name: &str) -> Result<String, String> {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
+        let tree = parser.parse(src, None).unwrap();
+        let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
+        let out = apply(src, &remove(&call, src, name)?).unwrap();
+        assert!(!parser.parse(&out, None).unwrap().root_node().has_error(), "does not parse:\n{out}");
+        Ok(out)
+    }
+
+    #[test]
+    fn removing_a_keyword_keeps_the_layout() {
+        assert_eq!(without("f(a, k=1)\n", "k").unwrap(), "f(a)\n");
+        assert_eq!(without("f(k=1)\n", "k").unwrap(), "f()\n");
+        assert_eq!(without("f(k=1,)\n", "k").unwrap(), "f()\n");
+        assert_eq!(without("f(a, k=1, b=2)\n", "k").unwrap(), "f(a, b=2)\n");
+        assert_eq!(without("f(k=1, b=2)\n", "k").unwrap(), "f(b=2)\n");
+        assert_eq!(without("f(a, k=1,)\n", "k").unwrap(), "f(a,)\n");
+        assert_eq!(without("f(a, k=1, )\n", "k").unwrap(), "f(a, )\n");
+        assert_eq!(without("f(\n    a,\n    k=1,\n)\n", "k").unwrap(), "f(\n    a,\n)\n");
+        assert_eq!(without("f(\n    a,\n    k=1\n)\n", "k").unwrap(), "f(\n    a\n)\n");
+        assert_eq!(without("f(\n    a,\n    k=1,\n    b=2,\n)\n", "k").unwrap(), "f(\n    a,\n    b=2,\n)\n");
+        assert_eq!(without("f(\r\n    a,\r\n    k=1,\r\n)\r\n", "k").unwrap(), "f(\r\n    a,\r\n)\r\n");
+        assert_eq!(without("f(\n    k=1\n)\n", "k").unwrap(), "f()\n");
+        assert_eq!(without("f(a,\n  k=1)\n", "k").unwrap(), "f(a)\n");
+        assert_eq!(without("f(\n    a,\n    k=1,  # why\n)\n", "k").unwrap(), "f(\n    a,\n    # why\n)\n");
+        assert_eq!(without("f(\n    a,\n    k=1  # why\n)\n", "k").unwrap(), "f(\n    a  # why\n)\n");
+        assert_eq!(without("f(x, k=g(\n  1))\n", "k").unwrap(), "f(x)\n");
+    }
+
+    #[test]
+    fn removing_a_keyword_refuses_comments_in_its_way() {
+        assert!(without("f(a, k=1  # c\n, b)\n", "k").is_err());
+        assert!(without("f(a,  # c\n  k=1)\n", "k").is_err());
+        assert!(without("f(  # c\n  k=1)\n", "k").is_err());
+        assert!(without("f(a)\n", "k").is_err());
     }
 
     #[test]

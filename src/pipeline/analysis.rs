@@ -219,9 +219,14 @@ impl<'a> Analyzer<'a> {
         let root = cx.tree.root_node();
         let call_rules: Vec<&dyn Rule> =
             active.iter().map(|&i| self.rules.rules[i].0).filter(|r| !r.meta().calls.is_empty()).collect();
+        // Calls found by a rule's own query are candidates too: the shared
+        // query runs so that a call tree-sitter misses is noticed.
+        let call_queries = active.iter().any(|&i| {
+            matches!(self.rules.meta(i).query.as_ref().map(|q| q.matches), Some(QueryTarget::CallsWithKeyword(_)))
+        });
         let mut findings = Vec::new();
         let mut seen = HashSet::new();
-        if !call_rules.is_empty() {
+        if !call_rules.is_empty() || call_queries {
             let mut matches = self.cursor.matches(&self.rules.calls, root, cx.src.as_bytes());
             while let Some(m) = matches.next() {
                 let Some(node) = call_node(&self.rules.calls, m.captures()) else { continue };
@@ -277,6 +282,19 @@ fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> V
             found.push(handler.range);
         }
     }
+    let keywords: Vec<&str> = targets
+        .iter()
+        .filter_map(|t| match t {
+            QueryTarget::CallsWithKeyword(name) => Some(*name),
+            _ => None,
+        })
+        .collect();
+    if !keywords.is_empty() {
+        let passes = |c: &ast::ExprCall| {
+            c.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| keywords.contains(&a.as_str())))
+        };
+        found.extend(model.calls().iter().filter(|(c, _)| passes(c)).map(|(c, _)| c.range()));
+    }
     found
 }
 
@@ -299,6 +317,7 @@ fn handler_matches(target: QueryTarget, handler: &ast::ExceptHandlerExceptHandle
             [Stmt::Expr(statement)] => statement.value.is_ellipsis_literal_expr(),
             _ => false,
         },
+        QueryTarget::CallsWithKeyword(_) => false,
     }
 }
 

@@ -8,7 +8,10 @@
 //! judged by the call that made it (`bound_object`), suppression comments
 //! (`suppress`), words that mark a secret (`secret_words`), the
 //! verification of rewrites (`verify`), shell command words as
-//! `shlex.split` reads them (`shell_words`), and Trojan Source
+//! `shlex.split` reads them (`shell_words`), calls that run a shell and
+//! commands that need none (`shell_call`), Python literals written and
+//! judged (`literal`), what a `torch.save` stores (`payload`), where a
+//! run-time value comes from (`provenance`), and Trojan Source
 //! bidirectional controls (`bidi`).
 
 pub mod bidi;
@@ -22,11 +25,13 @@ pub mod http_client;
 pub mod hub_call;
 pub mod imports;
 pub mod lines;
+pub mod literal;
 pub mod model;
 pub mod parse;
 pub mod payload;
 pub mod provenance;
 pub mod secret_words;
+pub mod shell_call;
 pub mod shell_words;
 pub mod suppress;
 pub mod verify;

@@ -289,6 +289,16 @@ impl<'a> SemanticModel<'a> {
         &self.calls
     }
 
+    /// The call spanning exactly `range` (the same call as tree-sitter's node).
+    pub fn call_at(&self, range: TextRange) -> Option<&'a ast::ExprCall> {
+        let first = self.calls.partition_point(|(c, _)| c.start() < range.start());
+        self.calls[first..]
+            .iter()
+            .take_while(|(c, _)| c.start() == range.start())
+            .find(|(c, _)| c.range() == range)
+            .map(|(c, _)| *c)
+    }
+
     /// The `except` clauses of the module, with the scope they run in.
     pub fn handlers(&self) -> &[(&'a ast::ExceptHandlerExceptHandler, ScopeId)] {
         &self.handlers

@@ -9,11 +9,18 @@ use crate::report::Finding;
 mod context;
 
 pub mod bare_except;
+pub mod call_with_shell;
+pub mod eval_used;
 pub mod except_continue;
 pub mod except_pass;
+pub mod exec_used;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
+pub mod jinja2_autoescape;
+pub mod pickle_load;
+pub mod start_process_with_shell;
+pub mod subprocess_shell;
 pub mod tarfile_extract;
 pub mod torch_load;
 pub mod weak_hash;
@@ -72,6 +79,9 @@ pub enum QueryTarget {
     BareHandlers,
     /// `except` clauses whose whole body is one `pass`, `...` or `continue`.
     SwallowingHandlers,
+    /// Calls of any callee that pass this keyword argument (`shell=`), for a
+    /// rule that judges a keyword rather than a function.
+    CallsWithKeyword(&'static str),
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
@@ -144,6 +154,13 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &weak_hash::WeakHash,
         &yaml_load::YamlLoad,
         &tarfile_extract::TarfileExtract,
+        &subprocess_shell::SubprocessShell,
+        &call_with_shell::CallWithShell,
+        &start_process_with_shell::StartProcessWithShell,
+        &jinja2_autoescape::Jinja2Autoescape,
+        &pickle_load::PickleLoad,
+        &eval_used::EvalUsed,
+        &exec_used::ExecUsed,
     ]
 }
 
