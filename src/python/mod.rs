@@ -6,8 +6,9 @@
 //! call (`call`), an `except` clause (`except_clause`), a Hugging Face
 //! download (`hub_call`) and an HTTP client (`http_client`), suppression
 //! comments (`suppress`), the verification of rewrites (`verify`), shell
-//! command words as `shlex.split` reads them (`shell_words`), and Trojan
-//! Source bidirectional controls (`bidi`).
+//! command words as `shlex.split` reads them (`shell_words`), Trojan
+//! Source bidirectional controls (`bidi`), and string literals as Bandit
+//! and ruff read them (`strings`).
 
 pub mod bidi;
 pub mod call;
@@ -21,5 +22,6 @@ pub mod lines;
 pub mod model;
 pub mod parse;
 pub mod shell_words;
+pub mod strings;
 pub mod suppress;
 pub mod verify;

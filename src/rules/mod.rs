@@ -69,6 +69,14 @@ pub enum QueryTarget {
     BareHandlers,
     /// `except` clauses whose whole body is one `pass`, `...` or `continue`.
     SwallowingHandlers,
+    /// String literals (plain, or f-strings) whose value, or one of whose
+    /// literal parts, contains one of these texts. The range is the whole
+    /// expression, every part of an implicit concatenation included.
+    StringsContaining(&'static [&'static str]),
+    /// These characters, wherever they are (in strings and comments: in code
+    /// they do not parse). Each is read with the statement around it, or
+    /// with its own lines between statements.
+    Characters(&'static [char]),
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
