@@ -7,10 +7,12 @@
 use crate::report::Finding;
 
 mod context;
+mod literal_findings;
 
 pub mod bare_except;
 pub mod except_continue;
 pub mod except_pass;
+pub mod hardcoded_tmp;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
@@ -140,6 +142,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &bare_except::BareExcept,
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
+        &hardcoded_tmp::HardcodedTmp,
     ]
 }
 
