@@ -10,6 +10,7 @@ mod context;
 mod literal_findings;
 
 pub mod bare_except;
+pub mod bind_all_interfaces;
 pub mod except_continue;
 pub mod except_pass;
 pub mod hardcoded_tmp;
@@ -143,6 +144,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &except_pass::ExceptPass,
         &except_continue::ExceptContinue,
         &hardcoded_tmp::HardcodedTmp,
+        &bind_all_interfaces::BindAllInterfaces,
     ]
 }
 
