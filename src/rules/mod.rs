@@ -11,6 +11,7 @@ mod literal_findings;
 
 pub mod bare_except;
 pub mod bind_all_interfaces;
+pub mod chmod_permissive;
 pub mod except_continue;
 pub mod except_pass;
 pub mod hardcoded_tmp;
@@ -145,6 +146,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &except_continue::ExceptContinue,
         &hardcoded_tmp::HardcodedTmp,
         &bind_all_interfaces::BindAllInterfaces,
+        &chmod_permissive::ChmodPermissive,
     ]
 }
 
