@@ -19,6 +19,7 @@ pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
+pub mod urlopen_scheme;
 
 #[cfg(test)]
 pub(crate) use context::testing;
@@ -147,6 +148,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &hardcoded_tmp::HardcodedTmp,
         &bind_all_interfaces::BindAllInterfaces,
         &chmod_permissive::ChmodPermissive,
+        &urlopen_scheme::UrlopenScheme,
     ]
 }
 
