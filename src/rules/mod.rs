@@ -20,6 +20,7 @@ pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
 pub mod urlopen_scheme;
+pub mod xml_parse;
 
 #[cfg(test)]
 pub(crate) use context::testing;
@@ -149,6 +150,13 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &bind_all_interfaces::BindAllInterfaces,
         &chmod_permissive::ChmodPermissive,
         &urlopen_scheme::UrlopenScheme,
+        &xml_parse::CELEMENTTREE,
+        &xml_parse::ELEMENTTREE,
+        &xml_parse::EXPATREADER,
+        &xml_parse::EXPATBUILDER,
+        &xml_parse::SAX,
+        &xml_parse::MINIDOM,
+        &xml_parse::PULLDOM,
     ]
 }
 
