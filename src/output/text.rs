@@ -90,11 +90,12 @@ pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
 
 /// `remediate rules`: the table, then each rule's documentation.
 pub fn rule_table(rules: &[&'static dyn crate::rules::Rule]) -> String {
-    let mut out = format!("{:<16} {:<6} {:<10} {:<7} {}\n", "RULE", "BANDIT", "RUFF", "FIX", "SUMMARY");
+    let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0).max(16);
+    let mut out = format!("{:<width$} {:<6} {:<10} {:<7} {}\n", "RULE", "BANDIT", "RUFF", "FIX", "SUMMARY");
     for r in rules {
         let m = r.meta();
         out += &format!(
-            "{:<16} {:<6} {:<10} {:<7} {}\n",
+            "{:<width$} {:<6} {:<10} {:<7} {}\n",
             m.id,
             m.bandit.unwrap_or("-"),
             if m.ruff.is_empty() { "-".to_owned() } else { m.ruff.join(",") },
