@@ -19,6 +19,7 @@ pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
 pub mod torch_load;
+pub mod trojan_source;
 pub mod urlopen_scheme;
 pub mod xml_parse;
 
@@ -157,6 +158,7 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &xml_parse::SAX,
         &xml_parse::MINIDOM,
         &xml_parse::PULLDOM,
+        &trojan_source::TrojanSource,
     ]
 }
 
