@@ -70,7 +70,9 @@ static META: RuleMeta = RuleMeta {
     doc: UrlopenScheme::DOC,
     calls: &["urlopen", "urlretrieve", "Request", "URLopener", "FancyURLopener"],
     query: None,
-    triggers: &[&["urlopen"], &["urlretrieve"], &["Request"], &["URLopener"], &["FancyURLopener"]],
+    // Every callee is `urllib.request.*` or `six.moves.urllib.request.*`:
+    // reaching it spells `urllib` in an import or the call.
+    triggers: &[&["urllib"]],
 };
 
 /// How far a URL variable is followed through its assignments.
