@@ -6,7 +6,8 @@
 //! 1. It never panics.
 //! 2. A rewrite never turns a file that parses into one that does not:
 //!    tree-sitter judges every rewrite, CPython's `compile()` every rewrite of
-//!    a file CPython accepts (in batches, one interpreter per batch).
+//!    a file CPython accepts made for the default target (in batches, one
+//!    interpreter per batch).
 //! 3. A second `fix` over its own output changes nothing.
 //! 4. Edits never overlap: the edits of one fix, and of the fixes chosen to be
 //!    applied together, are disjoint, and applying them succeeds.
@@ -510,7 +511,13 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
             }
             Ok(_) => {}
         }
-        batch.add(&input, &output);
+        // The judge is the test venv's CPython (3.11): a rewrite made for a
+        // newer target may rightly use syntax it rejects (a `\u` escape in an
+        // f-string's replacement field), so only default-target rewrites go
+        // to it; the in-process verifier judged the others for py312.
+        if which == 0 {
+            batch.add(&input, &output);
+        }
         if batch.pairs.len() >= 200 {
             batch.judge(&mut failures);
         }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use anyhow::{Context, Result};
 use ruff_python_ast::{self as ast, Expr, ModModule, Stmt};
 use ruff_python_parser::Parsed;
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 
@@ -20,6 +20,7 @@ use crate::python::facts::FileFacts;
 use crate::python::lines::LineIndex;
 use crate::python::model::SemanticModel;
 use crate::python::parse::{self, parse_module, PythonVersion};
+use crate::python::strings;
 use crate::python::suppress::Suppressions;
 use crate::report::Finding;
 use crate::rules::{CallSite, Captures, FileContext, Memo, QueryTarget, Rule, RuleMeta};
@@ -268,7 +269,9 @@ fn call_node<'t>(query: &Query, captures: &[tree_sitter::QueryCapture<'t>]) -> O
 
 /// The ranges the active rules could flag, found in the CPython-faithful
 /// AST: calls whose callee's last name (as written, or through an alias)
-/// a call rule names, and `except` clauses of the shapes query rules match.
+/// a call rule names, `except` clauses of the shapes query rules match,
+/// string literals holding the texts they look for, and the characters they
+/// look for anywhere in the text.
 fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> Vec<TextRange> {
     let metas: Vec<&RuleMeta> = active.iter().map(|&i| rules.meta(i)).collect();
     let names: HashSet<&str> = metas.iter().flat_map(|m| m.calls.iter().copied()).collect();
@@ -295,6 +298,30 @@ fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> V
         };
         found.extend(model.calls().iter().filter(|(c, _)| passes(c)).map(|(c, _)| c.range()));
     }
+    let needles: Vec<&str> = targets
+        .iter()
+        .flat_map(|t| match t {
+            QueryTarget::StringsContaining(texts) => *texts,
+            _ => &[],
+        })
+        .copied()
+        .collect();
+    if !needles.is_empty() {
+        let literals = strings::collect(&model.module.body, |s| strings::contains_any(s, &needles));
+        found.extend(literals.iter().map(|s| s.range));
+    }
+    let chars: Vec<char> = targets
+        .iter()
+        .flat_map(|t| match t {
+            QueryTarget::Characters(chars) => *chars,
+            _ => &[],
+        })
+        .copied()
+        .collect();
+    if !chars.is_empty() {
+        let at = |(offset, c): (usize, char)| TextRange::at(parse::text_size(offset), TextSize::of(c));
+        found.extend(model.source.char_indices().filter(|(_, c)| chars.contains(c)).map(at));
+    }
     found
 }
 
@@ -317,7 +344,7 @@ fn handler_matches(target: QueryTarget, handler: &ast::ExceptHandlerExceptHandle
             [Stmt::Expr(statement)] => statement.value.is_ellipsis_literal_expr(),
             _ => false,
         },
-        QueryTarget::CallsWithKeyword(_) => false,
+        QueryTarget::CallsWithKeyword(_) | QueryTarget::StringsContaining(_) | QueryTarget::Characters(_) => false,
     }
 }
 

@@ -8,10 +8,20 @@
 //! only code. Replacement fields of f-strings stay code. Whenever the scan
 //! is unsure (an unterminated string), it answers "maybe", and the file is
 //! parsed: the prefilter may only ever skip work, never findings.
+//!
+//! Two kinds of rule match text that the blanked copy no longer shows: a
+//! string literal's value (`"/tmp/x"`) and a character anywhere in the file
+//! (a Trojan Source control). Their pseudo-words, [`IN_STRING`] and
+//! [`BIDI_CONTROL`], are answered from the file as given.
+
+use std::cell::OnceCell;
+use std::ops::Range;
 
 use std::cell::RefCell;
 
 use memchr::memmem;
+
+use crate::python::bidi;
 
 /// Words a rule needs in code: the rule can match only if, for at least one
 /// group, every word of the group occurs as a whole word outside strings and
@@ -19,15 +29,40 @@ use memchr::memmem;
 /// (a call, blanks and line breaks allowed between), `name as` for the word
 /// followed by `as` (an aliased import). The pseudo-word
 /// [`SWALLOWING_EXCEPT`] stands for an except clause that is bare or whose
-/// body begins with `pass`, `continue` or `...`.
+/// body begins with `pass`, `continue` or `...`; `"<in string>TEXT"`
+/// ([`IN_STRING`]) for a string literal whose value may contain `TEXT`;
+/// [`BIDI_CONTROL`] for a bidirectional control character.
 pub type Triggers = &'static [&'static [&'static str]];
 
 pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
+
+/// The prefix of a pseudo-word `"<in string>TEXT"`: some string literal's
+/// value may contain `TEXT` (ASCII, case-sensitive), where value means the
+/// contents with escapes processed, implicit concatenation joined, and for
+/// an f-string its literal text. It answers "maybe" when the contents of all
+/// string literals, read in source order and joined, contain `TEXT`, or when
+/// an escape sequence in a non-raw literal stands for one of `TEXT`'s
+/// characters (`"\x2ftmp"`), names a character (`\N{...}`) or continues the
+/// line. Joining every literal's contents covers implicit concatenation
+/// (`"/t" "mp"`) and f-string literal text split by replacement fields.
+pub const IN_STRING: &str = "<in string>";
+
+/// Pseudo-word: a bidirectional control character (Trojan Source, see
+/// [`crate::python::bidi`]) anywhere in the text, code and comments included.
+pub const BIDI_CONTROL: &str = "<bidi control>";
 
 /// The code-only copy of one file, reused between files by one thread.
 #[derive(Default)]
 pub struct CodeScan {
     code: Vec<u8>,
+    /// The file as given, for [`IN_STRING`] and [`BIDI_CONTROL`].
+    text: String,
+    /// Where the scan found string contents (f-string replacement fields
+    /// excluded), in source order.
+    pieces: Vec<Piece>,
+    /// Built from `pieces` when a rule first asks.
+    contents: OnceCell<StringContents>,
+    bidi: OnceCell<bool>,
     /// The scan lost track of strings: treat every question as "maybe".
     unsure: bool,
     /// `--strict-except`: any exception type counts for [`SWALLOWING_EXCEPT`],
@@ -47,7 +82,12 @@ impl CodeScan {
     pub fn scan(&mut self, src: &str) {
         self.code.clear();
         self.code.extend_from_slice(src.as_bytes());
-        self.unsure = blank_strings_and_comments(&mut self.code).is_err();
+        self.text.clear();
+        self.text.push_str(src);
+        self.pieces.clear();
+        self.contents = OnceCell::new();
+        self.bidi = OnceCell::new();
+        self.unsure = blank_strings_and_comments(&mut self.code, &mut self.pieces).is_err();
         self.found.get_mut().clear();
     }
 
@@ -62,6 +102,10 @@ impl CodeScan {
         }
         let found = if word == SWALLOWING_EXCEPT {
             has_swallowing_except(&self.code, self.strict_except)
+        } else if word == BIDI_CONTROL {
+            *self.bidi.get_or_init(|| has_bidi_control(&self.text))
+        } else if let Some(text) = word.strip_prefix(IN_STRING) {
+            self.contents.get_or_init(|| StringContents::new(self.text.as_bytes(), &self.pieces)).may_contain(text)
         } else if let Some(name) = word.strip_suffix('(') {
             find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
         } else if let Some(name) = word.strip_suffix(" as") {
@@ -72,6 +116,91 @@ impl CodeScan {
         self.found.borrow_mut().push((word, found));
         found
     }
+}
+
+/// The contents of one string literal, or of one stretch of an f-string's
+/// literal text, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Piece {
+    range: Range<usize>,
+    /// `r` prefix: backslashes are kept as written.
+    raw: bool,
+}
+
+/// Every string literal's contents joined, and what their escapes may hide.
+struct StringContents {
+    joined: Vec<u8>,
+    /// The ASCII characters an escape sequence in a non-raw literal stands for.
+    escaped: [bool; 128],
+    /// A `\N{...}` escape or a backslash before a line break: any text.
+    opaque: bool,
+}
+
+impl StringContents {
+    fn new(text: &[u8], pieces: &[Piece]) -> StringContents {
+        let mut contents = StringContents { joined: Vec::new(), escaped: [false; 128], opaque: false };
+        for piece in pieces {
+            let bytes = &text[piece.range.clone()];
+            contents.joined.extend_from_slice(bytes);
+            if !piece.raw {
+                contents.read_escapes(bytes);
+            }
+        }
+        contents
+    }
+
+    fn read_escapes(&mut self, bytes: &[u8]) {
+        let mut from = 0;
+        while let Some(found) = memchr::memchr(b'\\', &bytes[from..]) {
+            let at = from + found;
+            let Some(&kind) = bytes.get(at + 1) else { return };
+            from = at + 2;
+            let hex = |len: usize| {
+                let digits = bytes.get(at + 2..at + 2 + len)?;
+                u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+            };
+            let code = match kind {
+                b'x' => hex(2),
+                b'u' => hex(4),
+                b'U' => hex(8),
+                b'0'..=b'7' => {
+                    let digits = bytes[at + 1..].iter().take(3).take_while(|b| matches!(b, b'0'..=b'7')).count();
+                    from = at + 1 + digits;
+                    std::str::from_utf8(&bytes[at + 1..from]).ok().and_then(|d| u32::from_str_radix(d, 8).ok())
+                }
+                b'N' | b'\n' | b'\r' => {
+                    self.opaque = true;
+                    None
+                }
+                b'a' => Some(0x07),
+                b'b' => Some(0x08),
+                b'f' => Some(0x0c),
+                b'n' => Some(0x0a),
+                b'r' => Some(0x0d),
+                b't' => Some(0x09),
+                b'v' => Some(0x0b),
+                // `\\`, `\'`, `\"` stand for themselves; so does an unknown escape.
+                other => Some(u32::from(other)),
+            };
+            if let Some(slot) = code.and_then(|c| usize::try_from(c).ok()).and_then(|c| self.escaped.get_mut(c)) {
+                *slot = true;
+            }
+        }
+    }
+
+    fn may_contain(&self, text: &str) -> bool {
+        self.opaque
+            || text.bytes().any(|b| self.escaped.get(usize::from(b)).copied().unwrap_or(true))
+            || memmem::find(&self.joined, text.as_bytes()).is_some()
+    }
+}
+
+/// Does the text hold a Trojan Source control? In UTF-8 each starts with
+/// byte `E2` (U+200F, U+202A-U+202E, U+2066-U+2069) or `D8` (U+061C), which
+/// only ever start a character.
+fn has_bidi_control(text: &str) -> bool {
+    memchr::memchr2_iter(0xe2, 0xd8, text.as_bytes())
+        .any(|at| text.get(at..).and_then(|rest| rest.chars().next()).is_some_and(bidi::is_trojan_source))
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -100,18 +229,16 @@ pub fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usi
     })
 }
 
-/// Blanks string and comment contents in place. `Err` when a string never
-/// ends, meaning the scan cannot be trusted for this file.
-fn blank_strings_and_comments(code: &mut [u8]) -> Result<(), ()> {
+/// Blanks string and comment contents in place, recording where string
+/// contents were. `Err` when a string never ends, meaning the scan cannot be
+/// trusted for this file.
+fn blank_strings_and_comments(code: &mut [u8], pieces: &mut Vec<Piece>) -> Result<(), ()> {
     let mut i = 0;
     while let Some(found) = memchr::memchr3(b'#', b'\'', b'"', &code[i..]) {
         let at = i + found;
         i = match code[at] {
             b'#' => blank_comment(code, at),
-            quote => {
-                let formatted = has_format_prefix(code, at);
-                skip_string(code, at, quote, formatted)?
-            }
+            quote => skip_string(code, pieces, at, quote, Prefix::of(code, at))?,
         };
     }
     Ok(())
@@ -132,18 +259,41 @@ fn blank(code: &mut [u8], start: usize, end: usize) {
     }
 }
 
-/// Is the string starting at `quote` an f-string or t-string? Its prefix is
-/// the run of letters right before the quote, and counts only when it is a
-/// real string prefix: `if'{'` is the keyword `if` and a plain string.
-fn has_format_prefix(code: &[u8], quote: usize) -> bool {
-    let start = code[..quote].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |p| p + 1);
-    let prefix = code[start..quote].to_ascii_lowercase();
-    matches!(prefix.as_slice(), b"f" | b"rf" | b"fr" | b"t" | b"rt" | b"tr")
+/// A string literal's prefix: the run of letters right before the quote,
+/// which counts only when it is a real string prefix (`if'{'` is the
+/// keyword `if` and a plain string).
+#[derive(Debug, Clone, Copy, Default)]
+struct Prefix {
+    /// An f-string or t-string: replacement fields are code.
+    formatted: bool,
+    /// Backslashes are kept as written.
+    raw: bool,
+}
+
+impl Prefix {
+    fn of(code: &[u8], quote: usize) -> Prefix {
+        let start = code[..quote].iter().rposition(|&b| !is_ident_byte(b)).map_or(0, |p| p + 1);
+        let prefix = code[start..quote].to_ascii_lowercase();
+        let prefix = prefix.as_slice();
+        Prefix {
+            formatted: matches!(prefix, b"f" | b"rf" | b"fr" | b"t" | b"rt" | b"tr"),
+            raw: matches!(prefix, b"r" | b"rb" | b"br" | b"rf" | b"fr" | b"rt" | b"tr"),
+        }
+    }
+}
+
+/// Blanks string contents from `start` to `end`, recording them.
+fn blank_contents(code: &mut [u8], pieces: &mut Vec<Piece>, start: usize, end: usize, raw: bool) {
+    if start < end {
+        pieces.push(Piece { range: start..end, raw });
+    }
+    blank(code, start, end);
 }
 
 /// Skips the string literal opening at `start`; returns the offset after it.
 /// Plain contents are blanked; replacement fields of f-strings stay code.
-fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Result<usize, ()> {
+fn skip_string(code: &mut [u8], pieces: &mut Vec<Piece>, start: usize, quote: u8, prefix: Prefix) -> Result<usize, ()> {
+    let Prefix { formatted, raw } = prefix;
     let triple = code.len() >= start + 3 && code[start + 1] == quote && code[start + 2] == quote;
     let open = if triple { 3 } else { 1 };
     let mut i = start + open;
@@ -161,12 +311,12 @@ fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Res
             b'\n' if !triple => return Err(()),
             b'{' if formatted && code.get(i + 1) == Some(&b'{') => i += 2,
             b'{' if formatted => {
-                blank(code, plain_from, i);
-                i = skip_replacement_field(code, i + 1)?;
+                blank_contents(code, pieces, plain_from, i, raw);
+                i = skip_replacement_field(code, pieces, i + 1, raw)?;
                 plain_from = i;
             }
             _ if b == quote && (!triple || code[i..].starts_with(&[quote; 3])) => {
-                blank(code, plain_from, i);
+                blank_contents(code, pieces, plain_from, i, raw);
                 return Ok(i + open);
             }
             _ => i += 1,
@@ -176,8 +326,8 @@ fn skip_string(code: &mut [u8], start: usize, quote: u8, formatted: bool) -> Res
 
 /// Skips an f-string replacement field's expression (left as code), then its
 /// format spec (blanked, but nested fields are code); returns the offset
-/// after the closing `}`.
-fn skip_replacement_field(code: &mut [u8], start: usize) -> Result<usize, ()> {
+/// after the closing `}`. `raw`: the f-string's, which its format spec shares.
+fn skip_replacement_field(code: &mut [u8], pieces: &mut Vec<Piece>, start: usize, raw: bool) -> Result<usize, ()> {
     let mut depth = 0usize;
     let mut i = start;
     loop {
@@ -188,30 +338,29 @@ fn skip_replacement_field(code: &mut [u8], start: usize) -> Result<usize, ()> {
             b'}' if depth == 0 => return Ok(i + 1),
             b'}' => depth -= 1,
             b'\'' | b'"' => {
-                let formatted = has_format_prefix(code, i);
-                i = skip_string(code, i, b, formatted)?;
+                i = skip_string(code, pieces, i, b, Prefix::of(code, i))?;
                 continue;
             }
             b'#' => return Err(()),
-            b':' if depth == 0 => return skip_format_spec(code, i + 1),
+            b':' if depth == 0 => return skip_format_spec(code, pieces, i + 1, raw),
             _ => {}
         }
         i += 1;
     }
 }
 
-fn skip_format_spec(code: &mut [u8], start: usize) -> Result<usize, ()> {
+fn skip_format_spec(code: &mut [u8], pieces: &mut Vec<Piece>, start: usize, raw: bool) -> Result<usize, ()> {
     let (mut i, mut plain_from) = (start, start);
     loop {
         match code.get(i) {
             None => return Err(()),
             Some(b'}') => {
-                blank(code, plain_from, i);
+                blank_contents(code, pieces, plain_from, i, raw);
                 return Ok(i + 1);
             }
             Some(b'{') => {
-                blank(code, plain_from, i);
-                i = skip_replacement_field(code, i + 1)?;
+                blank_contents(code, pieces, plain_from, i, raw);
+                i = skip_replacement_field(code, pieces, i + 1, raw)?;
                 plain_from = i;
             }
             Some(_) => i += 1,
@@ -347,6 +496,130 @@ mod tests {
         assert!(may("from torch import save as keep\nkeep(x, p)\n", save));
         assert!(!may("import torch\nsaved = self.save\n", save));
         assert!(!may("import torch\n# torch.save(x)\n", save));
+    }
+
+    #[test]
+    fn string_contents_as_values() {
+        let tmp: Triggers = &[&["<in string>/tmp"]];
+        assert!(may("x = '/tmp/a'\n", tmp));
+        assert!(may("x = ('/t'  # why\n     'mp')\n", tmp));
+        assert!(may("x = f'{y}/tmp'\n", tmp));
+        assert!(may("x = f'{y:/tmp}'\n", tmp));
+        assert!(may("x = '\\x2ftmp'\n", tmp));
+        assert!(may("x = '\\57tmp'\n", tmp));
+        assert!(may("x = '/\\u0074mp'\n", tmp));
+        assert!(may("x = '/t\\\nmp'\n", tmp));
+        assert!(may("x = '\\N{SOLIDUS}tmp'\n", tmp));
+        assert!(!may("x = r'\\x2ftmp'\n", tmp));
+        assert!(!may("tmp = f'{tmp}' + '/' # /tmp\n", tmp));
+        assert!(!may("x = '\\x00\\n\\033[0m'\n", tmp));
+        assert!(!may("x = '/tm' + 'p'\n", &[&["<in string>/tmp/"]]));
+    }
+
+    #[test]
+    fn bidi_controls_anywhere() {
+        let bidi: Triggers = &[&[BIDI_CONTROL]];
+        assert!(may("x = 1  # \u{202e}\n", bidi));
+        assert!(may("x = 'a\u{2066}'\n", bidi));
+        assert!(may("x = '\u{061c}'\n", bidi));
+        assert!(!may("x = '\\u202e'  # \u{200e} \u{2018}\u{2014} \u{05d0}\n", bidi));
+    }
+
+    /// Whenever CPython finds a text in a string literal's value (any `str`
+    /// constant of the AST, f-string literal parts included), the prefilter
+    /// must say "maybe".
+    #[test]
+    fn in_string_never_misses_what_python_reads() {
+        let fragments = [
+            "/",
+            "t",
+            "m",
+            "p",
+            "mp",
+            "/t",
+            "/tm",
+            "/tmp",
+            "tmp",
+            "\\x2f",
+            "\\x74",
+            "\\164",
+            "\\57",
+            "\\u006d",
+            "\\U00000070",
+            "\\\n",
+            "\\N{SOLIDUS}",
+            "{x}",
+            "{x:/t}",
+            "{{",
+            "\\\\",
+            " ",
+            "\\n",
+            "\\'",
+            "\\x2F",
+        ];
+        let prefixes = ["", "r", "f", "rf", "u", "b"];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut sources = Vec::new();
+        for _ in 0..3000 {
+            let mut expr = String::new();
+            for part in 0..=(next() % 3) {
+                let prefix = prefixes[(next() % prefixes.len() as u64) as usize];
+                let quote = if next() % 4 == 0 { "'''" } else { "'" };
+                let mut body = String::new();
+                for _ in 0..(next() % 6) {
+                    body.push_str(fragments[(next() % fragments.len() as u64) as usize]);
+                }
+                if part > 0 {
+                    expr.push(' ');
+                }
+                expr.push_str(&format!("{prefix}{quote}{body}{quote}"));
+            }
+            sources.push(format!("x = 1\ny = ({expr})\n"));
+        }
+        let script = r#"
+import ast, json, sys, warnings
+warnings.simplefilter("ignore")
+out = []
+for src in json.load(sys.stdin):
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError):
+        out.append(None)
+        continue
+    out.append(any(isinstance(n, ast.Constant) and isinstance(n.value, str) and "/tmp" in n.value
+                   for n in ast.walk(tree)))
+print(json.dumps(out))
+"#;
+        let python = std::env::var("REMEDIATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = std::process::Command::new(&python)
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {python}: {e}"));
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(serde_json::to_string(&sources).unwrap().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let contains: Vec<Option<bool>> = serde_json::from_slice(&out.stdout).unwrap();
+        let tmp: Triggers = &[&["<in string>/tmp"]];
+        let (mut found, mut skipped) = (0, 0);
+        for (src, contains) in sources.iter().zip(contains) {
+            let maybe = may(src, tmp);
+            if contains == Some(true) {
+                assert!(maybe, "missed: {src:?}");
+                found += 1;
+            } else if contains == Some(false) && !maybe {
+                skipped += 1;
+            }
+        }
+        assert!(found > 100 && skipped > 500, "{found} found, {skipped} skipped");
     }
 
     #[test]

@@ -24,6 +24,17 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200f}')
 }
 
+/// U+061C ARABIC LETTER MARK: invisible, and it changes the direction of
+/// neutral text around it like U+200F does. Not one of Bandit's ten; ruff's
+/// PLE2502 flags it.
+pub const ARABIC_LETTER_MARK: char = '\u{061c}';
+
+/// The characters the `trojan-source` rule reports: Bandit's ten and
+/// [`ARABIC_LETTER_MARK`].
+pub fn is_trojan_source(c: char) -> bool {
+    is_bidi_control(c) || c == ARABIC_LETTER_MARK
+}
+
 /// The Unicode name of a bidirectional control character, `None` for any
 /// other character.
 pub fn name(c: char) -> Option<&'static str> {

@@ -11,8 +11,9 @@
 //! `shlex.split` reads them (`shell_words`), calls that run a shell and
 //! commands that need none (`shell_call`), Python literals written and
 //! judged (`literal`), what a `torch.save` stores (`payload`), where a
-//! run-time value comes from (`provenance`), and Trojan Source
-//! bidirectional controls (`bidi`).
+//! run-time value comes from (`provenance`), Trojan Source
+//! bidirectional controls (`bidi`), and string literals as Bandit and
+//! ruff read them (`strings`).
 
 pub mod bidi;
 pub mod bound_object;
@@ -33,5 +34,6 @@ pub mod provenance;
 pub mod secret_words;
 pub mod shell_call;
 pub mod shell_words;
+pub mod strings;
 pub mod suppress;
 pub mod verify;

@@ -52,7 +52,9 @@ pub fn tree_sitter_text(text: &str) -> Cow<'_, str> {
 /// `targets` is inside a well-formed tree: for each target, the whole
 /// statement holding it, directly in the body of the innermost function or
 /// class around it (or of the module), plus the header lines of each
-/// function and class on the way. Whole lines, sorted and merged.
+/// function and class on the way. A target no statement holds (a comment
+/// between statements) is read as its own lines. Whole lines, sorted and
+/// merged.
 pub fn regions(
     body: &[Stmt],
     lines: &LineIndex<'_>,
@@ -83,6 +85,7 @@ fn collect_regions(mut body: &[Stmt], lines: &LineIndex<'_>, target: TextRange, 
             }
         }
     }
+    spans.push(whole_lines(target, lines));
 }
 
 /// The statement of `body` whose range holds `target`.

@@ -7,13 +7,17 @@
 use crate::report::Finding;
 
 mod context;
+mod literal_findings;
 
 pub mod bare_except;
+pub mod bind_all_interfaces;
 pub mod call_with_shell;
+pub mod chmod_permissive;
 pub mod eval_used;
 pub mod except_continue;
 pub mod except_pass;
 pub mod exec_used;
+pub mod hardcoded_tmp;
 pub mod hf_remote_code;
 pub mod hf_revision;
 pub mod http_timeout;
@@ -23,7 +27,10 @@ pub mod start_process_with_shell;
 pub mod subprocess_shell;
 pub mod tarfile_extract;
 pub mod torch_load;
+pub mod trojan_source;
+pub mod urlopen_scheme;
 pub mod weak_hash;
+pub mod xml_parse;
 pub mod yaml_load;
 
 #[cfg(test)]
@@ -82,6 +89,14 @@ pub enum QueryTarget {
     /// Calls of any callee that pass this keyword argument (`shell=`), for a
     /// rule that judges a keyword rather than a function.
     CallsWithKeyword(&'static str),
+    /// String literals (plain, or f-strings) whose value, or one of whose
+    /// literal parts, contains one of these texts. The range is the whole
+    /// expression, every part of an implicit concatenation included.
+    StringsContaining(&'static [&'static str]),
+    /// These characters, wherever they are (in strings and comments: in code
+    /// they do not parse). Each is read with the statement around it, or
+    /// with its own lines between statements.
+    Characters(&'static [char]),
 }
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
@@ -161,6 +176,18 @@ pub fn all() -> Vec<&'static dyn Rule> {
         &pickle_load::PickleLoad,
         &eval_used::EvalUsed,
         &exec_used::ExecUsed,
+        &hardcoded_tmp::HardcodedTmp,
+        &bind_all_interfaces::BindAllInterfaces,
+        &chmod_permissive::ChmodPermissive,
+        &urlopen_scheme::UrlopenScheme,
+        &xml_parse::CELEMENTTREE,
+        &xml_parse::ELEMENTTREE,
+        &xml_parse::EXPATREADER,
+        &xml_parse::EXPATBUILDER,
+        &xml_parse::SAX,
+        &xml_parse::MINIDOM,
+        &xml_parse::PULLDOM,
+        &trojan_source::TrojanSource,
     ]
 }
 
