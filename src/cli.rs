@@ -200,6 +200,10 @@ pub struct LockArgs {
     /// Use only the local Hugging Face cache (also when HF_HUB_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// Regenerate this run-time pin module (`training.model_revisions`)
+    /// from the revisions file once it is written.
+    #[arg(long, value_name = "MODULE", value_parser = parse_pin_module)]
+    pub pin_module: Option<String>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

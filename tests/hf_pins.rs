@@ -234,6 +234,27 @@ fn lock_reads_the_local_cache_and_offline_makes_no_request() {
 }
 
 #[test]
+fn lock_regenerates_the_pin_module_so_check_finds_it_current() {
+    let dir = project();
+    let cache = dir.path().join("cache");
+    let refs = cache.join("models--org--model/refs");
+    fs::create_dir_all(&refs).unwrap();
+    fs::write(refs.join("main"), format!("{SHA_A}\n")).unwrap();
+    fs::create_dir_all(dir.path().join("configs")).unwrap();
+    let pins = format!("model_revisions:\n  default:\n    revision: \"{SHA_B}\"\n");
+    fs::write(dir.path().join("configs/pins.yaml"), pins).unwrap();
+    let args = ["--revisions", "configs/pins.yaml", "--pin-module", "training.pins"];
+    let stale = run(dir.path(), &cache, &[], &[&["check"][..], &args, &["train.py"]].concat());
+    assert!(stale.stderr.contains("the pin module does not exist yet"), "{}", stale.stderr);
+
+    let out = run(dir.path(), &cache, &[], &[&["lock", "--offline"][..], &args, &["train.py"]].concat());
+    let module = fs::read_to_string(dir.path().join("training/pins.py")).unwrap();
+    assert!(module.contains(SHA_A) && module.contains(SHA_B), "{}\n{module}", out.stderr);
+    let after = run(dir.path(), &cache, &[], &[&["check"][..], &args, &["train.py"]].concat());
+    assert!(!after.stderr.contains("the pin module"), "{}", after.stderr);
+}
+
+#[test]
 fn hub_offline_environment_variable_makes_no_request() {
     let dir = project();
     let hub = FakeHub::start(&[("/api/models/org/model/revision/main", SHA_A)]);

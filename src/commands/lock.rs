@@ -1,13 +1,30 @@
 //! `remediate lock`: pin the downloaded repositories to commit SHAs in the revisions file.
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result};
 
 use super::models::{revisions_path, scan_models};
 use super::write_stdout;
 use crate::cli;
 use crate::output::{self, stream, Paint};
+use crate::config::ModelRevisions;
+use crate::pins::pin_module::Generated;
 use crate::pins::{inventory as models, lock, pin_file};
 use crate::pipeline::write::write_new_contents;
+
+/// Writes the run-time pin module from the revisions file as it now is,
+/// when it differs from what is on disk.
+fn regenerate_pin_module(revisions: &Path, module: &str) -> Result<()> {
+    let pins = ModelRevisions::load(revisions)?;
+    let root = std::env::current_dir().context("reading the current directory")?;
+    let generated = Generated::new(&root, module, &pins);
+    if !generated.is_current() {
+        write_new_contents(&generated.path, &generated.text)?;
+        stream::note(format!("wrote the pin module {}", generated.path.display()));
+    }
+    Ok(())
+}
 
 pub(crate) fn run(args: &cli::LockArgs) -> Result<u8> {
     let path = revisions_path(&args.revisions);
@@ -19,6 +36,9 @@ pub(crate) fn run(args: &cli::LockArgs) -> Result<u8> {
     let text = file.render();
     if text != file.original() {
         write_new_contents(&path, &text)?;
+    }
+    if let Some(module) = &args.pin_module {
+        regenerate_pin_module(&path, module)?;
     }
     let paint = Paint(output::stdout_colour());
     let mut out = String::new();

@@ -15,8 +15,9 @@ use super::{read_yaml_text, DEFAULT_REVISIONS};
 pub struct ModelPin {
     pub revision: Revision,
     pub trust_remote_code: Option<bool>,
-    /// Keys of the user's own (`notes`, `owner`): kept, and ignored.
-    pub extra: Vec<String>,
+    /// Keys of the user's own (`notes`, `owner`) with their values: kept,
+    /// and otherwise ignored.
+    pub extra: Vec<(String, serde_yaml::Value)>,
 }
 
 impl ModelPin {
@@ -47,8 +48,8 @@ impl<'de> Deserialize<'de> for ModelPin {
                             if let Some(meant) = PIN_KEYS.iter().find(|k| edit_distance(k, &key) <= 2) {
                                 return Err(de::Error::custom(format!("unknown key `{key}`; did you mean `{meant}`?")));
                             }
-                            map.next_value::<de::IgnoredAny>()?;
-                            extra.push(key);
+                            let value = map.next_value::<serde_yaml::Value>()?;
+                            extra.push((key, value));
                         }
                     }
                 }
@@ -171,7 +172,7 @@ impl ModelRevisions {
             self.pins.iter().map(|(id, pin)| (id.as_str(), pin)).chain(self.default.iter().map(|d| ("default", d)));
         let mut warnings = Vec::new();
         for (id, pin) in entries {
-            for key in &pin.extra {
+            for (key, _) in &pin.extra {
                 let line = key_line(text, id, key).map_or_else(String::new, |l| format!(":{l}"));
                 warnings.push(format!(
                     "{}{line}: key `{key}` in the entry for `{id}` is not one remediate reads; kept as it is",
@@ -224,7 +225,7 @@ mod tests {
     #[test]
     fn keys_of_the_users_own_are_kept_with_a_warning() {
         let r = load("model_revisions:\n  org/m:\n    revision: abc1234\n    notes: judge model\n  default:\n    revision: main\n").unwrap();
-        assert_eq!(r.exact("org/m").unwrap().extra, ["notes"]);
+        assert_eq!(r.exact("org/m").unwrap().extra[0].0, "notes");
         assert_eq!(r.warnings.len(), 1);
         assert!(
             r.warnings[0]

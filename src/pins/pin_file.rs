@@ -105,6 +105,11 @@ fn entry_lines(id: &str, pin: &ModelPin, note: Option<&str>, indent: &str, step:
     if let Some(trust) = pin.trust_remote_code {
         out += &format!("{indent}{step}trust_remote_code: {trust}{newline}");
     }
+    for (key, value) in &pin.extra {
+        // JSON is YAML's flow style: any value fits on the key's line.
+        let written = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+        out += &format!("{indent}{step}{}: {written}{newline}", quote(key));
+    }
     out
 }
 
@@ -295,6 +300,22 @@ mod tests {
         let order: Vec<_> = f.revisions.pins.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(order, ["gpt2", "a/b", "z/z"]);
         assert!(text.find("gpt2").unwrap() < text.find("a/b").unwrap());
+    }
+
+    #[test]
+    fn a_whole_rewrite_keeps_the_users_own_keys() {
+        let text = "model_revisions: {gpt2: {revision: main, notes: \"eval only: see #12\", owners: [a, b]}}\n";
+        let (_d, mut f) = file(text);
+        f.set_revision("gpt2", SHA, None, None);
+        let written = f.render();
+        assert!(parses_to(&written, &f.revisions), "{written}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("model_revisions.yaml");
+        std::fs::write(&path, &written).unwrap();
+        let loaded = ModelRevisions::load(&path).unwrap();
+        let extra = &loaded.exact("gpt2").unwrap().extra;
+        assert_eq!(extra[0], ("notes".to_owned(), serde_yaml::Value::from("eval only: see #12")));
+        assert_eq!(extra[1].0, "owners");
     }
 
     #[test]
