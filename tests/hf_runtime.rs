@@ -67,6 +67,7 @@ fn the_generated_module_behaves_as_documented() {
 assert p('models/local') is None and t('models/local') is False, 'local path'\n\
 assert p('org/pinned') == '{OLD}' and t('org/pinned') is True, 'entry'\n\
 assert p('org/other') == '{NEW}' and t('org/other') is False, 'default'\n\
+assert p(None) is None and p(object()) is None and t(object()) is False, 'no id'\n\
 print('ok')"
     ));
     assert!(ok && text.contains("ok"), "{text}");

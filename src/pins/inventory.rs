@@ -153,7 +153,7 @@ fn usage(path: &Path, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Usage
             None => candidates = provenance::candidates(cx, *node),
         }
     }
-    let revision = match hub::revision(&hub.call, src) {
+    let revision = match hub::revision(&hub, src) {
         RevisionArg::Absent => CodeRevision::Absent,
         RevisionArg::Commit { value } => CodeRevision::Commit(value),
         RevisionArg::Mutable { value, .. } => CodeRevision::Mutable(value),

@@ -117,11 +117,12 @@ fn py_string(text: &str) -> String {
 
 const FUNCTIONS: &str = r#"
 
-def _is_local(repo_id):
-    try:
-        return os.path.exists(os.path.expanduser(os.fspath(repo_id)))
-    except TypeError:
-        return False
+def _not_an_id(repo_id):
+    """True for a local file or directory, and for what is no id at all
+    (None, a model object passed to `pipeline`)."""
+    if not isinstance(repo_id, (str, os.PathLike)):
+        return True
+    return os.path.exists(os.path.expanduser(os.fspath(repo_id)))
 
 
 def _entry(repo_id):
@@ -138,16 +139,17 @@ def pinned_revision(repo_id):
     """The revision to download `repo_id` at.
 
     None for an existing local file or directory (a revision means nothing
-    there); the id's pin; else the default pin; with no default, LookupError.
+    there) or an object that is no id; the id's pin; else the default pin;
+    with no default, LookupError.
     """
-    if repo_id is None or _is_local(repo_id):
+    if _not_an_id(repo_id):
         return None
     return _entry(repo_id)[0]
 
 
 def trusts_remote_code(repo_id):
     """Whether the pins allow running `repo_id`'s own code (False for local paths)."""
-    if repo_id is None or _is_local(repo_id):
+    if _not_an_id(repo_id):
         return False
     return _entry(repo_id)[1]
 "#;

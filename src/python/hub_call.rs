@@ -6,6 +6,7 @@ use ruff_python_ast::Expr;
 use tree_sitter::Node;
 
 use crate::config::is_commit_sha;
+use crate::python::bound_object::receiver_kind;
 use crate::python::call::{text, Arg, Call};
 use crate::python::model::{Lookup, Origin, Resolved};
 use crate::python::parse::text_size;
@@ -23,6 +24,8 @@ pub const TRIGGERS: &[&str] = &[
     "SentenceTransformer",
     "CrossEncoder",
     "SparseEncoder",
+    "pipeline",
+    "create_model",
 ];
 
 /// The prefilter's form of [`recognise`]: a download is recognised only when
@@ -43,6 +46,8 @@ pub const PREFILTER: crate::pipeline::prefilter::Triggers = &[
     &["SentenceTransformer", "sentence_transformers"],
     &["CrossEncoder", "sentence_transformers"],
     &["SparseEncoder", "sentence_transformers"],
+    &["pipeline", "transformers"],
+    &["create_model", "timm"],
 ];
 
 /// Libraries whose `from_pretrained` downloads from the Hub and accepts
@@ -92,6 +97,11 @@ pub enum Loader {
     SnapshotDownload,
     /// `SentenceTransformer("id")` and the other sentence-transformers models.
     Encoder,
+    /// `transformers.pipeline(task, model="id")`.
+    Pipeline,
+    /// `timm.create_model("hf-hub:org/name")`: the revision goes inside the
+    /// id (`hf-hub:org/name@<commit>`), never as a keyword.
+    TimmHub,
 }
 
 /// The kind of Hub repository, which decides where `lock` looks it up.
@@ -166,17 +176,48 @@ impl HubCall<'_> {
 /// The call if it downloads from the Hub. Libraries are matched by their
 /// top-level package: `lavis.datasets.load_dataset` is not Hugging Face's.
 pub fn recognise<'t>(cx: &FileContext<'t>, site: &CallSite<'t>) -> Option<HubCall<'t>> {
-    let callee = site.callee.as_ref()?;
-    let loader = loader_of(callee)?;
+    let (loader, qualname, origin) = match site.callee.as_ref().and_then(|c| Some((loader_of(c)?, c))) {
+        Some((loader, callee)) => (loader, callee.qualified.clone(), callee.origin),
+        None => hf_api_method(cx, site)?,
+    };
     let call = site.call;
-    let qualname = callee.qualified.clone();
     let repo_type = repo_type(&call, loader, cx.src);
     let repo = match repo_argument(&call, loader, &qualname, cx.src) {
+        RepoArgument::Node(value) if loader == Loader::TimmHub => timm_repo(cx, value)?,
         RepoArgument::Node(value) => classify_repo(cx, value, loader),
-        RepoArgument::Absent if loader == Loader::Encoder => return None,
+        // Without a model, `pipeline` loads its task's default at the
+        // commit transformers itself pins.
+        RepoArgument::Absent if matches!(loader, Loader::Encoder | Loader::Pipeline | Loader::TimmHub) => return None,
         RepoArgument::Absent => Repo::Unresolved { node: None },
     };
-    Some(HubCall { call, qualname, origin: callee.origin, loader, repo_type, repo })
+    Some(HubCall { call, qualname, origin, loader, repo_type, repo })
+}
+
+/// `HfApi().snapshot_download(...)`, or the method on a name bound to an
+/// `HfApi()`: the same downloads as the module functions.
+fn hf_api_method<'t>(cx: &FileContext<'t>, site: &CallSite<'t>) -> Option<(Loader, String, Origin)> {
+    let function = site.call.node.child_by_field_name("function")?;
+    if function.kind() != "attribute" {
+        return None;
+    }
+    let method = text(function.child_by_field_name("attribute")?, cx.src);
+    let loader = match method {
+        "hf_hub_download" => Loader::HfHubDownload,
+        "snapshot_download" => Loader::SnapshotDownload,
+        _ => return None,
+    };
+    let is_api = |q: &str| matches!(q, "huggingface_hub.HfApi" | "huggingface_hub.hf_api.HfApi").then_some(());
+    receiver_kind(cx, function.child_by_field_name("object")?, &is_api)?;
+    Some((loader, format!("huggingface_hub.HfApi.{method}"), Origin::Imported))
+}
+
+/// The Hub id of a timm model name `hf-hub:org/name[@revision]` (also
+/// `hf_hub:`); any other name is one of timm's own, not a Hub download.
+fn timm_repo<'t>(cx: &FileContext<'t>, value: Node<'t>) -> Option<Repo<'t>> {
+    let name = string_literal(value, cx.src).or_else(|| module_constant(cx, value))?;
+    let id = name.strip_prefix("hf-hub:").or_else(|| name.strip_prefix("hf_hub:"))?;
+    let id = id.split_once('@').map_or(id, |(id, _)| id);
+    Some(Repo::Id { id: id.to_owned(), node: value })
 }
 
 /// Which download a resolved callee is, if any.
@@ -198,6 +239,8 @@ fn loader_of(callee: &Resolved) -> Option<Loader> {
         name if ENCODER_CLASSES.contains(&name) && package == "sentence_transformers" && imported => {
             Some(Loader::Encoder)
         }
+        "pipeline" if package == "transformers" && segments.len() == 2 => Some(Loader::Pipeline),
+        "create_model" if package == "timm" && segments.len() == 2 && imported => Some(Loader::TimmHub),
         _ => None,
     }
 }
@@ -215,6 +258,8 @@ fn repo_argument<'t>(call: &Call<'t>, loader: Loader, qualname: &str, src: &str)
         Loader::Encoder => (0, "model_name_or_path"),
         Loader::LoadDataset => (0, "path"),
         Loader::HfHubDownload | Loader::SnapshotDownload => (0, "repo_id"),
+        Loader::Pipeline => (1, "model"),
+        Loader::TimmHub => (0, "model_name"),
     };
     if let Some(value) = call.keyword(src, keyword) {
         return RepoArgument::Node(value);
@@ -244,7 +289,7 @@ fn is_peft_model(qualname: &str) -> bool {
 fn repo_type(call: &Call<'_>, loader: Loader, src: &str) -> Option<RepoType> {
     match loader {
         Loader::LoadDataset => Some(RepoType::Dataset),
-        Loader::FromPretrained | Loader::Encoder => Some(RepoType::Model),
+        Loader::FromPretrained | Loader::Encoder | Loader::Pipeline | Loader::TimmHub => Some(RepoType::Model),
         Loader::HfHubDownload | Loader::SnapshotDownload => match call.keyword(src, "repo_type") {
             None => Some(RepoType::Model),
             Some(value) if value.kind() == "none" => Some(RepoType::Model),
@@ -312,9 +357,24 @@ pub enum RevisionArg<'t> {
     Mutable { node: Node<'t>, value: String },
 }
 
+/// The revision a download asks for: Bandit's reading of `revision=` (see
+/// [`keyword_revision`]), or for timm the part after `@` in the id.
+pub fn revision<'t>(hub: &HubCall<'t>, src: &str) -> RevisionArg<'t> {
+    if hub.loader != Loader::TimmHub {
+        return keyword_revision(&hub.call, src);
+    }
+    let Repo::Id { node, .. } = &hub.repo else { return RevisionArg::Absent };
+    let name = string_literal(*node, src).unwrap_or_default();
+    match name.split_once('@') {
+        Some((_, rev)) if is_commit_sha(rev) => RevisionArg::Commit { value: rev.to_owned() },
+        Some((_, rev)) => RevisionArg::Mutable { node: *node, value: rev.to_owned() },
+        None => RevisionArg::Absent,
+    }
+}
+
 /// Bandit's reading of `revision=` (falling back to `commit_id=`): a
 /// non-literal value is accepted, a literal must be a commit SHA.
-pub fn revision<'t>(call: &Call<'t>, src: &str) -> RevisionArg<'t> {
+fn keyword_revision<'t>(call: &Call<'t>, src: &str) -> RevisionArg<'t> {
     let revision = call.keyword(src, "revision");
     let commit_id = call.keyword(src, "commit_id");
     if let Some(node) = [revision, commit_id].into_iter().flatten().find(|v| !is_literal(*v, src)) {

@@ -111,7 +111,7 @@ impl Rule for HfRevision {
         if !hub.is_remote() {
             return None;
         }
-        let revision = hub::revision(&hub.call, cx.src);
+        let revision = hub::revision(&hub, cx.src);
         if matches!(revision, RevisionArg::Commit { .. } | RevisionArg::Dynamic { .. }) {
             return None;
         }
@@ -120,6 +120,9 @@ impl Rule for HfRevision {
             return None;
         }
         let finding = Finding::new(&META, hub.call.node, message(&hub, &revision, &target));
+        if hub.loader == Loader::TimmHub {
+            return Some(finding.not_fixed(timm_advice(cx, &target)));
+        }
         let fix = match &target {
             PinTarget::Literal { id } => static_fix(cx, &hub, &revision, id, None),
             PinTarget::Proven { id, source } => static_fix(cx, &hub, &revision, id, Some(source)),
@@ -129,6 +132,19 @@ impl Rule for HfRevision {
             }
         };
         Some(finding.with_fix_or(fix))
+    }
+}
+
+/// timm reads the revision from the model name, `hf-hub:org/name@<commit>`:
+/// the pin to write there, if the revisions file has one.
+fn timm_advice(cx: &FileContext<'_>, target: &PinTarget<'_>) -> String {
+    let pin = match target {
+        PinTarget::Literal { id } => cx.config.revisions.pin_for(id).map(|p| (id, &p.revision.0)),
+        _ => None,
+    };
+    match pin {
+        Some((id, revision)) => format!("timm takes the revision inside the name: write `hf-hub:{id}@{revision}`"),
+        None => "timm takes the revision inside the name: write `hf-hub:<id>@<commit>`".to_owned(),
     }
 }
 
