@@ -596,7 +596,7 @@ mod tests {
             let src = format!("f('x', {args})\n");
             crate::rules::testing::with_file(&src, |cx| {
                 let sites = crate::rules::testing::call_sites(cx);
-                match revision(&sites[0].call, cx.src) {
+                match keyword_revision(&sites[0].call, cx.src) {
                     RevisionArg::Absent => "absent".to_owned(),
                     RevisionArg::Commit { .. } => "commit".to_owned(),
                     RevisionArg::Dynamic { .. } => "dynamic".to_owned(),
