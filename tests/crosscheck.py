@@ -121,7 +121,7 @@ ALLOWED_MISSES = {
     ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 32): "shell=<name>",
     ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 62): "shell=<name>",
     ("B604", "roboflow-1.7.3/roboflow/cli/handlers/completion.py", 74): "shell=<name>",
-    # The line carries `# noqa: S310`; remediate honours ruff's comments as
+    # The line carries a ruff suppression comment for S310; remediate honours ruff's comments as
     # well as Bandit's (ruff is silenced there too).
     ("B310", "lightning-2.6.6/lightning/pytorch/demos/mnist_datamodule.py", 100): "# noqa: S310",
     # The URL is a local variable bound only to an https:// literal: the
