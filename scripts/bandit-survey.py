@@ -2057,6 +2057,21 @@ for _c in XML_CODES:
         RECOMMEND[_c] = "**Recommendation: report only**, as for B314."
 
 
+# The report's last section is written from scripts/rule-stats.py's output,
+# not by this script: a re-run keeps it, from this line on.
+TAIL_MARKER = "<!-- written from scripts/rule-stats.py; scripts/bandit-survey.py keeps it -->"
+
+
+def kept_tail(out):
+    """The part of an existing report from TAIL_MARKER on, or ''."""
+    try:
+        old = out.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    at = old.find(TAIL_MARKER)
+    return "\n" + old[at:] if at >= 0 else ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--venv", help="venv with bandit and ruff (default: scripts/python-env.sh)")
@@ -2078,7 +2093,7 @@ def main():
     report = build(findings, files, probes, packages)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report + "\n", encoding="utf-8")
+    out.write_text(report + "\n" + kept_tail(out), encoding="utf-8")
     fields = [x.name for x in dataclasses.fields(Finding) if x.name != "site"]
     (work / "findings.json").write_text(
         json.dumps([{k: getattr(f, k) for k in fields} for f in findings], indent=1, default=str)

@@ -87,6 +87,13 @@ class PathsAndRecall(TempRoot):
         rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, [xc.Ref("B602", "p/a.py", 12)], [call])}
         self.assertEqual(rows["B602"].recall, 1.0)
 
+    def test_bandit_puts_trojan_source_on_the_line_of_the_character(self):
+        string = dict(finding("p/a.py", 4, "trojan-source", "B613"), end_line=7)
+        rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, [xc.Ref("B613", "p/a.py", 6)], [string])}
+        self.assertEqual(rows["B613"].recall, 1.0)
+        rows = {r.code: r for r in xc.compare("bandit", xc.BANDIT_RULES, [xc.Ref("B613", "p/a.py", 8)], [string])}
+        self.assertEqual(len(rows["B613"].misses), 1)
+
     def test_allowed_misses_leave_the_denominator_and_must_stay_true(self):
         (code, path, line), _ = next(iter(xc.ALLOWED_MISSES.items()))
         refs = [xc.Ref(code, path, line), xc.Ref(code, "p/a.py", 3)]
