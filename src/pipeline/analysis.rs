@@ -16,6 +16,7 @@ use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 
 use crate::config::Config;
 use crate::pipeline::index::ProjectIndex;
+use crate::pipeline::timings::{self, Count, Stage};
 use crate::python::facts::FileFacts;
 use crate::python::lines::LineIndex;
 use crate::python::model::SemanticModel;
@@ -59,11 +60,6 @@ impl RuleSet {
 
     pub(crate) fn meta(&self, index: usize) -> &'static RuleMeta {
         self.rules[index].0.meta()
-    }
-
-    /// Does the rule at `index` read facts of other files?
-    pub(crate) fn reads_index(&self, index: usize) -> bool {
-        self.rules[index].0.reads_index()
     }
 }
 
@@ -117,16 +113,21 @@ impl<'a> Analyzer<'a> {
 
     /// The file's facts for the index, without running any rule.
     pub(crate) fn facts(&self, text: &str) -> FileFacts {
-        let parsed = parse_module(text, self.target);
-        FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+        timings::count(Count::FactsOnlyParses, 1);
+        timings::time(Stage::Index, || {
+            let parsed = parse_module(text, self.target);
+            FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+        })
     }
 
     /// Runs the `active` rules (indexes into the rule set) over `text`;
     /// with `want_facts`, also summarises the file for the index.
     pub(crate) fn analyze(&mut self, text: &str, newline: &str, active: &[usize], want_facts: bool) -> Analysis {
-        let parsed = parse_module(text, self.target);
-        let model = SemanticModel::build(parsed.syntax(), text);
-        let facts = want_facts.then(|| FileFacts::extract(&model, &self.module));
+        timings::count(Count::FilesParsed, 1);
+        timings::count(Count::BytesParsed, text.len());
+        let parsed = timings::time(Stage::Parse, || parse_module(text, self.target));
+        let model = timings::time(Stage::Parse, || SemanticModel::build(parsed.syntax(), text));
+        let facts = want_facts.then(|| timings::time(Stage::Index, || FileFacts::extract(&model, &self.module)));
         let broken = cpython_refuses(&parsed, &model);
         let candidates = candidates(&model, self.rules, active);
         if candidates.is_empty() {
@@ -137,7 +138,13 @@ impl<'a> Analyzer<'a> {
         let module = self.module.clone();
         let regions = (self.partial && broken.is_none())
             .then(|| parse::regions(&model.module.body, &lines, candidates.iter().copied()));
-        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()) else {
+        let parsed_tree =
+            timings::time(Stage::TreeSitter, || parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()));
+        timings::count(
+            Count::TreeSitterBytes,
+            regions.as_ref().map_or(ts_text.len(), |r| r.iter().map(|r| r.len()).sum()),
+        );
+        let Some(tree) = parsed_tree else {
             return Analysis {
                 syntax_error: Some((0, "the parser gave up on this file".into())),
                 ..Analysis::default()
@@ -154,9 +161,12 @@ impl<'a> Analyzer<'a> {
             target: self.target,
             memo: Memo::default(),
         };
-        let (mut findings, seen) = self.dispatch(&cx, active);
-        let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
-        keep_reportable(&mut findings, &suppressions);
+        let (findings, seen) = timings::time(Stage::Rules, || {
+            let (mut findings, seen) = self.dispatch(&cx, active);
+            let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
+            keep_reportable(&mut findings, &suppressions);
+            (findings, seen)
+        });
         let mut analysis = Analysis { findings, syntax_error: broken, disagreement: None, facts };
         if let Some((at, _)) = &analysis.syntax_error {
             unfixable_near_errors(&mut analysis.findings, &tree, &model, *at);

@@ -149,8 +149,10 @@ pub trait Rule: Sync + Send {
         None
     }
 
-    /// Do the rule's findings depend on other files (the project index)?
-    /// Files it may match are then analysed after the index is built.
+    /// Can the rule's findings depend on other files (the project index)?
+    /// For readers of the rule: the pipeline notices every read of the
+    /// index itself, and analyses a file whose analysis read it again once
+    /// the whole index is built.
     fn reads_index(&self) -> bool {
         false
     }
