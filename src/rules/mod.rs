@@ -1,7 +1,7 @@
 //! The rules, one file each, and what they share: their metadata, the
 //! trait the engine calls, and the registry. Calls are found once per file
-//! by the shared query `queries/calls.scm` and handed, resolved, to every
-//! rule that names their callee; a rule that matches something else (an
+//! (one walk of the tree) and handed, resolved, to every rule that names
+//! their callee; a rule that matches something else (an
 //! `except` clause) brings its own query.
 
 use crate::report::Finding;
