@@ -2,33 +2,25 @@
 
 use anyhow::{Context, Result};
 
+use super::Prepared;
 use super::{
     describe_problems, execute, exit_code, prepare, pretty_json, report_file_problems, stale_pin_module, write_stdout,
 };
 use crate::cli::{CheckFormat, RuleOptions};
 use crate::output::{self, stream, Paint};
 use crate::pipeline::engine::Mode;
+use crate::pipeline::timings::{self, Stage};
 use crate::pipeline::walk;
 use crate::report::summary::Summary;
+use crate::report::FileResult;
+use crate::rules::RuleMeta;
 
 pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
     let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
-    let rendered = match format {
-        CheckFormat::Text => {
-            output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
-        }
-        CheckFormat::Full => output::text::full(&results, Paint(output::stdout_colour())),
-        CheckFormat::Json => pretty_json(&output::json::report(&results, &p.walk_errors, &summary))?,
-        CheckFormat::Sarif => {
-            let root = std::env::current_dir().context("reading the current directory")?;
-            pretty_json(&output::sarif::report(&results, &p.walk_errors, &metas, &root))?
-        }
-        CheckFormat::Github => output::github::annotations(&results, &p.walk_errors),
-        CheckFormat::Markdown => output::markdown::tables(&results, &p.walk_errors, &summary, &metas),
-    };
+    let rendered = timings::time(Stage::Output, || render(&results, &p, &summary, &metas, format))?;
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
     let stale = stale_pin_module(&p.config)?;
@@ -64,4 +56,27 @@ fn describe_check(s: &Summary) -> String {
         }
     }
     line + &describe_problems(s)
+}
+
+/// The findings in the chosen format.
+fn render(
+    results: &[FileResult],
+    p: &Prepared,
+    summary: &Summary,
+    metas: &[&'static RuleMeta],
+    format: CheckFormat,
+) -> Result<String> {
+    Ok(match format {
+        CheckFormat::Text => {
+            output::text::findings(results, Paint(output::stdout_colour()), output::stdout_is_terminal())
+        }
+        CheckFormat::Full => output::text::full(results, Paint(output::stdout_colour())),
+        CheckFormat::Json => pretty_json(&output::json::report(results, &p.walk_errors, summary))?,
+        CheckFormat::Sarif => {
+            let root = std::env::current_dir().context("reading the current directory")?;
+            pretty_json(&output::sarif::report(results, &p.walk_errors, metas, &root))?
+        }
+        CheckFormat::Github => output::github::annotations(results, &p.walk_errors),
+        CheckFormat::Markdown => output::markdown::tables(results, &p.walk_errors, summary, metas),
+    })
 }

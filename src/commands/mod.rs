@@ -11,6 +11,7 @@ use crate::config::{Config, ConfigPaths};
 use crate::output::{self, stream, Paint};
 use crate::pins::pin_module::Generated;
 use crate::pipeline::engine::{Mode, RuleSet};
+use crate::pipeline::timings::{self, Stage};
 use crate::pipeline::{cache, pool, walk};
 use crate::report::summary::Summary;
 use crate::report::{FileResult, PathError};
@@ -25,14 +26,16 @@ mod rules_list;
 
 /// Runs the command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> Result<u8> {
-    match cli.command {
+    let code = match cli.command {
         Command::Check(args) => check::run(&args.options, args.format),
         Command::Diff(args) => diff::run(&args.options, args.exit_code, args.format),
         Command::Fix(args) => fix::run(&args.options, args.report.as_deref()),
         Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
         Command::Models(args) => models::run(&args),
         Command::Lock(args) => lock::run(&args),
-    }
+    };
+    timings::report();
+    code
 }
 
 /// What every scanning command needs before it reads a file.
@@ -59,8 +62,8 @@ pub(crate) fn stale_pin_module(config: &Config) -> Result<Option<Generated>> {
 
 pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     let rules = RuleSet::new(rules::selected(&options.select, &options.ignore)?)?;
-    let mut config =
-        Config::load(&ConfigPaths { revisions: options.revisions.clone(), timeouts: options.timeouts.clone() })?;
+    let paths = ConfigPaths { revisions: options.revisions.clone(), timeouts: options.timeouts.clone() };
+    let mut config = timings::time(Stage::Config, || Config::load(&paths))?;
     config.strict_except = options.strict_except;
     if let Some(target) = options.target_version {
         config.target_version = target;
@@ -71,7 +74,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
             stream::note(format!("warning: {warning}"));
         }
     }
-    let walked = walk::python_files(&options.paths);
+    let walked = timings::time(Stage::Walk, || walk::python_files(&options.paths));
     let jobs = job_count(options.jobs);
     // Without the prefilter every file is analysed afresh: a cached result
     // could hide exactly the difference `--no-prefilter` is there to show.

@@ -140,11 +140,14 @@ impl<'de> Deserialize<'de> for PinTable {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<PinTable, A::Error> {
                 let mut pins: Vec<(String, ModelPin)> = Vec::new();
+                // A set, not a search of `pins`: a file of many pins would
+                // take time quadratic in their number.
+                let mut seen = std::collections::HashSet::new();
                 while let Some(id) = map.next_key::<String>()? {
                     if id.trim().is_empty() {
                         return Err(de::Error::custom("empty model id"));
                     }
-                    if pins.iter().any(|(seen, _)| *seen == id) {
+                    if !seen.insert(id.clone()) {
                         return Err(de::Error::custom(format!("model id {id:?} appears twice")));
                     }
                     pins.push((id, map.next_value()?));

@@ -7,7 +7,9 @@
 //! name before the module binds it at import time, never shadows one, and
 //! never logs from inside the logging machinery itself.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -60,7 +62,8 @@ pub fn log_instead(
     let exc = match handler.alias {
         Some(alias) => cx.text(alias).to_owned(),
         None => {
-            let name = fresh_name("exc", &names_clashing_with_handler(cx.model, &place, handler));
+            let clashing = names_clashing_with_handler(cx, &place, handler);
+            let name = fresh_name("exc", &|n: &str| clashing.contains(n));
             edits.push(bind_exception(handler, &name));
             name
         }
@@ -231,11 +234,11 @@ fn expr_name(expr: &Expr) -> Option<&str> {
 // ------------------------------------------------------------------ names
 
 /// `base`, else `base_1`, `base_2`, ... whichever is not used.
-fn fresh_name(base: &str, used: &HashSet<&str>) -> String {
-    if !used.contains(base) {
+fn fresh_name(base: &str, used: &dyn Fn(&str) -> bool) -> String {
+    if !used(base) {
         return base.to_owned();
     }
-    (1..).map(|i| format!("{base}_{i}")).find(|n| !used.contains(n.as_str())).unwrap_or_else(|| base.to_owned())
+    (1..).map(|i| format!("{base}_{i}")).find(|n| !used(n.as_str())).unwrap_or_else(|| base.to_owned())
 }
 
 /// The names a new `except ... as NAME` in `handler` must avoid. Python
@@ -243,24 +246,46 @@ fn fresh_name(base: &str, used: &HashSet<&str>) -> String {
 /// the handler's function (or module). A name used only inside other
 /// handlers that bind it themselves (`except E as exc: print(exc)`) is
 /// free, unless one of them encloses `handler`.
-fn names_clashing_with_handler<'a>(
-    model: &SemanticModel<'a>,
-    place: &Place<'_, 'a>,
-    handler: &ExceptHandler<'_>,
-) -> HashSet<&'a str> {
+fn names_clashing_with_handler(cx: &FileContext<'_>, place: &Place<'_, '_>, handler: &ExceptHandler<'_>) -> Clashing {
+    let model = cx.model;
     let scope = place.local_scope();
+    let memo = cx.memo.get(ScopeNames::default);
+    let in_scope = memo.0.borrow_mut().entry(scope).or_insert_with(|| Rc::new(names_in_scope(model, scope))).clone();
+    let target = TextRange::new(text_size(handler.node.start_byte()), text_size(handler.node.end_byte()));
+    let mut around = HashSet::new();
+    for (other, _) in model.handlers() {
+        if other.range.contains_range(target) && other.range != target {
+            around.extend(other.name.as_ref().map(|n| n.as_str().to_owned()));
+        }
+    }
+    Clashing { in_scope, around }
+}
+
+/// The names of [`names_clashing_with_handler`]: those of the scope, and
+/// those the handlers around it bind.
+struct Clashing {
+    in_scope: Rc<HashSet<String>>,
+    around: HashSet<String>,
+}
+
+impl Clashing {
+    fn contains(&self, name: &str) -> bool {
+        self.in_scope.contains(name) || self.around.contains(name)
+    }
+}
+
+/// Per scope, the names a new handler name there must avoid: found once
+/// per scope, not once per handler (a generated module can hold thousands).
+#[derive(Default)]
+struct ScopeNames(RefCell<HashMap<ScopeId, Rc<HashSet<String>>>>);
+
+fn names_in_scope(model: &SemanticModel<'_>, scope: ScopeId) -> HashSet<String> {
     let mut names = Names::default();
     match model.scope(scope).kind {
         ScopeKind::Function(f) => names.visit_function_whole(f),
         _ => names.visit_body(&model.module.body),
     }
-    let target = TextRange::new(text_size(handler.node.start_byte()), text_size(handler.node.end_byte()));
-    for (other, _) in model.handlers() {
-        if other.range.contains_range(target) && other.range != target {
-            names.used.extend(other.name.as_ref().map(|n| n.as_str()));
-        }
-    }
-    names.used
+    names.used.into_iter().map(str::to_owned).collect()
 }
 
 /// Every identifier in a body except attribute and keyword names, and
@@ -396,11 +421,15 @@ fn module_loggers<'a>(model: &SemanticModel<'a>) -> Vec<(&'a str, &'a Stmt)> {
     found
 }
 
+/// Every name the module uses, found once per file.
+struct ModuleNamesUsed(HashSet<String>);
+
 /// `logger = logging.getLogger(__name__)` under a free name, with `import
 /// logging` when the module has none.
 fn new_logger(cx: &FileContext<'_>, at: TextSize, place: &Place<'_, '_>) -> Result<LoggerPlan, String> {
     let model = cx.model;
-    let used = model.names_used();
+    let used = cx.memo.get(|| ModuleNamesUsed(model.names_used().into_iter().map(str::to_owned).collect()));
+    let used = &used.0;
     let name = ["logger".to_owned(), "_logger".to_owned()]
         .into_iter()
         .chain((1..).map(|i| format!("_logger_{i}")))
@@ -424,7 +453,8 @@ fn new_logger(cx: &FileContext<'_>, at: TextSize, place: &Place<'_, '_>) -> Resu
             // `logging` may name something else here (a relative import, a
             // star import); an alias keeps ours apart.
             let plain = !used.contains("logging") || only_binds_module(model, "logging");
-            let reference = if plain { "logging".to_owned() } else { fresh_name("_logging", &used) };
+            let reference =
+                if plain { "logging".to_owned() } else { fresh_name("_logging", &|n: &str| used.contains(n)) };
             let import = if plain { "import logging".to_owned() } else { format!("import logging as {reference}") };
             add_import(body, cx.src, newline, &format!("{import}{newline}{name} = {reference}.getLogger(__name__)"))?
         }

@@ -90,8 +90,7 @@ fn fix_help(d: &Diagnostic) -> Option<String> {
     }
 }
 
-/// Lines longer than this are cut in code frames.
-const FRAME_WIDTH: usize = 160;
+use crate::report::FRAME_WIDTH;
 
 /// The finding's first line with its number, and carets under the flagged
 /// part (to the end of the line when the finding spans several).

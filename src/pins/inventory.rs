@@ -12,7 +12,7 @@ use anyhow::Result;
 use crate::config::{is_commit_sha, Config, ModelPin, ModelRevisions};
 use crate::pins::pin_file::{PinFile, UNLOCKED_NOTE};
 use crate::pipeline::analysis::{Analyzer, RuleSet};
-use crate::pipeline::index::{module_name, scan_configs, IndexedFile, ProjectIndex};
+use crate::pipeline::index::{scan_configs, IndexedFile, ModuleNames, ProjectIndex};
 use crate::pipeline::source::Source;
 use crate::python::call::text;
 use crate::python::hub_call::is_local_path;
@@ -91,7 +91,8 @@ pub fn scan(files: &[PathBuf], roots: &[PathBuf], revisions: Option<&Path>, jobs
         Ok(rules) => (rules, Config::default()),
         Err(e) => return (Vec::new(), vec![format!("{e:#}")]),
     };
-    let modules: Vec<String> = files.iter().map(|f| module_name(f, roots)).collect();
+    let names = ModuleNames::new(roots);
+    let modules: Vec<String> = files.iter().map(|f| names.of(f)).collect();
     let facts = on_pool(files.len(), jobs, |i| {
         let bytes = std::fs::read(&files[i]).ok()?;
         let source = Source::decode(&bytes).ok()?;

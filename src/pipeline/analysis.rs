@@ -1,8 +1,9 @@
 //! Analysing one text: the CPython-faithful parse and the semantic model
 //! of the whole file, the candidates the enabled rules name (calls by
 //! callee, `except` clauses by shape), a tree-sitter parse of only the
-//! statements that hold them, the shared call query and the rules' own
-//! queries over that tree, and the suppression comments. Returns findings
+//! statements that hold them, the calls in that tree (found once for every
+//! call rule) and the rules' own queries over it, and the suppression
+//! comments. Returns findings
 //! with their fixes; applying them is the engine's business.
 
 use std::collections::HashSet;
@@ -16,6 +17,7 @@ use tree_sitter::{Node, Parser, Query, QueryCursor, Tree};
 
 use crate::config::Config;
 use crate::pipeline::index::ProjectIndex;
+use crate::pipeline::timings::{self, Count, Stage};
 use crate::python::facts::FileFacts;
 use crate::python::lines::LineIndex;
 use crate::python::model::SemanticModel;
@@ -29,7 +31,6 @@ use crate::rules::{CallSite, Captures, FileContext, Memo, QueryTarget, Rule, Rul
 /// every thread.
 pub struct RuleSet {
     rules: Vec<(&'static dyn Rule, Option<Query>)>,
-    calls: Query,
 }
 
 impl RuleSet {
@@ -45,8 +46,7 @@ impl RuleSet {
                 Ok((rule, query.transpose()?))
             })
             .collect::<Result<_>>()?;
-        let calls = Query::new(&language, include_str!("../../queries/calls.scm")).context("compiling calls.scm")?;
-        Ok(RuleSet { rules, calls })
+        Ok(RuleSet { rules })
     }
 
     pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
@@ -59,11 +59,6 @@ impl RuleSet {
 
     pub(crate) fn meta(&self, index: usize) -> &'static RuleMeta {
         self.rules[index].0.meta()
-    }
-
-    /// Does the rule at `index` read facts of other files?
-    pub(crate) fn reads_index(&self, index: usize) -> bool {
-        self.rules[index].0.reads_index()
     }
 }
 
@@ -117,16 +112,21 @@ impl<'a> Analyzer<'a> {
 
     /// The file's facts for the index, without running any rule.
     pub(crate) fn facts(&self, text: &str) -> FileFacts {
-        let parsed = parse_module(text, self.target);
-        FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+        timings::count(Count::FactsOnlyParses, 1);
+        timings::time(Stage::Index, || {
+            let parsed = parse_module(text, self.target);
+            FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+        })
     }
 
     /// Runs the `active` rules (indexes into the rule set) over `text`;
     /// with `want_facts`, also summarises the file for the index.
     pub(crate) fn analyze(&mut self, text: &str, newline: &str, active: &[usize], want_facts: bool) -> Analysis {
-        let parsed = parse_module(text, self.target);
-        let model = SemanticModel::build(parsed.syntax(), text);
-        let facts = want_facts.then(|| FileFacts::extract(&model, &self.module));
+        timings::count(Count::FilesParsed, 1);
+        timings::count(Count::BytesParsed, text.len());
+        let parsed = timings::time(Stage::Parse, || parse_module(text, self.target));
+        let model = timings::time(Stage::Parse, || SemanticModel::build(parsed.syntax(), text));
+        let facts = want_facts.then(|| timings::time(Stage::Index, || FileFacts::extract(&model, &self.module)));
         let broken = cpython_refuses(&parsed, &model);
         let candidates = candidates(&model, self.rules, active);
         if candidates.is_empty() {
@@ -137,7 +137,13 @@ impl<'a> Analyzer<'a> {
         let module = self.module.clone();
         let regions = (self.partial && broken.is_none())
             .then(|| parse::regions(&model.module.body, &lines, candidates.iter().copied()));
-        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()) else {
+        let parsed_tree =
+            timings::time(Stage::TreeSitter, || parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()));
+        timings::count(
+            Count::TreeSitterBytes,
+            regions.as_ref().map_or(ts_text.len(), |r| r.iter().map(|r| r.len()).sum()),
+        );
+        let Some(tree) = parsed_tree else {
             return Analysis {
                 syntax_error: Some((0, "the parser gave up on this file".into())),
                 ..Analysis::default()
@@ -154,9 +160,12 @@ impl<'a> Analyzer<'a> {
             target: self.target,
             memo: Memo::default(),
         };
-        let (mut findings, seen) = self.dispatch(&cx, active);
-        let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
-        keep_reportable(&mut findings, &suppressions);
+        let (findings, seen) = timings::time(Stage::Rules, || {
+            let (mut findings, seen) = self.dispatch(&cx, active);
+            let suppressions = Suppressions::collect(parsed.tokens(), text, &lines);
+            keep_reportable(&mut findings, &suppressions);
+            (findings, seen)
+        });
         let mut analysis = Analysis { findings, syntax_error: broken, disagreement: None, facts };
         if let Some((at, _)) = &analysis.syntax_error {
             unfixable_near_errors(&mut analysis.findings, &tree, &model, *at);
@@ -205,32 +214,29 @@ impl<'a> Analyzer<'a> {
             target: self.target,
             memo: Memo::default(),
         };
-        let mut matches = self.cursor.matches(&self.rules.calls, tree.root_node(), text.as_bytes());
-        while let Some(m) = matches.next() {
-            let site = call_node(&self.rules.calls, m.captures()).and_then(|node| CallSite::new(&cx, node));
-            if let Some(site) = site.filter(|s| s.named_in(names)) {
+        for node in calls_in(tree.root_node()) {
+            if let Some(site) = CallSite::new(&cx, node).filter(|s| s.named_in(names)) {
                 visit(&cx, &site);
             }
         }
     }
 
-    /// Runs the shared call query once and each rule's own query; returns
-    /// the findings and the byte ranges of the calls tree-sitter saw.
+    /// Finds the calls once, for every call rule, and runs each rule's own
+    /// query; returns the findings and the byte ranges of the calls
+    /// tree-sitter saw.
     fn dispatch(&mut self, cx: &FileContext<'_>, active: &[usize]) -> (Vec<Finding>, HashSet<(usize, usize)>) {
         let root = cx.tree.root_node();
         let call_rules: Vec<&dyn Rule> =
             active.iter().map(|&i| self.rules.rules[i].0).filter(|r| !r.meta().calls.is_empty()).collect();
-        // Calls found by a rule's own query are candidates too: the shared
-        // query runs so that a call tree-sitter misses is noticed.
+        // Calls found by a rule's own query are candidates too: the calls
+        // are collected so that a call tree-sitter misses is noticed.
         let call_queries = active.iter().any(|&i| {
             matches!(self.rules.meta(i).query.as_ref().map(|q| q.matches), Some(QueryTarget::CallsWithKeyword(_)))
         });
         let mut findings = Vec::new();
         let mut seen = HashSet::new();
         if !call_rules.is_empty() || call_queries {
-            let mut matches = self.cursor.matches(&self.rules.calls, root, cx.src.as_bytes());
-            while let Some(m) = matches.next() {
-                let Some(node) = call_node(&self.rules.calls, m.captures()) else { continue };
+            for node in calls_in(root) {
                 seen.insert((node.start_byte(), node.end_byte()));
                 let Some(site) = CallSite::new(cx, node) else { continue };
                 for rule in call_rules.iter().filter(|r| site.named_in(r.meta().calls)) {
@@ -262,9 +268,37 @@ fn cpython_refuses(parsed: &Parsed<ModModule>, model: &SemanticModel<'_>) -> Opt
     (depth > parse::MAX_EXPRESSION_DEPTH).then(|| (at.to_usize(), "expressions nested too deeply to compile".into()))
 }
 
-fn call_node<'t>(query: &Query, captures: &[tree_sitter::QueryCapture<'t>]) -> Option<Node<'t>> {
-    let index = query.capture_index_for_name("call")?;
-    captures.iter().find(|c| c.index == index).map(|c| c.node)
+/// Every call whose callee is a name or an attribute chain and whose
+/// arguments are a list or a lone generator (`f(x for x in y)`, which Bandit
+/// flags too), in source order (an outer call before the calls inside it).
+/// Aliases (`from torch import load as tl`) hide a function's name, so the
+/// callee is not filtered here: the engine resolves it through the file's
+/// scopes and hands the call to the rules that name it. One iterative walk:
+/// a tree-sitter query keeps a match open for every enclosing call, which
+/// on a chain of thousands of method calls takes quadratic time.
+fn calls_in(root: Node<'_>) -> Vec<Node<'_>> {
+    let mut calls = Vec::new();
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "call" && is_plain_call(node) {
+            calls.push(node);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return calls;
+            }
+        }
+    }
+}
+
+fn is_plain_call(call: Node<'_>) -> bool {
+    let kind = |field: &str| call.child_by_field_name(field).map(|n| n.kind());
+    matches!(kind("function"), Some("identifier" | "attribute"))
+        && matches!(kind("arguments"), Some("argument_list" | "generator_expression"))
 }
 
 /// The ranges the active rules could flag, found in the CPython-faithful

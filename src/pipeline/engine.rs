@@ -9,6 +9,7 @@ use crate::pipeline::analysis::{Analysis, Analyzer};
 use crate::pipeline::index::{self, ProjectIndex};
 use crate::pipeline::prefilter::CodeScan;
 use crate::pipeline::source::{DecodeError, Source};
+use crate::pipeline::timings::{self, Stage};
 use crate::python::facts::FileFacts;
 use crate::python::lines::{position, LineIndex};
 use crate::python::parse::PythonVersion;
@@ -45,10 +46,10 @@ pub struct Engine<'a> {
 pub enum FirstPass {
     /// No rule can match and the file holds nothing the index needs.
     Nothing,
-    /// Analysed (and fixed, in fix mode): no rule that reads other files
-    /// applies. Its facts, if any, go to the index.
+    /// Analysed (and fixed, in fix mode) without reading the index. Its
+    /// facts, if any, go to the index.
     Done { outcome: Outcome, facts: Option<FileFacts> },
-    /// Rules that read the index apply: its facts now, its analysis once
+    /// Its analysis read the index: its facts now, its analysis again once
     /// the index is built.
     Deferred { facts: Option<FileFacts> },
 }
@@ -85,23 +86,32 @@ impl<'a> Engine<'a> {
     /// The first phase for one file: its facts for the index, and its whole
     /// analysis when no enabled rule that reads the index can match it.
     pub fn first_pass(&mut self, bytes: &[u8], mode: Mode) -> FirstPass {
-        let Ok(source) = Source::decode(bytes) else {
+        timings::count(timings::Count::FilesRead, 1);
+        timings::count(timings::Count::BytesRead, bytes.len());
+        let Ok(source) = timings::time(Stage::Prefilter, || Source::decode(bytes)) else {
             return FirstPass::Done { outcome: self.run(bytes, mode), facts: None };
         };
-        let active = self.active_rules(&source.text);
+        let active = timings::time(Stage::Prefilter, || self.active_rules(&source.text));
         let indexed = !self.prefilter || self.scan.may_match(index::TRIGGERS);
-        if active.iter().any(|&i| self.analyzer.rules.reads_index(i)) {
-            return FirstPass::Deferred { facts: Some(self.analyzer.facts(&source.text)) };
-        }
         if active.is_empty() {
             return match indexed {
                 true => FirstPass::Done { outcome: Outcome::default(), facts: Some(self.analyzer.facts(&source.text)) },
                 false => FirstPass::Nothing,
             };
         }
+        // Rules that read the index see an empty one here; an analysis that
+        // never looked is final, one that did waits for the real index.
+        index::watch();
         let mut analysis = self.analyzer.analyze(&source.text, source.newline, &active, true);
         let facts = analysis.facts.take();
-        FirstPass::Done { outcome: self.conclude(&source, analysis, &active, mode), facts }
+        if index::consulted() {
+            return FirstPass::Deferred { facts };
+        }
+        let outcome = self.conclude(&source, analysis, &active, mode);
+        match index::consulted() {
+            true => FirstPass::Deferred { facts },
+            false => FirstPass::Done { outcome, facts },
+        }
     }
 
     /// With the prefilter off every rule runs on every file, and every
@@ -112,11 +122,11 @@ impl<'a> Engine<'a> {
     }
 
     pub fn run(&mut self, bytes: &[u8], mode: Mode) -> Outcome {
-        let source = match Source::decode(bytes) {
+        let source = match timings::time(Stage::Prefilter, || Source::decode(bytes)) {
             Ok(source) => source,
             Err(e) => return Outcome::failed(decode_error(&e)),
         };
-        let active = self.active_rules(&source.text);
+        let active = timings::time(Stage::Prefilter, || self.active_rules(&source.text));
         if active.is_empty() {
             return Outcome::default();
         }
@@ -135,7 +145,9 @@ impl<'a> Engine<'a> {
         }
         match mode {
             Mode::Check => Outcome { diagnostics: locate_all(&source.text, &analysis.findings), ..Outcome::default() },
-            Mode::Fix { unsafe_fixes } => self.fix(source, analysis, active, unsafe_fixes),
+            Mode::Fix { unsafe_fixes } => {
+                timings::time(Stage::Fix, || self.fix(source, analysis, active, unsafe_fixes))
+            }
         }
     }
 
@@ -145,7 +157,12 @@ impl<'a> Engine<'a> {
         if self.prefilter {
             self.scan.scan(text);
         }
-        (0..rules.len()).filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers)).collect()
+        let active: Vec<usize> =
+            (0..rules.len()).filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers)).collect();
+        if timings::enabled() {
+            active.iter().for_each(|&i| timings::triggered(rules.meta(i).id, text.len()));
+        }
+        active
     }
 
     /// Applies fixes pass by pass until none is left to apply, verifying

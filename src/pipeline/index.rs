@@ -6,8 +6,10 @@
 //! TOML files, which `remediate models` offers as candidates for ids known
 //! only at run time.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::pipeline::prefilter::Triggers;
@@ -37,13 +39,44 @@ pub struct ConfigValue {
     pub line: usize,
 }
 
-/// Facts of the whole project.
+/// Facts of the whole project. Every field a rule can read is [`Watched`]:
+/// an analysis that never read one does not depend on the index, and phase
+/// 1 keeps its result instead of analysing the file again in phase 2.
 #[derive(Debug, Default)]
 pub struct ProjectIndex {
-    files: Vec<IndexedFile>,
-    by_module: HashMap<String, usize>,
-    configs: Vec<ConfigValue>,
-    digest: u64,
+    files: Watched<Vec<IndexedFile>>,
+    by_module: Watched<HashMap<String, usize>>,
+    configs: Watched<Vec<ConfigValue>>,
+    /// Computed when first asked (only the cache needs it).
+    digest: std::sync::OnceLock<u64>,
+}
+
+thread_local! {
+    /// Has this thread read the index since [`watch`]?
+    static CONSULTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Index contents whose every read is noted, per thread.
+#[derive(Debug, Default)]
+struct Watched<T>(T);
+
+impl<T> Deref for Watched<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        CONSULTED.with(|c| c.set(true));
+        &self.0
+    }
+}
+
+/// Starts noting, on this thread, whether any index is read.
+pub(crate) fn watch() {
+    CONSULTED.with(|c| c.set(false));
+}
+
+/// Was any index read on this thread since [`watch`]?
+pub(crate) fn consulted() -> bool {
+    CONSULTED.with(Cell::get)
 }
 
 impl ProjectIndex {
@@ -53,8 +86,12 @@ impl ProjectIndex {
             qualify_local_names(file);
         }
         let by_module = files.iter().enumerate().map(|(i, f)| (f.module.clone(), i)).collect();
-        let digest = digest(&files, &configs);
-        ProjectIndex { files, by_module, configs, digest }
+        ProjectIndex {
+            files: Watched(files),
+            by_module: Watched(by_module),
+            configs: Watched(configs),
+            digest: std::sync::OnceLock::new(),
+        }
     }
 
     /// The empty index: nothing is known about other files.
@@ -66,7 +103,7 @@ impl ProjectIndex {
     /// Changes whenever any fact does: part of the cache key of results
     /// that read the index.
     pub fn digest(&self) -> u64 {
-        self.digest
+        *self.digest.get_or_init(|| digest(&self.files.0, &self.configs.0))
     }
 
     pub fn files(&self) -> &[IndexedFile] {
@@ -274,30 +311,47 @@ pub fn looks_like_hub_id(value: &str) -> bool {
 /// The dotted module name of `path` under `root`: `pkg/sub/mod.py` →
 /// `pkg.sub.mod`, `pkg/__init__.py` → `pkg`.
 pub fn module_name(path: &Path, roots: &[PathBuf]) -> String {
-    let relative = roots
-        .iter()
-        .filter_map(|root| {
-            let base = if root.is_file() { root.parent().unwrap_or(root) } else { root.as_path() };
-            path.strip_prefix(base).ok()
-        })
-        .min_by_key(|r| r.components().count())
-        .unwrap_or(path);
-    let mut parts: Vec<String> = relative
-        .components()
-        .filter_map(|c| match c {
-            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    if let Some(last) = parts.last_mut() {
-        if let Some(stem) = last.strip_suffix(".py") {
-            *last = stem.to_owned();
+    ModuleNames::new(roots).of(path)
+}
+
+/// Names modules relative to the paths the user named; each path's base
+/// (a file's directory) is found once, not once per file.
+pub struct ModuleNames {
+    bases: Vec<PathBuf>,
+}
+
+impl ModuleNames {
+    pub fn new(roots: &[PathBuf]) -> ModuleNames {
+        let base =
+            |root: &Path| if root.is_file() { root.parent().unwrap_or(root).to_owned() } else { root.to_owned() };
+        ModuleNames { bases: roots.iter().map(|root| base(root)).collect() }
+    }
+
+    /// The dotted module name of `path`.
+    pub fn of(&self, path: &Path) -> String {
+        let relative = self
+            .bases
+            .iter()
+            .filter_map(|base| path.strip_prefix(base).ok())
+            .min_by_key(|r| r.components().count())
+            .unwrap_or(path);
+        let mut parts: Vec<String> = relative
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        if let Some(last) = parts.last_mut() {
+            if let Some(stem) = last.strip_suffix(".py") {
+                *last = stem.to_owned();
+            }
         }
+        if parts.last().is_some_and(|p| p == "__init__") {
+            parts.pop();
+        }
+        parts.join(".")
     }
-    if parts.last().is_some_and(|p| p == "__init__") {
-        parts.pop();
-    }
-    parts.join(".")
 }
 
 #[cfg(test)]

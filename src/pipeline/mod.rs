@@ -2,7 +2,7 @@
 //! read and decode each one (`source`), skip those no rule can match
 //! (`prefilter`), then analyse and fix each file (`engine`) on a pool of
 //! threads (`pool`), reusing earlier results (`cache`) and writing fixed
-//! files atomically (`write`).
+//! files atomically (`write`). `timings` says where the time went.
 
 pub mod analysis;
 pub mod cache;
@@ -11,5 +11,6 @@ pub mod index;
 pub mod pool;
 pub mod prefilter;
 pub mod source;
+pub mod timings;
 pub mod walk;
 pub mod write;

@@ -23,7 +23,8 @@ use std::sync::Mutex;
 use crate::config::Config;
 use crate::pipeline::cache::{Cache, Entry};
 use crate::pipeline::engine::{Engine, FirstPass, Mode, RuleSet};
-use crate::pipeline::index::{absolute, module_name, IndexedFile, ProjectIndex};
+use crate::pipeline::index::{absolute, IndexedFile, ModuleNames, ProjectIndex};
+use crate::pipeline::timings::{self, Stage};
 use crate::pipeline::write::replace_file;
 use crate::python::facts::FileFacts;
 use crate::report::{FileResult, Outcome};
@@ -85,28 +86,35 @@ enum Slot {
 const INDEXED_RESULT: u64 = 0x696e_6465_7865_6421;
 
 pub fn run(files: &[PathBuf], job: &Job<'_>) -> Vec<FileResult> {
-    let modules: Vec<String> = files.iter().map(|f| module_name(f, job.roots)).collect();
+    let names = ModuleNames::new(job.roots);
+    let modules: Vec<String> = files.iter().map(|f| names.of(f)).collect();
     let facts: Mutex<Vec<IndexedFile>> = Mutex::new(Vec::new());
-    let first: Vec<Slot> = parallel(files.len(), job, ProjectIndex::empty(), |engine, i| {
-        let (slot, found) = first_phase(engine, &files[i], &modules[i], job);
-        if let Some(found) = found {
-            let file = IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts: found };
-            facts.lock().unwrap_or_else(|e| e.into_inner()).push(file);
-        }
-        slot
+    let first: Vec<Slot> = timings::time(Stage::FirstPhase, || {
+        parallel(files.len(), job, ProjectIndex::empty(), |engine, i| {
+            let (slot, found) = first_phase(engine, &files[i], &modules[i], job);
+            if let Some(found) = found {
+                let file = IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts: found };
+                facts.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+            }
+            slot
+        })
     });
     if !first.iter().any(|s| matches!(s, Slot::Deferred(_))) {
         return first.into_iter().filter_map(|s| if let Slot::Result(r) = s { Some(r) } else { None }).collect();
     }
-    let mut indexed = facts.into_inner().unwrap_or_else(|e| e.into_inner());
-    indexed.extend(imported_modules(files, &modules, &indexed, job));
-    let index = ProjectIndex::new(indexed, Vec::new());
+    let index = timings::time(Stage::BuildIndex, || {
+        let mut indexed = facts.into_inner().unwrap_or_else(|e| e.into_inner());
+        indexed.extend(imported_modules(files, &modules, &indexed, job));
+        ProjectIndex::new(indexed, Vec::new())
+    });
     let deferred: Vec<usize> = (0..first.len()).filter(|&i| matches!(first[i], Slot::Deferred(_))).collect();
-    let mut second = parallel(deferred.len(), job, &index, |engine, k| {
-        let i = deferred[k];
-        let Slot::Deferred(bytes) = &first[i] else { unreachable!("only deferred files are in this list") };
-        engine.set_module(&modules[i]);
-        second_phase(engine, &files[i], bytes, &index, job)
+    let mut second = timings::time(Stage::SecondPhase, || {
+        parallel(deferred.len(), job, &index, |engine, k| {
+            let i = deferred[k];
+            let Slot::Deferred(bytes) = &first[i] else { unreachable!("only deferred files are in this list") };
+            engine.set_module(&modules[i]);
+            second_phase(engine, &files[i], bytes, &index, job)
+        })
     })
     .into_iter();
     first
@@ -160,8 +168,8 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
         Ok(bytes) => bytes,
         Err(e) => return (Slot::Result(io_failure(path, e.to_string())), None),
     };
-    let key = Cache::key(&bytes);
-    if let Some(entry) = job.cache.and_then(|c| c.get(key)) {
+    let key = job.cache.map(|_| Cache::key(&bytes));
+    if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if entry.deferred {
             return (Slot::Deferred(bytes), entry.facts);
         }
@@ -176,14 +184,14 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
         Ok(FirstPass::Nothing) => (Outcome::default(), None),
         Ok(FirstPass::Done { outcome, facts }) => (outcome, facts),
         Ok(FirstPass::Deferred { facts }) => {
-            if let Some(cache) = job.cache {
+            if let Some((cache, key)) = job.cache.zip(key) {
                 cache.put(key, Entry { deferred: true, facts: facts.clone(), ..Entry::default() });
             }
             return (Slot::Deferred(bytes), facts);
         }
         Err(failure) => return (Slot::Result(*failure), None),
     };
-    if let (Some(cache), Mode::Check) = (job.cache, job.plan.mode) {
+    if let (Some((cache, key)), Mode::Check) = (job.cache.zip(key), job.plan.mode) {
         cache.put(key, Entry::of(&outcome, facts.clone()));
     }
     (Slot::Result(finish(engine, path, bytes, outcome, job)), facts)
@@ -191,8 +199,8 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
 
 /// Phase 2 for a deferred file, with the index built.
 fn second_phase(engine: &mut Engine<'_>, path: &Path, bytes: &[u8], index: &ProjectIndex, job: &Job<'_>) -> FileResult {
-    let key = Cache::key(bytes) ^ index.digest() ^ INDEXED_RESULT;
-    if let Some(entry) = job.cache.and_then(|c| c.get(key)) {
+    let key = job.cache.map(|_| Cache::key(bytes) ^ index.digest() ^ INDEXED_RESULT);
+    if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if job.plan.mode == Mode::Check || entry.is_clean() {
             return FileResult { path: path.to_owned(), outcome: entry.outcome(), original: None, io_error: None };
         }
@@ -201,7 +209,7 @@ fn second_phase(engine: &mut Engine<'_>, path: &Path, bytes: &[u8], index: &Proj
         Ok(outcome) => outcome,
         Err(failure) => return *failure,
     };
-    if let (Some(cache), Mode::Check) = (job.cache, job.plan.mode) {
+    if let (Some((cache, key)), Mode::Check) = (job.cache.zip(key), job.plan.mode) {
         cache.put(key, Entry::of(&outcome, None));
     }
     finish(engine, path, bytes.to_vec(), outcome, job)

@@ -3,13 +3,23 @@
 //! line of a suppression comment all come from here, so they agree with
 //! what Python (and Bandit) call line N.
 
+use std::cell::OnceCell;
+
 use crate::report::Position;
 
 /// Line starts of one text; locating an offset is a binary search.
 pub struct LineIndex<'s> {
     src: &'s str,
     starts: Vec<usize>,
+    /// Per line: is it ASCII, so that its columns are byte offsets? Found
+    /// when a column far into a line is first asked for: counting
+    /// characters from the line's start for each of many findings on one
+    /// long line (generated code) would take time quadratic in its length.
+    ascii: OnceCell<Vec<bool>>,
 }
+
+/// Columns this far into a line are counted through [`LineIndex::ascii`].
+const LONG_PREFIX: usize = 256;
 
 impl<'s> LineIndex<'s> {
     pub fn new(src: &'s str) -> LineIndex<'s> {
@@ -21,7 +31,7 @@ impl<'s> LineIndex<'s> {
                 starts.push(at + 1);
             }
         }
-        LineIndex { src, starts }
+        LineIndex { src, starts, ascii: OnceCell::new() }
     }
 
     pub fn text(&self) -> &'s str {
@@ -41,8 +51,20 @@ impl<'s> LineIndex<'s> {
     /// The 1-based line and character column of a byte offset.
     pub fn position(&self, offset: usize) -> Position {
         let row = self.row(offset);
-        let column = self.src[self.starts[row]..offset].chars().count() + 1;
+        let start = self.starts[row];
+        let column = if offset - start > LONG_PREFIX && self.ascii_lines()[row] {
+            offset - start + 1
+        } else {
+            self.src[start..offset].chars().count() + 1
+        };
         Position { line: row + 1, column }
+    }
+
+    fn ascii_lines(&self) -> &[bool] {
+        self.ascii.get_or_init(|| {
+            let end = |row: usize| self.starts.get(row + 1).copied().unwrap_or(self.src.len());
+            (0..self.starts.len()).map(|row| self.src.as_bytes()[self.starts[row]..end(row)].is_ascii()).collect()
+        })
     }
 
     /// The 0-based line and byte column, as tree-sitter counts points.
@@ -119,5 +141,9 @@ mod tests {
     fn columns_count_characters() {
         let src = "é = torch.load(p)\n";
         assert_eq!(position(src, src.find("torch").unwrap()), Position { line: 1, column: 5 });
+        let long = format!("x = 1\n{}é{}\n{}\n", "a".repeat(300), "b".repeat(300), "c".repeat(600));
+        let lines = LineIndex::new(&long);
+        assert_eq!(lines.position(long.find('b').unwrap() + 10), Position { line: 2, column: 312 });
+        assert_eq!(lines.position(long.find('c').unwrap() + 500), Position { line: 3, column: 501 });
     }
 }

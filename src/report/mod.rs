@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
 
 use crate::fix::edit::{Fix, FixSafety};
-use crate::python::lines::{line_end, line_start, LineIndex};
+use crate::python::lines::LineIndex;
 use crate::rules::RuleMeta;
 
 pub mod summary;
@@ -107,7 +107,8 @@ pub struct Diagnostic {
     pub edits: Vec<LocatedEdit>,
     /// Why no fix is offered.
     pub reasons: Vec<String>,
-    /// The text of the finding's first line, without its line ending, for code frames.
+    /// The text of the finding's first line, without its line ending, for
+    /// code frames: at most [`FRAME_WIDTH`] characters and one more.
     pub line_text: String,
 }
 
@@ -187,8 +188,20 @@ pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
         fix_title: finding.fix.as_ref().and_then(|f| f.title.clone()),
         edits,
         reasons: finding.reasons.clone(),
-        line_text: src[line_start(src, at)..line_end(src, at)].to_owned(),
+        line_text: frame_text(src, lines.line_start(lines.row(at))),
     }
+}
+
+/// Characters of a finding's line that code frames show; a longer line is
+/// cut there.
+pub const FRAME_WIDTH: usize = 160;
+
+/// The start of the line at `start`, up to its line ending: at most
+/// [`FRAME_WIDTH`] characters and one more to show that it goes on. A
+/// finding never copies a whole long line (generated code can hold
+/// thousands of findings on one line of megabytes).
+fn frame_text(src: &str, start: usize) -> String {
+    src[start..].chars().take_while(|&c| c != '\n' && c != '\r').take(FRAME_WIDTH + 1).collect()
 }
 
 /// A problem with the file itself rather than a finding in it.
@@ -270,6 +283,9 @@ mod tests {
         assert_eq!(d.full_message(), "bad; not fixed: first; not fixed: second");
         assert_eq!(d.reasons, ["first", "second"]);
         assert_eq!(d.line_text, "a");
+        let long = format!("x = [{}]\n", "1, ".repeat(1000));
+        let d = locate(&LineIndex::new(&long), &Finding { range: 2000..2001, ..finding.clone() });
+        assert_eq!(d.line_text, long[..FRAME_WIDTH + 1]);
         let d = locate(&LineIndex::new("a\r\nb = 1\r\n"), &Finding { range: 3..4, ..finding });
         assert_eq!(d.line_text, "b = 1");
     }

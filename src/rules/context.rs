@@ -73,7 +73,7 @@ pub fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<&'s str>
     Some((parts, current))
 }
 
-/// A call found by the shared call query, with its callee resolved once
+/// A call found in the tree (once for every call rule), with its callee resolved once
 /// for every rule.
 pub struct CallSite<'t> {
     pub call: Call<'t>,

@@ -1,7 +1,7 @@
 //! The rules, one file each, and what they share: their metadata, the
 //! trait the engine calls, and the registry. Calls are found once per file
-//! by the shared query `queries/calls.scm` and handed, resolved, to every
-//! rule that names their callee; a rule that matches something else (an
+//! (one walk of the tree) and handed, resolved, to every rule that names
+//! their callee; a rule that matches something else (an
 //! `except` clause) brings its own query.
 
 use crate::report::Finding;
@@ -149,8 +149,10 @@ pub trait Rule: Sync + Send {
         None
     }
 
-    /// Do the rule's findings depend on other files (the project index)?
-    /// Files it may match are then analysed after the index is built.
+    /// Can the rule's findings depend on other files (the project index)?
+    /// For readers of the rule: the pipeline notices every read of the
+    /// index itself, and analyses a file whose analysis read it again once
+    /// the whole index is built.
     fn reads_index(&self) -> bool {
         false
     }
