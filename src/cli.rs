@@ -37,12 +37,15 @@ pub enum Command {
     Models(ModelsArgs),
     /// Pin the repositories the code downloads to commit SHAs in the revisions file.
     Lock(LockArgs),
+    /// Print the settings in effect for the paths given, and where each came from.
+    Config(ConfigArgs),
 }
 
 /// Options every scanning command shares.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct RuleOptions {
-    /// Files or directories to scan (directories are walked for *.py, honouring .gitignore).
+    /// Files or directories to scan (directories are walked for *.py, honouring
+    /// .gitignore and the project's `exclude`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
@@ -89,6 +92,12 @@ pub struct RuleOptions {
     /// strings and comments (for proving the prefilter exact).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use crate::report::summary::Summary;
 pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
-    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
+    let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
     let rendered = match format {
         CheckFormat::Text => {
@@ -31,7 +31,7 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
     };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
-    let stale = stale_pin_module(&p.config)?;
+    let stale = stale_pin_module(&p.config, &p.root)?;
     if let Some(module) = &stale {
         let paint = Paint(output::stderr_colour());
         let state = if module.current().ok().flatten().is_some() {

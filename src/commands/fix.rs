@@ -17,19 +17,19 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
     // The report's place is taken before any file is rewritten: a report
     // that cannot be written stops the run while nothing has changed.
     let pending_report = report.map(PendingFile::create).transpose().context("--report")?;
-    let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
-    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
+    let results = execute(&p, Mode::Fix { unsafe_fixes: p.unsafe_fixes }, true);
+    let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     let paint = Paint(output::stdout_colour());
     write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
-    if let Some(module) = stale_pin_module(&p.config)? {
+    if let Some(module) = stale_pin_module(&p.config, &p.root)? {
         write_new_contents(&module.path, &module.text)?;
         if !options.quiet {
             stream::note(format!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path)));
         }
     }
     if !options.quiet {
-        stream::note(describe_fixes(&summary, "fixed", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "fixed", p.unsafe_fixes));
     }
     if let (Some(path), Some(pending)) = (report, pending_report) {
         let metas: Vec<_> = p.rules.metas().collect();

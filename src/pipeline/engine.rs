@@ -38,6 +38,8 @@ pub struct Engine<'a> {
     analyzer: Analyzer<'a>,
     scan: CodeScan,
     prefilter: bool,
+    /// Rules turned off for the next file (`per-file-ignores`).
+    ignored: Vec<usize>,
 }
 
 /// What the first phase made of a file.
@@ -63,7 +65,13 @@ impl<'a> Engine<'a> {
             analyzer: Analyzer::new(rules, config, target),
             scan: CodeScan::new(config.strict_except),
             prefilter: true,
+            ignored: Vec::new(),
         }
+    }
+
+    /// Rules (indexes into the rule set) not run on the next file.
+    pub fn set_ignored(&mut self, ignored: Vec<usize>) {
+        self.ignored = ignored;
     }
 
     /// Rules see `index` (for the second phase).
@@ -145,7 +153,10 @@ impl<'a> Engine<'a> {
         if self.prefilter {
             self.scan.scan(text);
         }
-        (0..rules.len()).filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers)).collect()
+        (0..rules.len())
+            .filter(|&i| !self.ignored.contains(&i))
+            .filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers))
+            .collect()
     }
 
     /// Applies fixes pass by pass until none is left to apply, verifying
