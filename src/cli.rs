@@ -76,6 +76,10 @@ pub struct RuleOptions {
     /// [default: the project's `requires-python`, else py38].
     #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
     pub target_version: Option<PythonVersion>,
+    /// Findings of an earlier `check --format json` (or `bandit -f json`)
+    /// that no longer count: matched by rule, file and line text.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

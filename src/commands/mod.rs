@@ -12,6 +12,7 @@ use crate::output::{self, stream, Paint};
 use crate::pins::pin_module::Generated;
 use crate::pipeline::engine::{Mode, RuleSet};
 use crate::pipeline::{cache, pool, walk};
+use crate::report::baseline::Baseline;
 use crate::report::summary::Summary;
 use crate::report::{FileResult, PathError};
 use crate::rules;
@@ -54,6 +55,7 @@ pub(crate) struct Prepared {
     /// `unsafe-fixes`, from the command line or the settings file.
     pub(crate) unsafe_fixes: bool,
     pub(crate) per_file_ignores: settings::PerFileIgnores,
+    pub(crate) baseline: Option<Baseline>,
 }
 
 /// The configured pin module when its file does not hold what the
@@ -100,6 +102,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         root: settings.root.clone(),
         unsafe_fixes: settings.unsafe_fixes.value,
         per_file_ignores,
+        baseline: options.baseline.as_deref().map(Baseline::load).transpose()?,
     })
 }
 
@@ -120,9 +123,12 @@ pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> 
         roots: &p.roots,
         ignored: &ignored,
     };
-    let results = pool::run(&p.files, &job);
+    let mut results = pool::run(&p.files, &job);
     if let Some(cache) = &p.cache {
         cache.save();
+    }
+    if let Some(baseline) = &p.baseline {
+        baseline.clone().hide_known(&mut results);
     }
     results
 }
