@@ -137,6 +137,10 @@ pub struct FixArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub options: RuleOptions,
+    /// Print the number of findings per rule instead of the findings
+    /// (`--format json` for a JSON list; other formats print the text table).
+    #[arg(long)]
+    pub statistics: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,

@@ -11,12 +11,19 @@ use crate::pipeline::engine::Mode;
 use crate::pipeline::walk;
 use crate::report::summary::Summary;
 
-pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
+pub(crate) fn run(options: &RuleOptions, format: CheckFormat, statistics: bool) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
     let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
     let rendered = match format {
+        _ if statistics => {
+            let counts = output::statistics::counts(&results, p.unsafe_fixes);
+            match format {
+                CheckFormat::Json => pretty_json(&output::statistics::json(&counts))?,
+                _ => output::statistics::text(&counts),
+            }
+        }
         CheckFormat::Text => {
             output::text::findings(&results, Paint(output::stdout_colour()), output::stdout_is_terminal())
         }

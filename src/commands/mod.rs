@@ -29,7 +29,7 @@ pub mod settings;
 /// Runs the command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Check(args) => check::run(&args.options, args.format),
+        Command::Check(args) => check::run(&args.options, args.format, args.statistics),
         Command::Diff(args) => diff::run(&args.options, args.exit_code, args.format),
         Command::Fix(args) => fix::run(&args.options, args.report.as_deref()),
         Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
