@@ -131,6 +131,9 @@ pub struct FixArgs {
     /// Also write a Markdown pull-request body: what was fixed, what remains.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// After the remaining findings, list the fixes applied, per file and rule.
+    #[arg(long)]
+    pub show_fixes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,3 +39,21 @@ fn statistics_count_what_check_lists() {
     let total: u64 = counts.as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum();
     assert_eq!(total as usize, expected.values().sum::<usize>());
 }
+
+#[test]
+fn show_fixes_lists_what_fix_changed_per_file_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.py"), "import torch\nx = torch.load('a')\ny = torch.load('b')\n").unwrap();
+    std::fs::write(dir.path().join("b.py"), "x = 1\n").unwrap();
+    let run = |args: &[&str]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).chain(["--no-cache".to_owned()]).collect();
+        run_in(dir.path(), &remediate(), &args)
+    };
+    let out = run(&["fix", "--show-fixes", "--select", "B614", "a.py", "b.py"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout, "Fixed:\na.py:\n    2 \u{d7} B614 (torch-load)\n");
+    let fixed = std::fs::read_to_string(dir.path().join("a.py")).unwrap();
+    assert_eq!(fixed.matches("weights_only=True").count(), 2, "{fixed}");
+    let again = run(&["fix", "--show-fixes", "a.py"]);
+    assert_eq!(again.stdout, "No fixes applied\n");
+}

@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check::run(&args.options, args.format, args.statistics),
         Command::Diff(args) => diff::run(&args.options, args.exit_code, args.format),
-        Command::Fix(args) => fix::run(&args.options, args.report.as_deref()),
+        Command::Fix(args) => fix::run(&args.options, args.report.as_deref(), args.show_fixes),
         Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
         Command::Models(args) => models::run(&args),
         Command::Lock(args) => lock::run(&args),
