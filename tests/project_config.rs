@@ -70,6 +70,9 @@ fn default_excludes_skip_a_venv_and_build_but_not_named_files() {
     let out = run(dir.path(), &["check", "--select", "B614", named]);
     assert_eq!(out.code, Some(1), "a file named explicitly is checked: {}", out.stderr);
     assert!(out.stdout.starts_with(named), "{}", out.stdout);
+    // A directory named explicitly is walked, as ruff walks it.
+    let out = run(dir.path(), &["check", "--select", "B614", "build"]);
+    assert_eq!(out.stdout.lines().count(), 1, "{}{}", out.stdout, out.stderr);
 }
 
 #[test]

@@ -55,6 +55,14 @@ impl PathPatterns {
         Ok(PathPatterns { matcher: Arc::new(matcher) })
     }
 
+    /// Does a pattern match `path` itself (not a directory above it: a walk
+    /// never enters an excluded directory, and one named explicitly is
+    /// walked)?
+    pub fn matches_entry(&self, path: &Path, is_dir: bool) -> bool {
+        let Ok(path) = crate::config::project::absolute(path) else { return false };
+        self.matcher.matched(&path, is_dir).is_ignore()
+    }
+
     /// Does a pattern match `path` or a directory above it?
     pub fn matches(&self, path: &Path, is_dir: bool) -> bool {
         let Ok(path) = crate::config::project::absolute(path) else { return false };
@@ -128,7 +136,7 @@ fn walk_dir(root: &Path, exclusions: &Exclusions, walked: &mut Walked, seen: &mu
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            entry.depth() == 0 || !patterns.matches(entry.path(), is_dir)
+            entry.depth() == 0 || !patterns.matches_entry(entry.path(), is_dir)
         })
         .build();
     for entry in walker {
