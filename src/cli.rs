@@ -37,12 +37,15 @@ pub enum Command {
     Models(ModelsArgs),
     /// Pin the repositories the code downloads to commit SHAs in the revisions file.
     Lock(LockArgs),
+    /// Print the settings in effect for the paths given, and where each came from.
+    Config(ConfigArgs),
 }
 
 /// Options every scanning command shares.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct RuleOptions {
-    /// Files or directories to scan (directories are walked for *.py, honouring .gitignore).
+    /// Files or directories to scan (directories are walked for *.py, honouring
+    /// .gitignore and the project's `exclude`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
@@ -73,6 +76,10 @@ pub struct RuleOptions {
     /// [default: the project's `requires-python`, else py38].
     #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
     pub target_version: Option<PythonVersion>,
+    /// Findings of an earlier `check --format json` (or `bandit -f json`)
+    /// that no longer count: matched by rule, file and line text.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -89,6 +96,12 @@ pub struct RuleOptions {
     /// strings and comments (for proving the prefilter exact).
     #[arg(long, hide = true)]
     pub no_prefilter: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
 }
 
 #[derive(Debug, Args)]
@@ -118,12 +131,19 @@ pub struct FixArgs {
     /// Also write a Markdown pull-request body: what was fixed, what remains.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// After the remaining findings, list the fixes applied, per file and rule.
+    #[arg(long)]
+    pub show_fixes: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub options: RuleOptions,
+    /// Print the number of findings per rule instead of the findings
+    /// (`--format json` for a JSON list; other formats print the text table).
+    #[arg(long)]
+    pub statistics: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,

@@ -15,15 +15,23 @@ use crate::report::summary::Summary;
 use crate::report::FileResult;
 use crate::rules::RuleMeta;
 
-pub(crate) fn run(options: &RuleOptions, format: CheckFormat) -> Result<u8> {
+pub(crate) fn run(options: &RuleOptions, format: CheckFormat, statistics: bool) -> Result<u8> {
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
-    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
+    let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     let metas: Vec<_> = p.rules.metas().collect();
-    let rendered = timings::time(Stage::Output, || render(&results, &p, &summary, &metas, format))?;
+    let rendered = if statistics {
+        let counts = output::statistics::counts(&results, p.unsafe_fixes);
+        match format {
+            CheckFormat::Json => pretty_json(&output::statistics::json(&counts))?,
+            _ => output::statistics::text(&counts),
+        }
+    } else {
+        timings::time(Stage::Output, || render(&results, &p, &summary, &metas, format))?
+    };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
-    let stale = stale_pin_module(&p.config)?;
+    let stale = stale_pin_module(&p.config, &p.root)?;
     if let Some(module) = &stale {
         let paint = Paint(output::stderr_colour());
         let state = if module.current().ok().flatten().is_some() {

@@ -12,8 +12,8 @@ use crate::report::summary::Summary;
 
 pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: DiffFormat) -> Result<u8> {
     let p = prepare(options)?;
-    let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, false);
-    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
+    let results = execute(&p, Mode::Fix { unsafe_fixes: p.unsafe_fixes }, false);
+    let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     match format {
         DiffFormat::Text => {
             let colour = output::stdout_colour();
@@ -22,7 +22,7 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
                 let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
                 rendered.extend(output::diff::unified(&walk::display_path_bytes(&r.path), old, new, colour));
             }
-            if let Some(module) = stale_pin_module(&p.config)? {
+            if let Some(module) = stale_pin_module(&p.config, &p.root)? {
                 let shown = walk::display_path_bytes(&module.path);
                 rendered.extend(match module.current()? {
                     Some(old) => output::diff::unified(&shown, old.as_bytes(), module.text.as_bytes(), colour),
@@ -37,7 +37,7 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
     }
     let io_failed = report_file_problems(&p, &results);
     if !options.quiet {
-        stream::note(describe_fixes(&summary, "would fix", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "would fix", p.unsafe_fixes));
     }
     let changed = exit_code_on_change && summary.files_changed > 0;
     Ok(exit_code(io_failed, changed, options.exit_zero))

@@ -12,24 +12,27 @@ use crate::pipeline::write::write_new_contents;
 use crate::pipeline::write::PendingFile;
 use crate::report::summary::Summary;
 
-pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
+pub(crate) fn run(options: &RuleOptions, report: Option<&Path>, show_fixes: bool) -> Result<u8> {
     let p = prepare(options)?;
     // The report's place is taken before any file is rewritten: a report
     // that cannot be written stops the run while nothing has changed.
     let pending_report = report.map(PendingFile::create).transpose().context("--report")?;
-    let results = execute(&p, Mode::Fix { unsafe_fixes: options.unsafe_fixes }, true);
-    let summary = Summary::of(&results, &p.walk_errors, options.unsafe_fixes);
+    let results = execute(&p, Mode::Fix { unsafe_fixes: p.unsafe_fixes }, true);
+    let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
     let paint = Paint(output::stdout_colour());
     write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
+    if show_fixes {
+        write_stdout(applied_fixes(&results).as_bytes())?;
+    }
     let io_failed = report_file_problems(&p, &results);
-    if let Some(module) = stale_pin_module(&p.config)? {
+    if let Some(module) = stale_pin_module(&p.config, &p.root)? {
         write_new_contents(&module.path, &module.text)?;
         if !options.quiet {
             stream::note(format!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path)));
         }
     }
     if !options.quiet {
-        stream::note(describe_fixes(&summary, "fixed", options.unsafe_fixes));
+        stream::note(describe_fixes(&summary, "fixed", p.unsafe_fixes));
     }
     if let (Some(path), Some(pending)) = (report, pending_report) {
         let metas: Vec<_> = p.rules.metas().collect();
@@ -40,6 +43,30 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>) -> Result<u8> {
         }
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
+}
+
+/// `--show-fixes`, as ruff lists them: per changed file, each rule with
+/// how many of its findings were fixed.
+fn applied_fixes(results: &[crate::report::FileResult]) -> String {
+    let mut out = String::new();
+    for r in results.iter().filter(|r| !r.outcome.fixed.is_empty() && r.io_error.is_none()) {
+        let mut by_rule: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+        for d in &r.outcome.fixed {
+            *by_rule.entry((d.rule.bandit.unwrap_or(d.rule.id), d.rule.id)).or_default() += 1;
+        }
+        out += &format!(
+            "{}:
+",
+            crate::pipeline::walk::display_path(&r.path)
+        );
+        for ((code, id), count) in by_rule {
+            out += &format!("    {count} \u{d7} {code} ({id})\n");
+        }
+    }
+    match out.is_empty() {
+        true => "No fixes applied\n".to_owned(),
+        false => format!("Fixed:\n{out}"),
+    }
 }
 
 pub(crate) fn describe_fixes(s: &Summary, verb: &str, unsafe_fixes: bool) -> String {

@@ -27,9 +27,9 @@ fn regenerate_pin_module(revisions: &Path, module: &str) -> Result<()> {
 }
 
 pub(crate) fn run(args: &cli::LockArgs) -> Result<u8> {
-    let path = revisions_path(&args.revisions);
+    let path = revisions_path(&args.revisions, &args.paths)?;
     let mut file = pin_file::PinFile::open(&path)?;
-    let (usages, io_failed) = scan_models(&args.paths, &path, args.jobs);
+    let (usages, io_failed) = scan_models(&args.paths, &path, args.jobs)?;
     let found = models::distinct_ids(&usages);
     let resolver = lock::Resolver::from_env(args.offline);
     let outcomes = lock::lock(&mut file, &found, &resolver);

@@ -2,37 +2,41 @@
 //! preparing the rules, configuration and files, running the pipeline,
 //! reporting file problems, and the exit code.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, RuleOptions};
-use crate::config::{Config, ConfigPaths};
+use crate::config::Config;
 use crate::output::{self, stream, Paint};
 use crate::pins::pin_module::Generated;
 use crate::pipeline::engine::{Mode, RuleSet};
 use crate::pipeline::timings::{self, Stage};
 use crate::pipeline::{cache, pool, walk};
+use crate::report::baseline::Baseline;
 use crate::report::summary::Summary;
 use crate::report::{FileResult, PathError};
 use crate::rules;
 
 mod check;
+mod config_show;
 mod diff;
 mod fix;
 mod lock;
 mod models;
 mod rules_list;
+pub mod settings;
 
 /// Runs the command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> Result<u8> {
     let code = match cli.command {
-        Command::Check(args) => check::run(&args.options, args.format),
+        Command::Check(args) => check::run(&args.options, args.format, args.statistics),
         Command::Diff(args) => diff::run(&args.options, args.exit_code, args.format),
-        Command::Fix(args) => fix::run(&args.options, args.report.as_deref()),
+        Command::Fix(args) => fix::run(&args.options, args.report.as_deref(), args.show_fixes),
         Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
         Command::Models(args) => models::run(&args),
         Command::Lock(args) => lock::run(&args),
+        Command::Config(args) => config_show::run(&args.options),
     };
     timings::report();
     code
@@ -49,32 +53,39 @@ pub(crate) struct Prepared {
     pub(crate) jobs: usize,
     pub(crate) prefilter: bool,
     pub(crate) cache: Option<cache::Cache>,
+    /// The project's directory: default files and patterns are relative to it.
+    pub(crate) root: PathBuf,
+    /// `unsafe-fixes`, from the command line or the settings file.
+    pub(crate) unsafe_fixes: bool,
+    pub(crate) per_file_ignores: settings::PerFileIgnores,
+    pub(crate) baseline: Option<Baseline>,
 }
 
 /// The configured pin module when its file does not hold what the
 /// revisions file says (missing or out of date).
-pub(crate) fn stale_pin_module(config: &Config) -> Result<Option<Generated>> {
+pub(crate) fn stale_pin_module(config: &Config, root: &Path) -> Result<Option<Generated>> {
     let Some(module) = config.pin_module.as_deref() else { return Ok(None) };
-    let root = std::env::current_dir().context("reading the current directory")?;
-    let generated = Generated::new(&root, module, &config.revisions);
+    let generated = Generated::new(root, module, &config.revisions);
     Ok((!generated.is_current()).then_some(generated))
 }
 
 pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
-    let rules = RuleSet::new(rules::selected(&options.select, &options.ignore)?)?;
-    let paths = ConfigPaths { revisions: options.revisions.clone(), timeouts: options.timeouts.clone() };
+    let settings = settings::Effective::resolve(options)?;
+    let (select, ignore) = settings.rule_names();
+    let rules = RuleSet::new(rules::selected(&select, &ignore)?)?;
+    let paths = settings.config_paths();
     let mut config = timings::time(Stage::Config, || Config::load(&paths))?;
-    config.strict_except = options.strict_except;
-    if let Some(target) = options.target_version {
-        config.target_version = target;
-    }
-    config.pin_module = options.pin_module.clone();
+    config.strict_except = settings.strict_except.value;
+    config.target_version = settings.target_version.value;
+    config.pin_module = settings.pin_module.value.clone();
     for warning in &config.revisions.warnings {
         if !options.quiet {
             stream::note(format!("warning: {warning}"));
         }
     }
-    let walked = timings::time(Stage::Walk, || walk::python_files(&options.paths));
+    let exclusions = settings.exclusions()?;
+    let walked = timings::time(Stage::Walk, || walk::python_files(&options.paths, &exclusions));
+    let per_file_ignores = settings.per_file_ignores()?;
     let jobs = job_count(options.jobs);
     // Without the prefilter every file is analysed afresh: a cached result
     // could hide exactly the difference `--no-prefilter` is there to show.
@@ -93,15 +104,36 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         jobs,
         prefilter: !options.no_prefilter,
         cache,
+        root: settings.root.clone(),
+        unsafe_fixes: settings.unsafe_fixes.value,
+        per_file_ignores,
+        baseline: options.baseline.as_deref().map(Baseline::load).transpose()?,
     })
 }
 
 pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
     let plan = pool::Plan { mode, write, jobs: p.jobs, prefilter: p.prefilter };
-    let job = pool::Job { rules: &p.rules, config: &p.config, plan, cache: p.cache.as_ref(), roots: &p.roots };
-    let results = pool::run(&p.files, &job);
+    let ignored = |path: &Path| -> Vec<usize> {
+        if p.per_file_ignores.is_empty() {
+            return Vec::new();
+        }
+        let names = p.per_file_ignores.names_for(path);
+        (0..p.rules.len()).filter(|&i| names.iter().any(|n| p.rules.meta(i).is_named_by(n))).collect()
+    };
+    let job = pool::Job {
+        rules: &p.rules,
+        config: &p.config,
+        plan,
+        cache: p.cache.as_ref(),
+        roots: &p.roots,
+        ignored: &ignored,
+    };
+    let mut results = pool::run(&p.files, &job);
     if let Some(cache) = &p.cache {
         cache.save();
+    }
+    if let Some(baseline) = &p.baseline {
+        baseline.clone().hide_known(&mut results);
     }
     results
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::python::parse::PythonVersion;
 
+pub mod project;
 mod revisions;
 mod timeouts;
 
@@ -49,8 +50,8 @@ impl Default for Config {
 /// The target when the project declares none: the oldest Python accepted.
 pub const DEFAULT_TARGET: PythonVersion = PythonVersion::PY38;
 
-/// Where the configuration comes from: explicit paths must exist; the
-/// defaults are read only when present.
+/// Where the configuration comes from; each path given must exist. The
+/// defaults (`configs/...` under the project root) are chosen by the caller.
 pub struct ConfigPaths {
     pub revisions: Option<PathBuf>,
     pub timeouts: Option<PathBuf>,
@@ -58,23 +59,16 @@ pub struct ConfigPaths {
 
 impl Config {
     pub fn load(paths: &ConfigPaths) -> Result<Config> {
-        let revisions = match chosen(&paths.revisions, DEFAULT_REVISIONS) {
-            Some(path) => ModelRevisions::load(&path)?,
+        let revisions = match &paths.revisions {
+            Some(path) => ModelRevisions::load(path)?,
             None => ModelRevisions::default(),
         };
-        let timeouts = match chosen(&paths.timeouts, DEFAULT_TIMEOUTS) {
-            Some(path) => Timeouts::load(&path)?,
+        let timeouts = match &paths.timeouts {
+            Some(path) => Timeouts::load(path)?,
             None => Timeouts::default(),
         }
         .with_overrides(|name| std::env::var_os(name))?;
         Ok(Config { revisions, timeouts, ..Config::default() })
-    }
-}
-
-fn chosen(explicit: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
-    match explicit {
-        Some(path) => Some(path.clone()),
-        None => Some(PathBuf::from(default)).filter(|p| p.is_file()),
     }
 }
 

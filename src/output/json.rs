@@ -19,6 +19,7 @@ pub fn finding(path: &str, d: &Diagnostic, unsafe_fixes: bool) -> Value {
         "bandit": d.rule.bandit,
         "ruff": d.rule.ruff.first(),
         "message": d.full_message(),
+        "code": d.line_text,
         "fixable": d.fixable_with(unsafe_fixes),
         "fix_safety": d.fix_safety.map(|s| s.as_str()),
         "severity": d.rule.severity.as_str(),

@@ -7,6 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod report;
 pub mod sarif;
+pub mod statistics;
 pub mod stream;
 pub mod text;
 

@@ -39,6 +39,8 @@ pub struct Engine<'a> {
     analyzer: Analyzer<'a>,
     scan: CodeScan,
     prefilter: bool,
+    /// Rules turned off for the next file (`per-file-ignores`).
+    ignored: Vec<usize>,
 }
 
 /// What the first phase made of a file.
@@ -64,7 +66,13 @@ impl<'a> Engine<'a> {
             analyzer: Analyzer::new(rules, config, target),
             scan: CodeScan::new(config.strict_except),
             prefilter: true,
+            ignored: Vec::new(),
         }
+    }
+
+    /// Rules (indexes into the rule set) not run on the next file.
+    pub fn set_ignored(&mut self, ignored: Vec<usize>) {
+        self.ignored = ignored;
     }
 
     /// Rules see `index` (for the second phase).
@@ -157,8 +165,10 @@ impl<'a> Engine<'a> {
         if self.prefilter {
             self.scan.scan(text);
         }
-        let active: Vec<usize> =
-            (0..rules.len()).filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers)).collect();
+        let active: Vec<usize> = (0..rules.len())
+            .filter(|&i| !self.ignored.contains(&i))
+            .filter(|&i| !self.prefilter || self.scan.may_match(rules.meta(i).triggers))
+            .collect();
         if timings::enabled() {
             active.iter().for_each(|&i| timings::triggered(rules.meta(i).id, text.len()));
         }

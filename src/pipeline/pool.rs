@@ -73,6 +73,21 @@ pub struct Job<'a> {
     pub cache: Option<&'a Cache>,
     /// The paths the user named: modules are named relative to them.
     pub roots: &'a [PathBuf],
+    /// The rules (indexes into the rule set) turned off for a file
+    /// (`per-file-ignores`).
+    pub ignored: &'a (dyn Fn(&Path) -> Vec<usize> + Sync),
+}
+
+/// The cache key of a file's content with `ignored` rules off: the same
+/// content under another pattern has other findings.
+fn content_key(bytes: &[u8], ignored: &[usize]) -> u64 {
+    let key = Cache::key(bytes);
+    if ignored.is_empty() {
+        return key;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(ignored, &mut hasher);
+    key ^ std::hash::Hasher::finish(&hasher).rotate_left(1)
 }
 
 /// What phase 1 left for a file.
@@ -168,7 +183,9 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
         Ok(bytes) => bytes,
         Err(e) => return (Slot::Result(io_failure(path, e.to_string())), None),
     };
-    let key = job.cache.map(|_| Cache::key(&bytes));
+    let ignored = (job.ignored)(path);
+    let key = job.cache.map(|_| content_key(&bytes, &ignored));
+    engine.set_ignored(ignored);
     if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if entry.deferred {
             return (Slot::Deferred(bytes), entry.facts);
@@ -199,7 +216,9 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
 
 /// Phase 2 for a deferred file, with the index built.
 fn second_phase(engine: &mut Engine<'_>, path: &Path, bytes: &[u8], index: &ProjectIndex, job: &Job<'_>) -> FileResult {
-    let key = job.cache.map(|_| Cache::key(bytes) ^ index.digest() ^ INDEXED_RESULT);
+    let ignored = (job.ignored)(path);
+    let key = job.cache.map(|_| content_key(bytes, &ignored) ^ index.digest() ^ INDEXED_RESULT);
+    engine.set_ignored(ignored);
     if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if job.plan.mode == Mode::Check || entry.is_clean() {
             return FileResult { path: path.to_owned(), outcome: entry.outcome(), original: None, io_error: None };

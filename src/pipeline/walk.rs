@@ -15,10 +15,18 @@
 //! Each file is processed once, however often it is named: twice on the
 //! command line, as `x.py` and `./x.py`, or as a file and through its
 //! directory. The first name it is reached by is the one shown.
+//!
+//! Excluded directories and files (the project's `exclude`, by default
+//! `venv`, `build`, `node_modules` and the rest of ruff's list) are passed
+//! over inside a walk. A path named on the command line is taken even when
+//! excluded, as ruff does, unless `force-exclude` is set (pre-commit names
+//! every changed file, excluded or not).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::WalkBuilder;
 
 use crate::report::PathError;
@@ -30,7 +38,60 @@ pub struct Walked {
     pub errors: Vec<PathError>,
 }
 
-pub fn python_files(roots: &[PathBuf]) -> Walked {
+/// Glob patterns as `.gitignore` reads them (`venv`, `tests/fixtures/`,
+/// `scripts/*.py`), relative to the directory of the file that holds them.
+#[derive(Debug, Clone)]
+pub struct PathPatterns {
+    matcher: Arc<Gitignore>,
+}
+
+impl PathPatterns {
+    pub fn new(base: &Path, patterns: &[String]) -> anyhow::Result<PathPatterns> {
+        let mut builder = GitignoreBuilder::new(base);
+        for pattern in patterns {
+            builder.add_line(None, pattern).map_err(|e| anyhow::anyhow!("pattern `{pattern}`: {e}"))?;
+        }
+        let matcher = builder.build().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(PathPatterns { matcher: Arc::new(matcher) })
+    }
+
+    /// Does a pattern match `path` itself (not a directory above it: a walk
+    /// never enters an excluded directory, and one named explicitly is
+    /// walked)?
+    pub fn matches_entry(&self, path: &Path, is_dir: bool) -> bool {
+        let Ok(path) = crate::config::project::absolute(path) else { return false };
+        self.matcher.matched(&path, is_dir).is_ignore()
+    }
+
+    /// Does a pattern match `path` or a directory above it?
+    pub fn matches(&self, path: &Path, is_dir: bool) -> bool {
+        let Ok(path) = crate::config::project::absolute(path) else { return false };
+        if !path.starts_with(self.matcher.path()) {
+            return self.matcher.matched(&path, is_dir).is_ignore();
+        }
+        self.matcher.matched_path_or_any_parents(&path, is_dir).is_ignore()
+    }
+}
+
+/// What a walk passes over.
+#[derive(Debug, Clone)]
+pub struct Exclusions {
+    pub patterns: PathPatterns,
+    /// Also for paths named on the command line.
+    pub force: bool,
+}
+
+impl Exclusions {
+    /// Ruff's default list, relative to `base`.
+    pub fn defaults(base: &Path) -> Exclusions {
+        let names: Vec<String> = crate::config::project::DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+        let patterns =
+            PathPatterns::new(base, &names).unwrap_or_else(|_| unreachable!("the default patterns are valid"));
+        Exclusions { patterns, force: false }
+    }
+}
+
+pub fn python_files(roots: &[PathBuf], exclusions: &Exclusions) -> Walked {
     let mut walked = Walked::default();
     let mut seen = Seen::default();
     let mut named = HashSet::new();
@@ -38,9 +99,12 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
         if !named.insert(root) {
             continue;
         }
+        if exclusions.force && exclusions.patterns.matches(root, root.is_dir()) {
+            continue;
+        }
         match std::fs::symlink_metadata(without_trailing_slash(root)) {
             Err(e) => walked.errors.push(PathError { path: root.clone(), reason: e.to_string() }),
-            Ok(meta) if meta.is_dir() => walk_dir(root, &mut walked, &mut seen),
+            Ok(meta) if meta.is_dir() => walk_dir(root, exclusions, &mut walked, &mut seen),
             Ok(meta) if meta.is_file() => {
                 if seen.first_time(root, &meta) {
                     walked.files.push(root.clone());
@@ -64,9 +128,17 @@ pub fn python_files(roots: &[PathBuf]) -> Walked {
     walked
 }
 
-fn walk_dir(root: &Path, walked: &mut Walked, seen: &mut Seen) {
-    let walker =
-        WalkBuilder::new(root).follow_links(false).require_git(false).sort_by_file_name(|a, b| a.cmp(b)).build();
+fn walk_dir(root: &Path, exclusions: &Exclusions, walked: &mut Walked, seen: &mut Seen) {
+    let patterns = exclusions.patterns.clone();
+    let walker = WalkBuilder::new(root)
+        .follow_links(false)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            entry.depth() == 0 || !patterns.matches_entry(entry.path(), is_dir)
+        })
+        .build();
     for entry in walker {
         match entry {
             Err(e) => walked.errors.push(walk_error(root, &e)),

@@ -12,6 +12,7 @@ use crate::fix::edit::{Fix, FixSafety};
 use crate::python::lines::LineIndex;
 use crate::rules::RuleMeta;
 
+pub mod baseline;
 pub mod summary;
 
 /// What joins a finding's message and the reasons it is not fixed, when
