@@ -915,3 +915,24 @@ fn a_different_binary_of_the_same_size_and_time_starts_its_own_cache() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(fs::read_dir(&cache).unwrap().count(), 2, "both binaries used one cache file");
 }
+
+/// CPython reads identifiers under NFKC: `torch.𝐥𝐨𝐚𝐝` is `torch.load` and is
+/// found and fixed (the original spelling kept), and a keyword spelled
+/// with compatibility letters is passed, so it is not passed again.
+#[test]
+fn nfkc_equivalent_identifiers_are_the_names_cpython_reads() {
+    let text = "import torch\nimport requests as \u{1d42b}q\nstate = torch.\u{1d425}\u{1d428}\u{1d41a}\u{1d41d}(p)\n\
+x = \u{ff54}orch.load(q, \u{1d430}eights_only=True)\nr = rq.get(u)\ns = requests.get(u, \u{ff54}imeout=5)\n";
+    let (dir, out, after) = fix_odd_file(text.as_bytes(), &[]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let after = String::from_utf8(after).unwrap();
+    assert_eq!(
+        after,
+        "import torch\nimport requests as \u{1d42b}q\nstate = torch.\u{1d425}\u{1d428}\u{1d41a}\u{1d41d}(p, weights_only=True)\n\
+x = \u{ff54}orch.load(q, \u{1d430}eights_only=True)\nr = rq.get(u, timeout=(10.0, 60.0))\ns = requests.get(u, \u{ff54}imeout=5)\n",
+        "{}",
+        out.stdout
+    );
+    assert!(compiles(&dir.path().join("odd.py")), "{after}");
+    assert_fixed_point(dir.path(), &[]);
+}
