@@ -14,7 +14,7 @@
 //! run-time value comes from (`provenance`), Trojan Source
 //! bidirectional controls (`bidi`), string literals as Bandit and ruff
 //! read them (`strings`), and identifiers as CPython normalizes them
-//! (`names`).
+//! (`names`), and callees bound to a `functools.partial` (`partial`).
 
 pub mod bidi;
 pub mod bound_object;
@@ -31,6 +31,7 @@ pub mod literal;
 pub mod model;
 pub mod names;
 pub mod parse;
+pub mod partial;
 pub mod payload;
 pub mod provenance;
 pub mod secret_words;

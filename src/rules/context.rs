@@ -19,6 +19,8 @@ use crate::python::model::Origin;
 use crate::python::model::{Resolved, SemanticModel};
 use crate::python::names::nfkc;
 use crate::python::parse::{text_size, PythonVersion};
+use crate::python::partial::partial_passing;
+use ruff_text_size::Ranged;
 
 /// Everything a rule may look at in one file.
 pub struct FileContext<'a> {
@@ -48,6 +50,23 @@ impl<'a> FileContext<'a> {
     /// The source text of a node.
     pub fn text(&self, node: Node<'_>) -> &'a str {
         text(node, self.src)
+    }
+
+    /// The CPython-faithful AST of the call tree-sitter's `node` spans.
+    pub fn ast_call(&self, node: Node<'_>) -> Option<&'a ruff_python_ast::ExprCall> {
+        self.model.call_at(ruff_text_size::TextRange::new(text_size(node.start_byte()), text_size(node.end_byte())))
+    }
+
+    /// Why a call must not get `keyword` added: its callee may be bound to a
+    /// `functools.partial` that passes it already (the added keyword would
+    /// override the partial's). `None` when no such partial is in the file.
+    pub fn partial_reason(&self, node: Node<'_>, keyword: &str) -> Option<String> {
+        let partial = partial_passing(self.model, self.ast_call(node)?, keyword)?;
+        let line = crate::python::lines::position(self.src, partial.start().to_usize()).line;
+        Some(format!(
+            "the callee may be the `functools.partial` of line {line}, which passes `{keyword}` already; \
+             adding it here would override that value"
+        ))
     }
 
     /// What a name or attribute chain (tree-sitter node) refers to where it

@@ -239,6 +239,15 @@ impl Rule for HttpTimeout {
             ),
             None => return None,
         };
+        if let Some(reason) = timeout.is_none().then(|| cx.partial_reason(call.node, "timeout")).flatten() {
+            // Bandit flags requests' and httpx's functions whatever they are
+            // bound to: reported, never fixed. A client's method is not a
+            // finding at all.
+            return match target {
+                Target::ClientMethod { .. } => None,
+                _ => Some(finding.not_fixed(reason)),
+            };
+        }
         if call.has_dict_splat() {
             return Some(finding.not_fixed(
                 "the call passes `**kwargs`, which may already hold `timeout`; set it where the dict is built",
