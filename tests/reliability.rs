@@ -858,15 +858,28 @@ fn a_cp1252_file_is_fixed_and_its_bytes_kept() {
 // ------------------------------------------------------------ result cache
 
 /// Runs `program check` with the cache in `cache`, killed after 20 s.
+/// A binary just written may be briefly busy (another test's fork holding
+/// it open): exit 126 is retried.
 fn check_with_cache(dir: &Path, program: &Path, cache: &Path) -> std::process::Output {
     let script = "exec timeout 20 \"$0\" check train.py";
-    std::process::Command::new("sh")
-        .args(["-c", script, &program.to_string_lossy()])
-        .current_dir(dir)
-        .env("REMEDIATE_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+    let run = || {
+        std::process::Command::new("sh")
+            .args(["-c", script, &program.to_string_lossy()])
+            .current_dir(dir)
+            .env("REMEDIATE_CACHE_DIR", cache)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let mut out = run();
+    for _ in 0..5 {
+        if out.status.code() != Some(126) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        out = run();
+    }
+    out
 }
 
 /// A FIFO where the cache file should be is never opened: `check` neither
