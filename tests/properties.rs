@@ -151,6 +151,15 @@ const FRAGMENTS: &[&str] = &[
     "# remediate: ignore\n",
     "async ",
     "await ",
+    "\r",
+    "\x0c",
+    "\x0c    ",
+    "torch.𝐥𝐨𝐚𝐝(p)",
+    "ｒｅｑｕｅｓｔｓ.get(u)",
+    "import functools\nget = functools.partial(requests.get, timeout=5)\nget(u)\n",
+    "functools.partial(session.put, timeout=t)(u)",
+    "functools.partial(torch.load, weights_only=True)(p)",
+    "functools.partial(requests.post)(u)",
 ];
 
 fn seeds() -> Vec<String> {
@@ -203,8 +212,138 @@ fn position(rng: &mut Rng, text: &str) -> usize {
     at
 }
 
+/// Coding declarations CPython honours on line 1 or 2, and the shapes that
+/// make them easy to push down or miss: after a blank line, indented.
+const CODING_LINES: &[&str] = &[
+    "# -*- coding: utf-8 -*-\n",
+    "# coding: latin-1\n",
+    "# vim: set fileencoding=cp1252 :\n",
+    "\n# -*- coding: utf-8 -*-\n",
+    "    # coding: latin-1\n",
+    "\n  # coding=cp1252\n",
+    "#!/usr/bin/env python\n# coding: utf-8\n",
+];
+
+/// f-string shapes whose quotes and nesting differ between Python versions.
+const F_STRINGS: &[&str] = &[
+    "f\"{torch.load(p)}\"",
+    "f'{requests.get(u)}'",
+    "f\"{torch.load(p, map_location=\"cpu\")}\"",
+    "f'{requests.get(u, params={'a': 1})}'",
+    "f\"{f\"{torch.load(p)}\"}\"",
+    "f'''{torch.load(\n    p)}'''",
+    "f\"{x!r:>{w}} {hashlib.md5(b).hexdigest()}\"",
+];
+
+/// Letters CPython folds to ASCII under NFKC: mathematical bold and
+/// fullwidth forms of `a`.
+const NFKC_ALPHABETS: &[u32] = &[0x1D41A, 0xFF41];
+
+/// Names the rules resolve, worth spelling with NFKC-equivalent letters.
+const RESOLVED_NAMES: &[&str] = &[
+    "torch",
+    "load",
+    "requests",
+    "get",
+    "post",
+    "timeout",
+    "weights_only",
+    "hashlib",
+    "md5",
+    "yaml",
+    "from_pretrained",
+    "revision",
+    "tarfile",
+    "extractall",
+    "functools",
+    "partial",
+];
+
+/// `name` with some of its lowercase letters replaced by an NFKC-equivalent
+/// form.
+fn nfkc_spelling(rng: &mut Rng, name: &str) -> String {
+    let base = *rng.pick(NFKC_ALPHABETS);
+    let all = rng.chance(30);
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() && (all || rng.chance(40)) {
+                char::from_u32(base + (c as u32 - 'a' as u32)).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Line-ending, form-feed, coding-line, f-string and Unicode-identifier
+/// mutations: where tree-sitter and CPython read files differently.
+fn mutate_layout(rng: &mut Rng, text: &mut String) {
+    match rng.below(7) {
+        0 => {
+            // A lone `\r`: ends a line for CPython, not for every parser.
+            let at = position(rng, text);
+            text.insert_str(at, rng.pick::<&str>(&["\r", "  # note\r", "\rx = torch.load(p)\r", "# (\r"]));
+        }
+        1 => {
+            // Mixed endings: some `\n` become `\r\n`, or a lone `\r`.
+            let lone = rng.chance(30);
+            let mut out = String::with_capacity(text.len() + 16);
+            for (i, piece) in text.split('\n').enumerate() {
+                if i > 0 {
+                    let after_cr = out.ends_with('\r');
+                    out.push_str(match rng.below(3) {
+                        0 if !after_cr => "\r\n",
+                        1 if lone && !after_cr => "\r",
+                        _ => "\n",
+                    });
+                }
+                out.push_str(piece);
+            }
+            *text = out;
+        }
+        2 => {
+            // A form feed at the start of a line, before its indentation.
+            let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            let at = *rng.pick(&starts);
+            text.insert_str(at, rng.pick::<&str>(&["\x0c", "\x0c\n", "  \x0c"]));
+        }
+        3 => text.insert_str(0, rng.pick::<&str>(CODING_LINES)),
+        4 => {
+            let at = position(rng, text);
+            text.insert_str(at, rng.pick::<&str>(F_STRINGS));
+        }
+        5 => {
+            // Swap the quotes of one single-line f-string, which nests the
+            // same quotes when its fields hold strings.
+            let starts: Vec<usize> =
+                text.match_indices("f'").chain(text.match_indices("f\"")).map(|(i, _)| i).collect();
+            if starts.is_empty() {
+                return;
+            }
+            let i = *rng.pick(&starts);
+            let (old, new) = if &text[i + 1..i + 2] == "'" { ('\'', "\"") } else { ('"', "'") };
+            let line_end = text[i..].find('\n').map_or(text.len(), |e| i + e);
+            if let Some(end) = text[i + 2..line_end].rfind(old).map(|e| i + 2 + e) {
+                text.replace_range(end..end + 1, new);
+                text.replace_range(i + 1..i + 2, new);
+            }
+        }
+        _ => {
+            // A resolved name spelled with NFKC-equivalent letters.
+            let name = *rng.pick(RESOLVED_NAMES);
+            let hits: Vec<usize> = text.match_indices(name).map(|(i, _)| i).collect();
+            if !hits.is_empty() {
+                let at = *rng.pick(&hits);
+                let spelled = nfkc_spelling(rng, name);
+                text.replace_range(at..at + name.len(), &spelled);
+            }
+        }
+    }
+}
+
 fn mutate(rng: &mut Rng, text: &mut String, seeds: &[String]) {
-    match rng.below(12) {
+    match rng.below(15) {
+        12..=14 => mutate_layout(rng, text),
         0..=3 => {
             let at = position(rng, text);
             let fragment = *rng.pick::<&str>(FRAGMENTS);

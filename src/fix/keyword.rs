@@ -22,6 +22,7 @@ use crate::python::call::{Arg, Call};
 use tree_sitter::Node;
 
 use crate::python::lines::{line_end, line_indent, line_start, starts_its_line};
+use crate::python::names::nfkc;
 
 /// A keyword a fix adds: its name, its value as code, and the position
 /// at which the callee's signature would also take it (`None` for a
@@ -106,7 +107,8 @@ pub fn remove(call: &Call<'_>, src: &str, name: &str) -> Result<Vec<Edit>, Strin
     let mut cursor = call.arguments.walk();
     let children: Vec<Node<'_>> = call.arguments.children(&mut cursor).collect();
     let named = |n: &Node<'_>| {
-        n.kind() == "keyword_argument" && n.child_by_field_name("name").is_some_and(|k| &src[k.byte_range()] == name)
+        n.kind() == "keyword_argument"
+            && n.child_by_field_name("name").is_some_and(|k| nfkc(&src[k.byte_range()]) == name)
     };
     let index = children.iter().position(named).ok_or_else(|| format!("the call does not pass `{name}`"))?;
     let keyword = children[index];

@@ -7,7 +7,9 @@
 //! replaced by blanks (newlines kept), so that a search in the copy sees
 //! only code. Replacement fields of f-strings stay code. Whenever the scan
 //! is unsure (an unterminated string), it answers "maybe", and the file is
-//! parsed: the prefilter may only ever skip work, never findings.
+//! parsed: the prefilter may only ever skip work, never findings. So is a
+//! file with non-ASCII characters in code: CPython reads identifiers under
+//! NFKC, so `torch.𝐥𝐨𝐚𝐝` is `torch.load` though no word `load` is written.
 //!
 //! Two kinds of rule match text that the blanked copy no longer shows: a
 //! string literal's value (`"/tmp/x"`) and a character anywhere in the file
@@ -87,7 +89,7 @@ impl CodeScan {
         self.pieces.clear();
         self.contents = OnceCell::new();
         self.bidi = OnceCell::new();
-        self.unsure = blank_strings_and_comments(&mut self.code, &mut self.pieces).is_err();
+        self.unsure = blank_strings_and_comments(&mut self.code, &mut self.pieces).is_err() || !self.code.is_ascii();
         self.found.get_mut().clear();
     }
 
@@ -625,5 +627,11 @@ print(json.dumps(out))
     #[test]
     fn unterminated_strings_make_the_scan_unsure() {
         assert!(may("x = 'oops\n", &[&["nothing_here"]]));
+    }
+
+    #[test]
+    fn non_ascii_identifiers_make_the_scan_unsure() {
+        assert!(may("import torch\nx = torch.\u{1d425}\u{1d428}\u{1d41a}\u{1d41d}(p)\n", &[&["load("]]));
+        assert!(!may("import torch\nx = 'd\u{e9}j\u{e0}'  # \u{e9}\n", &[&["load("]]));
     }
 }

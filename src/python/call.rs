@@ -3,6 +3,8 @@
 
 use tree_sitter::Node;
 
+use crate::python::names::nfkc;
+
 /// One argument of a call, as written.
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'t> {
@@ -60,10 +62,11 @@ impl<'t> Call<'t> {
             .collect()
     }
 
-    /// The value of keyword argument `name`, if passed.
+    /// The value of keyword argument `name`, if passed (under any spelling
+    /// CPython reads as `name`).
     pub fn keyword(&self, src: &str, name: &str) -> Option<Node<'t>> {
         self.args().into_iter().find_map(|a| match a {
-            Arg::Keyword { name: n, value } if text(n, src) == name => Some(value),
+            Arg::Keyword { name: n, value } if nfkc(text(n, src)) == name => Some(value),
             _ => None,
         })
     }

@@ -12,8 +12,9 @@
 //! commands that need none (`shell_call`), Python literals written and
 //! judged (`literal`), what a `torch.save` stores (`payload`), where a
 //! run-time value comes from (`provenance`), Trojan Source
-//! bidirectional controls (`bidi`), and string literals as Bandit and
-//! ruff read them (`strings`).
+//! bidirectional controls (`bidi`), string literals as Bandit and ruff
+//! read them (`strings`), and identifiers as CPython normalizes them
+//! (`names`), and callees bound to a `functools.partial` (`partial`).
 
 pub mod bidi;
 pub mod bound_object;
@@ -28,7 +29,9 @@ pub mod imports;
 pub mod lines;
 pub mod literal;
 pub mod model;
+pub mod names;
 pub mod parse;
+pub mod partial;
 pub mod payload;
 pub mod provenance;
 pub mod secret_words;

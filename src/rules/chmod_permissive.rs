@@ -131,7 +131,7 @@ fn target(cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<(String, usize)> 
     }
     // A method of a `Path` object: `Path(p).chmod(mode)`, `p.chmod(mode)`.
     let callee_node = site.call.callee;
-    if callee_node.kind() != "attribute" || !matches!(site.name, "chmod" | "lchmod") {
+    if callee_node.kind() != "attribute" || !matches!(site.name.as_ref(), "chmod" | "lchmod") {
         return None;
     }
     let receiver = callee_node.child_by_field_name("object")?;

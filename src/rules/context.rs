@@ -4,6 +4,7 @@
 //! already resolved.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -16,7 +17,10 @@ use crate::python::call::{text, Call};
 #[allow(unused_imports)]
 use crate::python::model::Origin;
 use crate::python::model::{Resolved, SemanticModel};
+use crate::python::names::nfkc;
 use crate::python::parse::{text_size, PythonVersion};
+use crate::python::partial::partial_passing;
+use ruff_text_size::Ranged;
 
 /// Everything a rule may look at in one file.
 pub struct FileContext<'a> {
@@ -48,27 +52,46 @@ impl<'a> FileContext<'a> {
         text(node, self.src)
     }
 
+    /// The CPython-faithful AST of the call tree-sitter's `node` spans.
+    pub fn ast_call(&self, node: Node<'_>) -> Option<&'a ruff_python_ast::ExprCall> {
+        self.model.call_at(ruff_text_size::TextRange::new(text_size(node.start_byte()), text_size(node.end_byte())))
+    }
+
+    /// Why a call must not get `keyword` added: its callee may be bound to a
+    /// `functools.partial` that passes it already (the added keyword would
+    /// override the partial's). `None` when no such partial is in the file.
+    pub fn partial_reason(&self, node: Node<'_>, keyword: &str) -> Option<String> {
+        let partial = partial_passing(self.model, self.ast_call(node)?, keyword)?;
+        let line = crate::python::lines::position(self.src, partial.start().to_usize()).line;
+        Some(format!(
+            "the callee may be the `functools.partial` of line {line}, which passes `{keyword}` already; \
+             adding it here would override that value"
+        ))
+    }
+
     /// What a name or attribute chain (tree-sitter node) refers to where it
     /// is written; `None` for anything else or a local value.
     pub fn resolve(&self, node: Node<'_>) -> Option<Resolved> {
         let (parts, root) = chain_parts(node, self.src)?;
+        let parts: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
         self.model.resolve_chain(&parts, text_size(root.start_byte()))
     }
 }
 
-/// `a.b.c` as `["a", "b", "c"]` and the root node `a`. Iterative: a
-/// generated file may hold chains thousands of links long.
-pub fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<&'s str>, Node<'t>)> {
+/// `a.b.c` as `["a", "b", "c"]` (each name as CPython reads it, NFKC)
+/// and the root node `a`. Iterative: a generated file may hold chains
+/// thousands of links long.
+pub fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<Cow<'s, str>>, Node<'t>)> {
     let mut attributes = Vec::new();
     let mut current = node;
     while current.kind() == "attribute" {
-        attributes.push(text(current.child_by_field_name("attribute")?, src));
+        attributes.push(nfkc(text(current.child_by_field_name("attribute")?, src)));
         current = current.child_by_field_name("object")?;
     }
     if current.kind() != "identifier" {
         return None;
     }
-    let mut parts = vec![text(current, src)];
+    let mut parts = vec![nfkc(text(current, src))];
     parts.extend(attributes.into_iter().rev());
     Some((parts, current))
 }
@@ -82,8 +105,9 @@ pub struct CallSite<'t> {
     /// is kept as spelled, marked [`Origin::Local`]. `None` for a callee
     /// that is not a name or an attribute chain (`f()()`).
     pub callee: Option<Resolved>,
-    /// The callee's last name as written: `load` in `th.load(...)`.
-    pub name: &'t str,
+    /// The callee's last name as CPython reads it: `load` in `th.load(...)`
+    /// and in `th.𝐥𝐨𝐚𝐝(...)`.
+    pub name: Cow<'t, str>,
 }
 
 impl<'t> CallSite<'t> {
@@ -94,12 +118,12 @@ impl<'t> CallSite<'t> {
             "identifier" => call.callee,
             _ => return None,
         };
-        Some(CallSite { call, callee: cx.resolve(call.callee), name: cx.text(name_node) })
+        Some(CallSite { call, callee: cx.resolve(call.callee), name: nfkc(cx.text(name_node)) })
     }
 
     /// Does `names` hold this call's callee name, as written or as resolved?
     pub fn named_in(&self, names: &[&str]) -> bool {
-        names.contains(&self.name) || self.callee.as_ref().is_some_and(|c| names.contains(&c.last()))
+        names.contains(&self.name.as_ref()) || self.callee.as_ref().is_some_and(|c| names.contains(&c.last()))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::fix::keyword::{self, Keyword};
 use crate::python::call::{text, Arg, Call};
 use crate::python::http_client::{self as http_clients, ClientKind};
 use crate::python::model::Origin;
+use crate::python::names::nfkc;
 use crate::report::Finding;
 use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
@@ -167,7 +168,8 @@ impl Target {
             return None;
         }
         let receiver = call.callee.child_by_field_name("object")?;
-        let method = text(call.callee.child_by_field_name("attribute")?, cx.src);
+        let method = nfkc(text(call.callee.child_by_field_name("attribute")?, cx.src));
+        let method = method.as_ref();
         let any_client_method =
             [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
         if !any_client_method || !*cx.memo.get(|| http_clients::constructs_clients(cx.model)) {
@@ -237,6 +239,15 @@ impl Rule for HttpTimeout {
             ),
             None => return None,
         };
+        if let Some(reason) = timeout.is_none().then(|| cx.partial_reason(call.node, "timeout")).flatten() {
+            // Bandit flags requests' and httpx's functions whatever they are
+            // bound to: reported, never fixed. A client's method is not a
+            // finding at all.
+            return match target {
+                Target::ClientMethod { .. } => None,
+                _ => Some(finding.not_fixed(reason)),
+            };
+        }
         if call.has_dict_splat() {
             return Some(finding.not_fixed(
                 "the call passes `**kwargs`, which may already hold `timeout`; set it where the dict is built",

@@ -139,7 +139,7 @@ impl Rule for TarfileExtract {
             return None;
         }
         let written = one_line(cx.text(receiver));
-        let method = site.name;
+        let method = &site.name;
         let finding = Finding::new(
             &META,
             call.node,

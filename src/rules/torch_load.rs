@@ -109,6 +109,9 @@ impl Rule for TorchLoad {
                 )))
             }
         }
+        if let Some(reason) = cx.partial_reason(call.node, "weights_only") {
+            return Some(finding.not_fixed(reason));
+        }
         if let Some(reason) = pickle_module_reason(call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
