@@ -37,6 +37,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Pin the repositories the code downloads to commit SHAs in the revisions file.
     Lock(LockArgs),
+    /// Audit checkpoint files for `torch.load(weights_only=True)` without loading them.
+    Checkpoints(CheckpointsArgs),
 }
 
 /// Options every scanning command shares.
@@ -187,6 +189,23 @@ pub enum ModelsFormat {
     Text,
     Json,
     Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointsArgs {
+    /// Checkpoint files, or directories walked for .pt .pth .ckpt .bin .tar .pkl .pickle .safetensors.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckpointsFormat::Text)]
+    pub format: CheckpointsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckpointsFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

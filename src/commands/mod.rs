@@ -17,6 +17,7 @@ use crate::report::{FileResult, PathError};
 use crate::rules;
 
 mod check;
+mod checkpoints;
 mod diff;
 mod fix;
 mod lock;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rules(args) => rules_list::run(args.rule.as_deref(), args.format),
         Command::Models(args) => models::run(&args),
         Command::Lock(args) => lock::run(&args),
+        Command::Checkpoints(args) => checkpoints::run(&args),
     }
 }
 
