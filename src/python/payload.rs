@@ -218,12 +218,14 @@ impl Reader<'_, '_> {
     }
 }
 
-/// A class of this project called as a constructor: its name as this
-/// module knows it (the index qualifies it with the module).
+/// A class called as a constructor: its name as this module knows it
+/// (`Config` defined here, `.config.Config`, `config.Config` imported);
+/// the rule qualifies it through the index, which knows the project's
+/// modules, and reviews a class from outside the project.
 fn project_class(callee: &crate::python::model::Resolved) -> Option<String> {
     let starts_upper = callee.last().chars().next().is_some_and(char::is_uppercase);
-    let ours = matches!(callee.origin, Origin::Local | Origin::Relative);
-    (ours && starts_upper).then(|| callee.qualified.trim_start_matches('.').to_owned())
+    let named = matches!(callee.origin, Origin::Local | Origin::Relative | Origin::Imported);
+    (named && starts_upper).then(|| callee.qualified.clone())
 }
 
 /// A parameter is known only by its annotation: numbers, strings and

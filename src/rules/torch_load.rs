@@ -8,7 +8,7 @@ use crate::fix::edit::{Edit, Fix, FixSafety};
 use crate::fix::import;
 use crate::fix::keyword::{self, Keyword};
 use crate::fix::statement;
-use crate::pipeline::index::{absolute, IndexedFile};
+use crate::pipeline::index::{absolute, IndexedFile, ProjectIndex};
 use crate::python::call::Call;
 use crate::python::facts::SaveFact;
 use crate::python::imports;
@@ -199,7 +199,7 @@ fn needs(cx: &FileContext<'_>, load: &ast::ExprCall) -> Needs {
             match leaf {
                 Leaf::Plain(_) => {}
                 Leaf::Needs { globals: needed, what } => {
-                    let qualified = match qualify_classes(file, needed) {
+                    let qualified = match qualify_classes(cx.index, file, needed) {
                         Ok(q) => q,
                         Err(reason) => return Needs::Review(reason),
                     };
@@ -247,7 +247,7 @@ fn untied(cx: &FileContext<'_>) -> Needs {
     let shown: Vec<&str> = risky.iter().take(2).map(String::as_str).collect();
     let more = if risky.len() > 2 { format!(" (and {} more)", risky.len() - 2) } else { String::new() };
     Needs::Review(format!(
-        "the project saves checkpoints that `weights_only=True` refuses ({}{more}) and nothing ties this load to one save or another; read the file from the save's path or function, or check a real file with `remediate checkpoints` and run `remediate fix --checkpoints DIR`",
+        "the project saves checkpoints that `weights_only=True` refuses ({}{more}) and nothing ties this load to one save or another; read the file from the save's path or function, or check the real files with `remediate checkpoints` and load them inside the `torch.serialization.safe_globals([...])` it prints",
         shown.join("; ")
     ))
 }
@@ -270,24 +270,46 @@ fn value_path(key: &str) -> String {
 /// (`Config`, `.config.Config`); a pickle names them by their module. A class
 /// defined in a script is pickled as `__main__.Config`, which no import
 /// provides.
-fn qualify_classes(file: &IndexedFile, globals: &[String]) -> Result<Vec<String>, String> {
+fn qualify_classes(index: &ProjectIndex, file: &IndexedFile, globals: &[String]) -> Result<Vec<String>, String> {
     globals
         .iter()
         .map(|g| {
             if KNOWN_MODULES.iter().any(|m| g.starts_with(m)) {
-                Ok(g.clone())
-            } else if g.starts_with('.') {
-                Ok(absolute(&file.module, g))
-            } else if file.facts.is_script {
-                Err(format!(
+                return Ok(g.clone());
+            }
+            if g.starts_with('.') {
+                return Ok(absolute(&file.module, g));
+            }
+            if let Some((module, _)) = g.rsplit_once('.') {
+                if index.module(module).is_some() || is_project_module(file, module) {
+                    return Ok(g.clone());
+                }
+                return Err(format!(
+                    "the checkpoint saved at {} holds an instance of `{g}`, a class from outside the project; check a real file with `remediate checkpoints` and allowlist it by hand if you trust it",
+                    file.path.display()
+                ));
+            }
+            if file.facts.is_script {
+                return Err(format!(
                     "the checkpoint holds an instance of `{g}`, defined in the script {} and pickled as `__main__.{g}`; move the class into an importable module, or save `dataclasses.asdict(...)` instead",
                     file.path.display()
-                ))
-            } else {
-                Ok(format!("{}.{g}", file.module))
+                ));
             }
+            Ok(format!("{}.{g}", file.module))
         })
         .collect()
+}
+
+/// Is `module` a file or package beside the saving file or in a directory
+/// above it (the project's own `config.py`, which the index holds only when
+/// it saves checkpoints itself)?
+fn is_project_module(file: &IndexedFile, module: &str) -> bool {
+    let relative = module.replace('.', "/");
+    file.path
+        .ancestors()
+        .skip(1)
+        .take(4)
+        .any(|dir| dir.join(format!("{relative}.py")).is_file() || dir.join(&relative).join("__init__.py").is_file())
 }
 
 const KNOWN_MODULES: &[&str] = &["numpy.", "argparse.", "pathlib."];
@@ -372,7 +394,12 @@ impl<'c, 'a> Names<'c, 'a> {
         }
         let line = format!("from {module} import {name}");
         if !import::contains_word(self.cx.src, name) || self.imports.contains(&line) {
-            self.add(line);
+            let prefix = format!("from {module} import ");
+            match self.imports.iter_mut().find(|l| l.starts_with(&prefix)) {
+                Some(existing) if existing.split(", ").any(|n| n.trim_start_matches(&prefix) == name) => {}
+                Some(existing) => existing.push_str(&format!(", {name}")),
+                None => self.add(line),
+            }
             return Ok(name.to_owned());
         }
         Err(format!("`{name}` names something else in this file; add the allowlist by hand"))
