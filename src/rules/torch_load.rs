@@ -260,7 +260,7 @@ fn site_of(file: &IndexedFile, save: &SaveFact) -> String {
 /// `ckpt["meta"]["rng"]`, or `the saved object` for the whole.
 fn value_path(key: &str) -> String {
     if key.is_empty() {
-        "the saved object itself".to_owned()
+        "the top level (the whole saved object)".to_owned()
     } else {
         format!("`obj{key}`")
     }
