@@ -39,6 +39,8 @@ pub enum Command {
     Lock(LockArgs),
     /// Print the settings in effect for the paths given, and where each came from.
     Config(ConfigArgs),
+    /// Audit checkpoint files for `torch.load(weights_only=True)` without loading them.
+    Checkpoints(CheckpointsArgs),
 }
 
 /// Options every scanning command shares.
@@ -207,6 +209,23 @@ pub enum ModelsFormat {
     Text,
     Json,
     Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointsArgs {
+    /// Checkpoint files, or directories walked for .pt .pth .ckpt .bin .tar .pkl .pickle .safetensors.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckpointsFormat::Text)]
+    pub format: CheckpointsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckpointsFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,7 @@ use crate::report::{FileResult, PathError};
 use crate::rules;
 
 mod check;
+mod checkpoints;
 mod config_show;
 mod diff;
 mod fix;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Models(args) => models::run(&args),
         Command::Lock(args) => lock::run(&args),
         Command::Config(args) => config_show::run(&args.options),
+        Command::Checkpoints(args) => checkpoints::run(&args),
     };
     timings::report();
     code

@@ -10,3 +10,4 @@ pub mod edit;
 pub mod import;
 pub mod keyword;
 pub mod logging;
+pub mod statement;

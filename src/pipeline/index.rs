@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::pipeline::prefilter::Triggers;
 use crate::python::facts::{Argument, CallFact, Constant, FileFacts, Function, KeyDefault, SaveFact};
+use crate::python::load_site::{self, LoadSite};
+use crate::python::payload;
 
 /// Code that makes a file worth indexing even when no rule can match it:
 /// a checkpoint save (`torch.save(`, `th.save(`, `from torch import save
@@ -167,6 +169,70 @@ impl ProjectIndex {
     /// Every `torch.save` of the project.
     pub fn saves(&self) -> impl Iterator<Item = (&IndexedFile, &SaveFact)> {
         self.files.iter().flat_map(|f| f.facts.saves.iter().map(move |s| (f, s)))
+    }
+
+    /// The saves whose checkpoints a load in `module` may read, each with
+    /// the first evidence that ties it (see [`Tie`]).
+    pub fn saves_read_by<'i>(&'i self, module: &str, load: &LoadSite) -> Vec<(&'i IndexedFile, &'i SaveFact, Tie)> {
+        self.saves().filter_map(|(file, save)| Some((file, save, Tie::between(module, load, file, save)?))).collect()
+    }
+}
+
+/// Why a load is taken to read what a save writes. Evidence, strongest
+/// first; a load is tied to every save any of it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tie {
+    /// Both name the same file: the file name a string literal in their path
+    /// expressions ends with (`"best.pt"`, `os.path.join(d, "best.pt")`).
+    FileName,
+    /// The same path expression in one module (`self.ckpt_path`,
+    /// `args.resume`, `CKPT`), not a lone lower-case name, which two
+    /// functions may bind to different paths (their `path` parameters),
+    /// unless both calls are in the same function.
+    SamePath,
+    /// A save and load function pair of one module: `save_checkpoint` and
+    /// `load_checkpoint`, `Trainer.save` and `Trainer.resume`.
+    FunctionPair,
+    /// Every key the load's result is read with is a top-level key of the
+    /// saved dict (at least one key).
+    Keys,
+}
+
+impl Tie {
+    fn between(module: &str, load: &LoadSite, file: &IndexedFile, save: &SaveFact) -> Option<Tie> {
+        let same_module = file.module == module;
+        let name = load_site::file_name(&load.target);
+        if name.is_some() && name == load_site::file_name(&save.target) {
+            return Some(Tie::FileName);
+        }
+        let same_function = load.function.is_some() && load.function == save.function;
+        if same_module && load.target == save.target && (same_function || Tie::is_shared_path(&load.target)) {
+            return Some(Tie::SamePath);
+        }
+        let counterpart = load.function.as_deref().and_then(load_site::saving_counterpart);
+        if same_module && counterpart.is_some() && counterpart == save.function {
+            return Some(Tie::FunctionPair);
+        }
+        let keys = payload::top_keys(&save.payload);
+        if !load.keys.is_empty() && load.keys.iter().all(|k| keys.contains(&k.as_str())) {
+            return Some(Tie::Keys);
+        }
+        None
+    }
+
+    /// Anything but a lone lower-case name (a parameter or local variable).
+    fn is_shared_path(target: &str) -> bool {
+        let lone_name = target.chars().all(|c| c.is_alphanumeric() || c == '_');
+        !target.is_empty() && (!lone_name || !target.chars().any(char::is_lowercase))
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tie::FileName => "the same file name",
+            Tie::SamePath => "the same path expression",
+            Tie::FunctionPair => "a save/load function pair",
+            Tie::Keys => "the keys read from it",
+        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod hub_call;
 pub mod imports;
 pub mod lines;
 pub mod literal;
+pub mod load_site;
 pub mod model;
 pub mod names;
 pub mod parse;

@@ -64,8 +64,28 @@ pub fn top_keys(payload: &Payload) -> Vec<&str> {
     }
 }
 
-/// The numpy globals an array of unknown dtype needs besides its dtype class.
-const NUMPY_ARRAY: &[&str] = &["numpy.core.multiarray._reconstruct", "numpy.ndarray", "numpy.dtype"];
+/// What a numpy array or scalar of a dtype the code does not show needs:
+/// the array and scalar constructors, and the dtype classes of numbers and
+/// booleans (each receives `BUILD` only for its own dtype; listing the
+/// others is harmless).
+pub const NUMPY_VALUE: &[&str] = &[
+    "numpy.core.multiarray._reconstruct",
+    "numpy.core.multiarray.scalar",
+    "numpy.ndarray",
+    "numpy.dtype",
+    "numpy.dtypes.BoolDType",
+    "numpy.dtypes.Float16DType",
+    "numpy.dtypes.Float32DType",
+    "numpy.dtypes.Float64DType",
+    "numpy.dtypes.Int8DType",
+    "numpy.dtypes.Int16DType",
+    "numpy.dtypes.Int32DType",
+    "numpy.dtypes.Int64DType",
+    "numpy.dtypes.UInt8DType",
+    "numpy.dtypes.UInt16DType",
+    "numpy.dtypes.UInt32DType",
+    "numpy.dtypes.UInt64DType",
+];
 /// `np.random.get_state()`: a tuple holding a uint32 array.
 const NUMPY_RNG: &[&str] =
     &["numpy.core.multiarray._reconstruct", "numpy.ndarray", "numpy.dtype", "numpy.dtypes.UInt32DType"];
@@ -165,7 +185,7 @@ impl Reader<'_, '_> {
             Some("state_dict") => return plain("a `state_dict()`"),
             Some("item" | "tolist") => return plain("a Python number or list"),
             Some("cpu" | "detach" | "clone" | "contiguous" | "to" | "half" | "float") => return plain("a tensor"),
-            Some("numpy") => return needs("a numpy array", NUMPY_ARRAY),
+            Some("numpy") => return needs("a numpy array", NUMPY_VALUE),
             Some("parse_args") => return needs("the `argparse.Namespace` of `parse_args()`", &["argparse.Namespace"]),
             _ => {}
         }
@@ -187,7 +207,7 @@ impl Reader<'_, '_> {
             "argparse.Namespace" => needs("an `argparse.Namespace`", &["argparse.Namespace"]),
             "pathlib.Path" | "pathlib.PosixPath" => needs("a `pathlib` path", &["pathlib.PosixPath"]),
             _ if callee.package() == "torch" && !q.ends_with("save") => plain("a tensor from torch"),
-            _ if callee.package() == "numpy" => needs("a numpy value", NUMPY_ARRAY),
+            _ if callee.package() == "numpy" => needs("a numpy value", NUMPY_VALUE),
             _ => match project_class(&callee) {
                 Some(class) => {
                     Payload::Leaf(Leaf::Needs { what: format!("an instance of `{class}`"), globals: vec![class] })
@@ -198,12 +218,14 @@ impl Reader<'_, '_> {
     }
 }
 
-/// A class of this project called as a constructor: its name as this
-/// module knows it (the index qualifies it with the module).
+/// A class called as a constructor: its name as this module knows it
+/// (`Config` defined here, `.config.Config`, `config.Config` imported);
+/// the rule qualifies it through the index, which knows the project's
+/// modules, and reviews a class from outside the project.
 fn project_class(callee: &crate::python::model::Resolved) -> Option<String> {
     let starts_upper = callee.last().chars().next().is_some_and(char::is_uppercase);
-    let ours = matches!(callee.origin, Origin::Local | Origin::Relative);
-    (ours && starts_upper).then(|| callee.qualified.trim_start_matches('.').to_owned())
+    let named = matches!(callee.origin, Origin::Local | Origin::Relative | Origin::Imported);
+    (named && starts_upper).then(|| callee.qualified.clone())
 }
 
 /// A parameter is known only by its annotation: numbers, strings and

@@ -1,10 +1,22 @@
 //! `torch-load`: `torch.load` without `weights_only=True` (Bandit B614).
 
+use ruff_python_ast as ast;
+use ruff_text_size::Ranged;
+
 use crate::documented_rule;
-use crate::fix::edit::{Fix, FixSafety};
+use crate::fix::edit::{Edit, Fix, FixSafety};
+use crate::fix::import;
 use crate::fix::keyword::{self, Keyword};
+use crate::fix::statement;
+use crate::pipeline::index::{absolute, IndexedFile, ProjectIndex};
 use crate::python::call::Call;
+use crate::python::facts::SaveFact;
+use crate::python::imports;
+use crate::python::lines::starts_its_line;
+use crate::python::load_site::LoadSite;
 use crate::python::model::Origin;
+use crate::python::parse::text_size;
+use crate::python::payload::{self, Leaf};
 use crate::report::Finding;
 use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
 
@@ -30,16 +42,40 @@ documented_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe: `weights_only=True` is added as the last argument in the call's
-    /// own layout. Checkpoints holding only tensors and plain containers load
-    /// as before; one that pickles custom classes now fails loudly instead of
-    /// running their code. Reported without a fix, with the reason: an explicit
+    /// The fix depends on what the project saves. Every `torch.save(obj, f)`
+    /// is described in the index: `obj` is followed through dict literals,
+    /// a name bound to one, item assignments (`ckpt["meta"] = {...}`) and
+    /// nested containers, and each value is classified as weights-only clean
+    /// (tensors, `state_dict()`s, torch's and Python's RNG states, numbers,
+    /// strings, containers), needing known globals (numpy arrays, scalars and
+    /// `np.random.get_state()`, `argparse.Namespace`, `pathlib` paths,
+    /// classes of the project) or unknown. A load is tied to the saves whose
+    /// checkpoints it may read by any of: the same file name in a string
+    /// literal of both paths (`"best.pt"`, `os.path.join(d, "best.pt")`); the
+    /// same path expression in one module; a save/load function pair of one
+    /// module (`save_checkpoint` and `load_checkpoint`, `Trainer.save` and
+    /// `Trainer.resume`); every key its result is read with
+    /// (`ckpt["model_state_dict"]`, `ckpt.get("epoch")`) being a key of the
+    /// saved dict. Then:
+    ///
+    /// | tied saves | fix |
+    /// |---|---|
+    /// | all weights-only clean | safe: `weights_only=True` |
+    /// | need known globals, nothing unknown | safe: the statement wrapped in `with torch.serialization.safe_globals([...]):` listing exactly those (numpy 1.x and 2.x spellings both), plus `weights_only=True` and the imports; unsafe when no `with` can wrap it alone (a `lambda`, a compound statement's header, a shared line): `torch.serialization.add_safe_globals([...])` before it, which widens every later load |
+    /// | any unknown value | none: the message names the save (file:line) and the value |
+    /// | none, and the project saves nothing that needs more | safe: `weights_only=True` |
+    /// | none, but the project saves checkpoints that need more | none: the message names those saves |
+    ///
+    /// A checkpoint the project does not write (downloaded weights) is
+    /// judged by the code alone; `remediate checkpoints` judges real files.
+    /// Also reported without a fix, with the reason: an explicit
     /// `weights_only=False` or a non-literal value (a decision to review); a
     /// call with `**kwargs` (the dict may hold `weights_only` already, and a
     /// repeated keyword raises `TypeError`); a call passing `pickle_module`,
     /// also positionally or through `*args` (torch refuses it together with
-    /// `weights_only=True`). `torch.jit.load`, `json.load` and methods named
-    /// `load` are not flagged.
+    /// `weights_only=True`); a class defined in a script (pickled as
+    /// `__main__.Name`, which no import provides). `torch.jit.load`,
+    /// `json.load` and methods named `load` are not flagged.
     ///
     /// ## References
     /// - Bandit B614 `pytorch_load`
@@ -115,10 +151,333 @@ impl Rule for TorchLoad {
         if let Some(reason) = pickle_module_reason(call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
-        let edits = keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")]);
-        Some(finding.with_fix_or(edits.map(|e| Fix::safe(e).titled("add `weights_only=True`"))))
+        let keyword = match keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")]) {
+            Ok(edits) => edits,
+            Err(reason) => return Some(finding.not_fixed(reason)),
+        };
+        let Some(load) = cx.model.call_at(ruff_text_size::TextRange::new(
+            text_size(call.node.start_byte()),
+            text_size(call.node.end_byte()),
+        )) else {
+            return Some(finding.with_fix(weights_only_fix(keyword)));
+        };
+        Some(match needs(cx, load) {
+            Needs::Nothing => finding.with_fix(weights_only_fix(keyword)),
+            Needs::Globals { globals, why } => match allowlist_fix(cx, load, &globals, keyword, &why) {
+                Ok(fix) => finding.with_fix(fix),
+                Err(reason) => finding.not_fixed(reason),
+            },
+            Needs::Review(reason) => finding.not_fixed(reason),
+        })
     }
 }
+
+fn weights_only_fix(edits: Vec<Edit>) -> Fix {
+    Fix::safe(edits).titled("add `weights_only=True`")
+}
+
+/// What loading with `weights_only=True` needs, judged from the saves the
+/// load is tied to.
+enum Needs {
+    /// Tied saves are all weights-only clean, or nothing ties it and the
+    /// project writes no checkpoint that needs more.
+    Nothing,
+    /// Tied saves need these globals (qualified as a pickle names them) and
+    /// nothing unknown; `why` names the saves.
+    Globals { globals: Vec<String>, why: String },
+    /// No safe fix: what the user must decide, naming the save and value.
+    Review(String),
+}
+
+fn needs(cx: &FileContext<'_>, load: &ast::ExprCall) -> Needs {
+    let site = LoadSite::of(cx.model, load);
+    let tied = cx.index.saves_read_by(cx.module, &site);
+    if tied.is_empty() {
+        return untied(cx);
+    }
+    let mut globals: Vec<String> = Vec::new();
+    let mut sites: Vec<String> = Vec::new();
+    for (file, save, tie) in &tied {
+        for (key, leaf) in payload::leaves(&save.payload) {
+            match leaf {
+                Leaf::Plain(_) => {}
+                Leaf::Needs { globals: needed, what } => {
+                    let qualified = match qualify_classes(cx.index, file, needed) {
+                        Ok(q) => q,
+                        Err(reason) => return Needs::Review(reason),
+                    };
+                    globals.extend(qualified);
+                    sites.push(format!("{} stores ({what} at {})", site_of(file, save), value_path(&key)));
+                }
+                Leaf::Unknown(what) => {
+                    return Needs::Review(format!(
+                        "this load reads the checkpoint saved at {} (tied by {}), which stores {what} at {}, a value the code does not show; save only tensors, numbers, strings and plain containers there, or check a real file with `remediate checkpoints` and load it inside the `torch.serialization.safe_globals([...])` it prints",
+                        site_of(file, save),
+                        tie.describe(),
+                        value_path(&key),
+                    ))
+                }
+            }
+        }
+    }
+    globals.sort();
+    globals.dedup();
+    if globals.is_empty() {
+        Needs::Nothing
+    } else {
+        Needs::Globals { globals, why: sites.join(", ") }
+    }
+}
+
+/// A load no evidence ties to a save: as safe as before when the project
+/// writes only weights-only checkpoints; else it may read one of those.
+fn untied(cx: &FileContext<'_>) -> Needs {
+    let risky: Vec<String> = cx
+        .index
+        .saves()
+        .filter_map(|(file, save)| {
+            let (key, leaf) = payload::leaves(&save.payload).into_iter().find(|(_, l)| !matches!(l, Leaf::Plain(_)))?;
+            let what = match leaf {
+                Leaf::Needs { what, .. } | Leaf::Unknown(what) => what,
+                Leaf::Plain(_) => return None,
+            };
+            Some(format!("{} stores {what} at {}", site_of(file, save), value_path(&key)))
+        })
+        .collect();
+    if risky.is_empty() {
+        return Needs::Nothing;
+    }
+    let shown: Vec<&str> = risky.iter().take(2).map(String::as_str).collect();
+    let more = if risky.len() > 2 { format!(" (and {} more)", risky.len() - 2) } else { String::new() };
+    Needs::Review(format!(
+        "the project saves checkpoints that `weights_only=True` refuses ({}{more}) and nothing ties this load to one save or another; read the file from the save's path or function, or check the real files with `remediate checkpoints` and load them inside the `torch.serialization.safe_globals([...])` it prints",
+        shown.join("; ")
+    ))
+}
+
+/// `train.py:12`.
+fn site_of(file: &IndexedFile, save: &SaveFact) -> String {
+    format!("{}:{}", file.path.display(), save.line)
+}
+
+/// `ckpt["meta"]["rng"]`, or `the saved object` for the whole.
+fn value_path(key: &str) -> String {
+    if key.is_empty() {
+        "the top level (the whole saved object)".to_owned()
+    } else {
+        format!("`obj{key}`")
+    }
+}
+
+/// Project classes in a payload are named as the saving module knows them
+/// (`Config`, `.config.Config`); a pickle names them by their module. A class
+/// defined in a script is pickled as `__main__.Config`, which no import
+/// provides.
+fn qualify_classes(index: &ProjectIndex, file: &IndexedFile, globals: &[String]) -> Result<Vec<String>, String> {
+    globals
+        .iter()
+        .map(|g| {
+            if KNOWN_MODULES.iter().any(|m| g.starts_with(m)) {
+                return Ok(g.clone());
+            }
+            if g.starts_with('.') {
+                return Ok(absolute(&file.module, g));
+            }
+            if let Some((module, _)) = g.rsplit_once('.') {
+                if index.module(module).is_some() || is_project_module(file, module) {
+                    return Ok(g.clone());
+                }
+                return Err(format!(
+                    "the checkpoint saved at {} holds an instance of `{g}`, a class from outside the project; check a real file with `remediate checkpoints` and allowlist it by hand if you trust it",
+                    file.path.display()
+                ));
+            }
+            if file.facts.is_script {
+                return Err(format!(
+                    "the checkpoint holds an instance of `{g}`, defined in the script {} and pickled as `__main__.{g}`; move the class into an importable module, or save `dataclasses.asdict(...)` instead",
+                    file.path.display()
+                ));
+            }
+            Ok(format!("{}.{g}", file.module))
+        })
+        .collect()
+}
+
+/// Is `module` a file or package beside the saving file or in a directory
+/// above it (the project's own `config.py`, which the index holds only when
+/// it saves checkpoints itself)?
+fn is_project_module(file: &IndexedFile, module: &str) -> bool {
+    let relative = module.replace('.', "/");
+    file.path
+        .ancestors()
+        .skip(1)
+        .take(4)
+        .any(|dir| dir.join(format!("{relative}.py")).is_file() || dir.join(&relative).join("__init__.py").is_file())
+}
+
+const KNOWN_MODULES: &[&str] = &["numpy.", "argparse.", "pathlib."];
+
+/// The `with torch.serialization.safe_globals([...]):` fix: safe when the
+/// statement can be wrapped; else the allowlist is added process-wide before
+/// it (`add_safe_globals`), an unsafe fix since it widens every later load.
+fn allowlist_fix(
+    cx: &FileContext<'_>,
+    load: &ast::ExprCall,
+    globals: &[String],
+    keyword: Vec<Edit>,
+    why: &str,
+) -> Result<Fix, String> {
+    let at = load.start().to_usize();
+    let mut names = Names::new(cx, at);
+    let serialization = names.module_attribute("torch", "serialization")?;
+    let entries = globals.iter().map(|g| names.entry(g)).collect::<Result<Vec<_>, _>>()?.concat();
+    let list = format!("[{}]", entries.join(", "));
+    let imports = names.imports_edit()?;
+    let holders = statement::statements_holding(&cx.model.module.body, load.range());
+    let innermost = holders.last().ok_or("the load is not in a statement")?;
+    let header = format!("with {serialization}.safe_globals({list}):");
+    match statement::wrap_in_block(cx.src, cx.newline, innermost, load.range(), &header, &keyword) {
+        Ok(wrap) => {
+            let edits = imports.into_iter().chain([wrap]).collect();
+            Ok(Fix::safe(edits)
+                .titled(format!("load with `weights_only=True` inside `safe_globals([...])`, allowing what {why}")))
+        }
+        Err(reason) => {
+            let before = holders
+                .iter()
+                .rev()
+                .find(|s| starts_its_line(cx.src, s.start().to_usize()))
+                .ok_or("no statement around the load starts its line")?;
+            let line = statement::line_before(
+                cx.src,
+                cx.newline,
+                before,
+                &format!("{serialization}.add_safe_globals({list})"),
+            );
+            let edits = imports.into_iter().chain([line]).chain(keyword).collect();
+            Ok(Fix::unsafe_(edits).titled(format!(
+                "add `weights_only=True` and `add_safe_globals([...])` for the whole process, allowing what {why}; not a `with` block: {reason}"
+            )))
+        }
+    }
+}
+
+/// How the allowlist names each global in this file, and the imports it adds.
+struct Names<'c, 'a> {
+    cx: &'c FileContext<'a>,
+    at: usize,
+    imports: Vec<String>,
+}
+
+impl<'c, 'a> Names<'c, 'a> {
+    fn new(cx: &'c FileContext<'a>, at: usize) -> Names<'c, 'a> {
+        Names { cx, at, imports: Vec::new() }
+    }
+
+    /// `np.ndarray` when the file has `import numpy as np`; else `import
+    /// numpy` is added when the file does not use the word `numpy`.
+    fn module_attribute(&mut self, module: &str, name: &str) -> Result<String, String> {
+        if let Some(reference) = imports::reference(self.cx.model, module, name, text_size(self.at)) {
+            return Ok(reference);
+        }
+        let line = format!("import {module}");
+        if !import::contains_word(self.cx.src, module) || self.imports.contains(&line) {
+            self.add(line);
+            return Ok(format!("{module}.{name}"));
+        }
+        Err(format!(
+            "`{module}` is not imported in this file and its name is used otherwise; add the allowlist by hand"
+        ))
+    }
+
+    /// `_reconstruct` through `from numpy.core.multiarray import _reconstruct`.
+    fn imported_name(&mut self, module: &str, name: &str) -> Result<String, String> {
+        if let Some(reference) = imports::reference(self.cx.model, module, name, text_size(self.at)) {
+            return Ok(reference);
+        }
+        let line = format!("from {module} import {name}");
+        if !import::contains_word(self.cx.src, name) || self.imports.contains(&line) {
+            let prefix = format!("from {module} import ");
+            match self.imports.iter_mut().find(|l| l.starts_with(&prefix)) {
+                Some(existing) if existing.split(", ").any(|n| n.trim_start_matches(&prefix) == name) => {}
+                Some(existing) => existing.push_str(&format!(", {name}")),
+                None => self.add(line),
+            }
+            return Ok(name.to_owned());
+        }
+        Err(format!("`{name}` names something else in this file; add the allowlist by hand"))
+    }
+
+    fn add(&mut self, line: String) {
+        if !self.imports.contains(&line) {
+            self.imports.push(line);
+        }
+    }
+
+    /// The list entries for one global: both numpy majors' and both
+    /// `pathlib` spellings (torch keys a `(object, "name")` entry by the string).
+    fn entry(&mut self, global: &str) -> Result<Vec<String>, String> {
+        if let Some(name) = global.strip_prefix("numpy.core.multiarray.") {
+            let object = self.imported_name("numpy.core.multiarray", name)?;
+            return Ok(["numpy.core", "numpy._core"]
+                .iter()
+                .map(|package| format!("({object}, \"{package}.multiarray.{name}\")"))
+                .collect());
+        }
+        if let Some(class) = global.strip_prefix("numpy.dtypes.") {
+            let code = DTYPE_CODES.iter().find(|(c, _)| *c == class).map(|(_, code)| *code);
+            let code = code.ok_or_else(|| format!("no dtype code known for `{global}`"))?;
+            return Ok(vec![format!("type({}({code:?}))", self.module_attribute("numpy", "dtype")?)]);
+        }
+        if let Some(name) = global.strip_prefix("pathlib.") {
+            let object = self.module_attribute("pathlib", name)?;
+            return Ok(["pathlib", "pathlib._local"].iter().map(|m| format!("({object}, \"{m}.{name}\")")).collect());
+        }
+        if let Some((module @ ("numpy" | "argparse"), name)) = global.split_once('.') {
+            return Ok(vec![self.module_attribute(module, name)?]);
+        }
+        self.project_class(global).map(|c| vec![c])
+    }
+
+    /// A class of the project: by its name where this module defines or
+    /// imports it; a class of another module is imported from it.
+    fn project_class(&mut self, global: &str) -> Result<String, String> {
+        let (module, name) = global.rsplit_once('.').ok_or("a class without a module")?;
+        if module == self.cx.module {
+            let here = self.cx.model.resolve(name, text_size(self.at));
+            if here.is_some_and(|r| r.origin == Origin::Local) {
+                return Ok(name.to_owned());
+            }
+            return Err(format!("`{name}` is not defined before this load; add the allowlist by hand"));
+        }
+        self.imported_name(module, name)
+    }
+
+    /// One edit adding every import, after the file's leading imports.
+    fn imports_edit(&self) -> Result<Option<Edit>, String> {
+        if self.imports.is_empty() {
+            return Ok(None);
+        }
+        let statement = self.imports.join(self.cx.newline);
+        import::add_import(&self.cx.model.module.body, self.cx.src, self.cx.newline, &statement).map(Some)
+    }
+}
+
+/// numpy's dtype classes and the dtype code that builds one of each.
+const DTYPE_CODES: &[(&str, &str)] = &[
+    ("BoolDType", "?"),
+    ("Float16DType", "f2"),
+    ("Float32DType", "f4"),
+    ("Float64DType", "f8"),
+    ("Int8DType", "i1"),
+    ("Int16DType", "i2"),
+    ("Int32DType", "i4"),
+    ("Int64DType", "i8"),
+    ("UInt8DType", "u1"),
+    ("UInt16DType", "u2"),
+    ("UInt32DType", "u4"),
+    ("UInt64DType", "u8"),
+];
 
 /// torch refuses `pickle_module` together with `weights_only=True`: passed
 /// by keyword, as the third positional argument, or possibly in `*args`.
