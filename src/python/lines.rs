@@ -42,7 +42,7 @@ impl<'s> LineIndex<'s> {
     pub fn position(&self, offset: usize) -> Position {
         let row = self.row(offset);
         let column = self.src[self.starts[row]..offset].chars().count() + 1;
-        Position { line: row + 1, column }
+        Position::new(row + 1, column)
     }
 
     /// The 0-based line and byte column, as tree-sitter counts points.
@@ -97,9 +97,9 @@ mod tests {
     fn every_python_line_ending_counts() {
         let src = "a\nb\r\nc\rd";
         let lines = LineIndex::new(src);
-        assert_eq!(lines.position(src.find('b').unwrap()), Position { line: 2, column: 1 });
-        assert_eq!(lines.position(src.find('c').unwrap()), Position { line: 3, column: 1 });
-        assert_eq!(lines.position(src.find('d').unwrap()), Position { line: 4, column: 1 });
+        assert_eq!(lines.position(src.find('b').unwrap()), Position::new(2, 1));
+        assert_eq!(lines.position(src.find('c').unwrap()), Position::new(3, 1));
+        assert_eq!(lines.position(src.find('d').unwrap()), Position::new(4, 1));
         assert_eq!(lines.point(src.find('d').unwrap()), (3, 0));
         assert_eq!(lines.next_line_start(0), 2);
         assert_eq!(lines.next_line_start(src.len()), src.len());
@@ -118,6 +118,6 @@ mod tests {
     #[test]
     fn columns_count_characters() {
         let src = "é = torch.load(p)\n";
-        assert_eq!(position(src, src.find("torch").unwrap()), Position { line: 1, column: 5 });
+        assert_eq!(position(src, src.find("torch").unwrap()), Position::new(1, 5));
     }
 }
