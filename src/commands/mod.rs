@@ -66,6 +66,8 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         config.target_version = target;
     }
     config.pin_module = options.pin_module.clone();
+    config.line_length =
+        crate::fix::line_length::discover(&std::env::current_dir().context("reading the current directory")?);
     for warning in &config.revisions.warnings {
         if !options.quiet {
             stream::note(format!("warning: {warning}"));

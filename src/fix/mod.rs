@@ -9,4 +9,5 @@ pub mod argument;
 pub mod edit;
 pub mod import;
 pub mod keyword;
+pub mod line_length;
 pub mod logging;

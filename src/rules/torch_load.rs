@@ -112,7 +112,8 @@ impl Rule for TorchLoad {
         if let Some(reason) = pickle_module_reason(call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
-        let edits = keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")]);
+        let edits =
+            keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")], cx.config.line_length);
         Some(finding.with_fix_or(edits.map(|e| Fix::safe(e).titled("add `weights_only=True`"))))
     }
 }
