@@ -88,3 +88,57 @@ fn the_default_line_length_is_88_and_black_is_read_too() {
     let (_, text) = fixed(Some("[tool.black]\nline-length = 60\n"), LONG_CALLS);
     assert!(text.contains("    state = torch.load(\n        path,\n"), "{text}");
 }
+
+/// Fixes each `(name, source)` in one project; the fixed texts, each
+/// compiled by CPython.
+fn fixed_files(files: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, source) in files {
+        std::fs::write(dir.path().join(name), source).unwrap();
+    }
+    let out = run(dir.path(), &["fix", "--unsafe-fixes", "."]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    files
+        .iter()
+        .map(|(name, _)| {
+            let path = dir.path().join(name);
+            let compiled = common::python(&["-m", "py_compile", path.to_str().unwrap()]);
+            assert_eq!(compiled.code, Some(0), "{name}: {}", compiled.stderr);
+            std::fs::read_to_string(path).unwrap()
+        })
+        .collect()
+}
+
+const SWALLOW: &str = "\n\ndef f(data):\n    try:\n        g()\n    except Exception:\n        pass\n";
+
+#[test]
+fn the_except_fix_reuses_the_module_logger_whatever_its_name_or_library() {
+    let cases = [
+        (
+            "loguru.py_",
+            "from loguru import logger\n",
+            "logger.opt(exception=exc).debug(\"Ignored exception in f(): {!r}\", exc)",
+        ),
+        ("structlog_.py", "import structlog\n\nlog = structlog.get_logger()\n", "log.debug("),
+        ("verbose.py", "from litellm._logging import verbose_logger\n", "verbose_logger.debug("),
+        ("annotated.py", "import logging\n\n_logger: logging.Logger = logging.getLogger(__name__)\n", "_logger.debug("),
+    ];
+    let files: Vec<(String, String)> =
+        cases.iter().map(|(name, head, _)| (name.replace(".py_", "_.py"), format!("{head}{SWALLOW}"))).collect();
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
+    for ((_, head, call), text) in cases.iter().zip(fixed_files(&files)) {
+        assert!(text.contains(call), "{text}");
+        assert!(text.starts_with(head), "no new logger or import:\n{text}");
+        assert!(!text.contains("_logger_1") && text.matches("getLogger").count() <= 1, "{text}");
+    }
+}
+
+#[test]
+fn new_imports_join_the_standard_library_group() {
+    let source = "import os\n\nimport torch\n\nfrom mypkg import data\n\n\ndef f():\n    try:\n        torch.zeros(1)\n    except Exception:\n        pass\n";
+    let text = &fixed_files(&[("m.py", source)])[0];
+    assert!(
+        text.starts_with("import os\nimport logging\n\nimport torch\n\nfrom mypkg import data\nlogger = logging.getLogger(__name__)\n"),
+        "{text}"
+    );
+}
