@@ -449,7 +449,7 @@ mod tests {
             parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
             let tree = parser.parse(src, None).unwrap();
             let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
-            insert(&call, src, "\n", &[keyword]).err()
+            insert(&call, src, "\n", &[keyword], 88).err()
         };
         assert!(refused("f(a, **kw)\n", Keyword::new("k", "1")).unwrap().contains("`**kwargs`"));
         assert!(refused("f(a, *xs)\n", Keyword::new("k", "1").positional_at(2)).unwrap().contains("`*args`"));
