@@ -29,6 +29,7 @@ use remediate::config::{Config, ConfigPaths};
 use remediate::fix::edit::{self, Edit, Fix};
 use remediate::pipeline::engine::{Engine, Mode, RuleSet};
 use remediate::pipeline::source::Source;
+use remediate::pipeline::walk::FileKind;
 use remediate::python::parse::{compiles, PythonVersion};
 use remediate::report::{Diagnostic, Position};
 
@@ -613,7 +614,9 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
         let engine = &mut engines[which];
         executions += 1;
 
-        let run = panic::catch_unwind(AssertUnwindSafe(|| (engine.run(&input, Mode::Check), engine.run(&input, mode))));
+        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+            (engine.run(&input, FileKind::Source, Mode::Check), engine.run(&input, FileKind::Source, mode))
+        }));
         let Ok((checked, fixed)) = run else {
             failures.record("panic", &input, "the engine panicked".into());
             *engine = Engine::for_target(&rules, &config, targets[which]);
@@ -639,7 +642,7 @@ fn engine_keeps_its_promises_on_mutated_inputs() {
         if !newlines_kept(&input, &output) {
             failures.record("newlines-changed", &input, String::from_utf8_lossy(&output).into_owned());
         }
-        let again = panic::catch_unwind(AssertUnwindSafe(|| engine.run(&output, mode)));
+        let again = panic::catch_unwind(AssertUnwindSafe(|| engine.run(&output, FileKind::Source, mode)));
         match again {
             Err(_) => {
                 failures.record("panic-on-second-fix", &output, "the engine panicked".into());

@@ -20,7 +20,7 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
             let mut rendered = Vec::new();
             for r in results.iter().filter(|r| r.changed()) {
                 let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
-                rendered.extend(output::diff::unified(&walk::display_path_bytes(&r.path), old, new, colour));
+                rendered.extend(output::diff::of_file(&r.path, old, new, colour));
             }
             if let Some(module) = stale_pin_module(&p.config, &p.root)? {
                 let shown = walk::display_path_bytes(&module.path);

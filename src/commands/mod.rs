@@ -80,6 +80,8 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.strict_except = settings.strict_except.value;
     config.target_version = settings.target_version.value;
     config.pin_module = settings.pin_module.value.clone();
+    config.line_length =
+        crate::fix::line_length::discover(&std::env::current_dir().context("reading the current directory")?);
     for warning in &config.revisions.warnings {
         if !options.quiet {
             stream::note(format!("warning: {warning}"));

@@ -33,6 +33,10 @@ pub struct Config {
     /// The generated module (`training.model_revisions`) whose
     /// `pinned_revision(repo_id)` pins downloads known only at run time.
     pub pin_module: Option<String>,
+    /// The project's line length (`[tool.ruff]` / `[tool.black]`
+    /// `line-length`): a call a fix would push past it is split, one
+    /// argument per line.
+    pub line_length: usize,
 }
 
 impl Default for Config {
@@ -43,6 +47,7 @@ impl Default for Config {
             strict_except: false,
             target_version: DEFAULT_TARGET,
             pin_module: None,
+            line_length: crate::fix::line_length::DEFAULT,
         }
     }
 }

@@ -1,8 +1,17 @@
 //! Adding an import (or any top-of-module line, such as a logger) where
 //! Python reads it before the code that needs it, without disturbing what
-//! must stay first: after the leading import block, else after the module
+//! must stay first: in the leading import block, else after the module
 //! docstring, else after the shebang, licence comments and the PEP 263
 //! encoding line (which must stay on line 1 or 2).
+//!
+//! In the block, an import goes to its isort group: a standard-library
+//! module after the last standard-library import that comes before any
+//! other (or, when there is none, on its own line before the first
+//! third-party import); a third-party module after the last import of the
+//! first group (imports between blank lines) that holds a third-party one,
+//! so that it lands before first-party and relative imports in a sorted
+//! file; anything else, and any line that is not an import, after the
+//! whole block. `from __future__` imports stay first.
 
 use ruff_python_ast::Stmt;
 use ruff_text_size::{Ranged, TextSize};
@@ -14,16 +23,115 @@ use crate::python::imports::{self, import_block, is_future_import};
 use crate::python::lines::{line_end, line_start};
 use crate::python::model::{Origin, SemanticModel};
 use crate::python::parse::text_size;
+use crate::python::stdlib;
 use crate::rules::FileContext;
 
 /// The edit that adds `statement` (one or more lines, joined by `newline`)
 /// to the module's top, or why it cannot go there.
 pub fn add_import(body: &[Stmt], src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
     let block = import_block(body);
+    let imports: Vec<&Stmt> = body
+        .iter()
+        .skip(usize::from(block.docstring.is_some()))
+        .take_while(|s| matches!(s, Stmt::Import(_) | Stmt::ImportFrom(_)))
+        .collect();
+    if let Some(edit) = in_group(&imports, src, newline, statement) {
+        return Ok(edit);
+    }
     match block.last_import.or(block.docstring) {
         Some(anchor) => insert_after(anchor, src, newline, statement),
         None => Ok(Edit::insert(header_end(src), format!("{statement}{newline}"))),
     }
+}
+
+/// The kind of module an import names, in isort's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Future,
+    Stdlib,
+    ThirdParty,
+    /// Relative imports (`from . import x`).
+    Local,
+}
+
+/// The group of a single-line `import m` / `from m import x` statement;
+/// `None` for anything else.
+fn group_of_statement(statement: &str) -> Option<Group> {
+    if statement.contains(['\n', '\r', ';']) {
+        return None;
+    }
+    let module = match statement.strip_prefix("import ") {
+        Some(rest) => rest.split([',', ' ']).next()?,
+        None => statement.strip_prefix("from ")?.split(' ').next()?,
+    };
+    Some(group_of_module(module))
+}
+
+fn group_of_module(module: &str) -> Group {
+    match module {
+        "__future__" => Group::Future,
+        _ if module.starts_with('.') => Group::Local,
+        _ if stdlib::is_stdlib(module) => Group::Stdlib,
+        _ => Group::ThirdParty,
+    }
+}
+
+fn group_of(statement: &Stmt) -> Group {
+    match statement {
+        Stmt::ImportFrom(i) if i.level > 0 => Group::Local,
+        Stmt::ImportFrom(i) => group_of_module(i.module.as_ref().map_or("", |m| m.as_str())),
+        Stmt::Import(i) => i.names.first().map_or(Group::ThirdParty, |a| group_of_module(a.name.as_str())),
+        _ => Group::Local,
+    }
+}
+
+/// The edit that puts `statement` in its group of `imports` (the leading
+/// import block), when the module documentation's rules place it there.
+fn in_group(imports: &[&Stmt], src: &str, newline: &str, statement: &str) -> Option<Edit> {
+    let group = group_of_statement(statement)?;
+    let groups: Vec<Group> = imports.iter().map(|s| group_of(s)).collect();
+    match group {
+        Group::Stdlib => {
+            let first_other = groups.iter().position(|g| matches!(g, Group::ThirdParty | Group::Local));
+            let before = &groups[..first_other.unwrap_or(groups.len())];
+            match (before.iter().rposition(|g| *g == Group::Stdlib), first_other) {
+                (Some(last), _) => insert_after(imports[last], src, newline, statement).ok(),
+                (None, Some(first)) => own_group_before(imports[first], src, newline, statement),
+                (None, None) => None,
+            }
+        }
+        Group::ThirdParty => {
+            let runs = runs(imports, src);
+            let run = runs.iter().find(|run| run.iter().any(|&i| groups[i] == Group::ThirdParty))?;
+            insert_after(imports[*run.last()?], src, newline, statement).ok()
+        }
+        Group::Future | Group::Local => None,
+    }
+}
+
+/// `statement` on its own line before `first`, then a blank line: a new
+/// group before the block's first third-party import.
+fn own_group_before(first: &Stmt, src: &str, newline: &str, statement: &str) -> Option<Edit> {
+    let start = first.start().to_usize();
+    let line = line_start(src, start);
+    src[line..start].is_empty().then(|| Edit::insert(line, format!("{statement}{newline}{newline}")))
+}
+
+/// The indexes of `imports` in runs of consecutive lines: a blank or
+/// comment line between two imports starts a new run.
+fn runs(imports: &[&Stmt], src: &str) -> Vec<Vec<usize>> {
+    let mut runs: Vec<Vec<usize>> = Vec::new();
+    for (i, statement) in imports.iter().enumerate() {
+        let joined = i > 0 && {
+            let gap = &src[imports[i - 1].end().to_usize()..statement.start().to_usize()];
+            gap.matches('\n').count() <= 1 && !gap.contains('#')
+        };
+        match (joined, runs.last_mut()) {
+            (true, Some(run)) => run.push(i),
+            _ => runs.push(vec![i]),
+        }
+    }
+    runs
 }
 
 /// How code inserted at `at` names `module.name`, and the import edit (with
@@ -156,6 +264,36 @@ mod tests {
             "#!/usr/bin/env python\n# licence\nimport logging\nx = 1\n"
         );
         assert_eq!(added("import os  # why\nx = 1\n").unwrap(), "import os  # why\nimport logging\nx = 1\n");
+    }
+
+    fn adding(src: &str, statement: &str) -> String {
+        let parsed = parse_module(src, PythonVersion::latest());
+        let edit = add_import(&parsed.syntax().body, src, "\n", statement).unwrap();
+        apply(src, &[edit]).unwrap()
+    }
+
+    #[test]
+    fn imports_join_their_isort_group() {
+        let src = "import os\nimport sys\n\nimport numpy as np\nimport torch\n\nfrom mypkg import data\nfrom . import utils\n\nx = 1\n";
+        assert_eq!(
+            adding(src, "import logging"),
+            "import os\nimport sys\nimport logging\n\nimport numpy as np\nimport torch\n\nfrom mypkg import data\nfrom . import utils\n\nx = 1\n"
+        );
+        assert_eq!(
+            adding(src, "from torch.serialization import add_safe_globals"),
+            "import os\nimport sys\n\nimport numpy as np\nimport torch\nfrom torch.serialization import add_safe_globals\n\nfrom mypkg import data\nfrom . import utils\n\nx = 1\n"
+        );
+        // No standard-library import yet: a group of its own, first.
+        assert_eq!(
+            adding("from __future__ import annotations\nimport torch\nx = 1\n", "import logging"),
+            "from __future__ import annotations\nimport logging\n\nimport torch\nx = 1\n"
+        );
+        // Lines that are not a lone import still go after the whole block.
+        assert_eq!(
+            adding("import os\nimport torch\nx = 1\n", "import logging\nlogger = logging.getLogger(__name__)"),
+            "import os\nimport torch\nimport logging\nlogger = logging.getLogger(__name__)\nx = 1\n"
+        );
+        assert_eq!(adding("import torch\n", "import jinja2"), "import torch\nimport jinja2\n");
     }
 
     #[test]

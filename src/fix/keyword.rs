@@ -6,7 +6,16 @@
 //! - one line: `f(a, b)` → `f(a, b, weights_only=True)`, keeping a trailing comma;
 //! - one argument per line: a new line with the same indentation, with a
 //!   trailing comma when the call has one, after any comment on the last line;
-//! - a lone generator argument gets its own parentheses.
+//! - a lone generator argument gets its own parentheses;
+//! - a call on one line whose line would grow past the project's line
+//!   length (`[tool.ruff]`/`[tool.black]` `line-length`, default 88) gets
+//!   one argument per line, as black writes it: each argument on its own
+//!   line indented four spaces more than the call's line, a trailing comma
+//!   (black's "magic trailing comma", which keeps it that way) and `)` back
+//!   on the call's indentation. Only where black would split this call
+//!   first: the call ends its line (nothing but a comment after `)`), sits
+//!   inside no other brackets, holds no comment, and its line is indented
+//!   with spaces. Otherwise the line is left long.
 //!
 //! A keyword newer than the oldest Python the code must run on can be
 //! passed only where it exists: `**({"filter": "data"} if hasattr(tarfile,
@@ -65,7 +74,13 @@ impl Keyword {
 
 /// The edits that add `keywords` to `call`, or why they cannot be added
 /// without risking a call that passes one twice.
-pub fn insert(call: &Call<'_>, src: &str, newline: &str, keywords: &[Keyword]) -> Result<Vec<Edit>, String> {
+pub fn insert(
+    call: &Call<'_>,
+    src: &str,
+    newline: &str,
+    keywords: &[Keyword],
+    line_length: usize,
+) -> Result<Vec<Edit>, String> {
     for keyword in keywords {
         if call.keyword(src, keyword.name).is_some() {
             return Err(format!("the call already passes `{}`", keyword.name));
@@ -74,7 +89,81 @@ pub fn insert(call: &Call<'_>, src: &str, newline: &str, keywords: &[Keyword]) -
     }
     let texts: Vec<String> = keywords.iter().map(Keyword::text).collect();
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-    Ok(layout_edits(call, src, newline, &texts))
+    let edits = layout_edits(call, src, newline, &texts);
+    if !too_long(call, src, &edits, line_length) {
+        return Ok(edits);
+    }
+    Ok(one_per_line(call, src, newline, &texts).unwrap_or(edits))
+}
+
+/// Would `edits` (of a call on one line) leave its line longer than
+/// `line_length` characters?
+fn too_long(call: &Call<'_>, src: &str, edits: &[Edit], line_length: usize) -> bool {
+    let (start, end) = (line_start(src, call.node.start_byte()), line_end(src, call.node.end_byte()));
+    if src[start..end].contains(['\n', '\r']) {
+        return false;
+    }
+    let mut rebased: Vec<Edit> = edits.to_vec();
+    for edit in rebased.iter_mut() {
+        if edit.range.start < start || edit.range.end > end {
+            return false;
+        }
+        edit.range = edit.range.start - start..edit.range.end - start;
+    }
+    crate::fix::edit::apply(&src[start..end], &rebased).is_some_and(|line| line.chars().count() > line_length)
+}
+
+/// The edits that put every argument of `call`, then `keywords`, on a line
+/// of its own, as black does (see the module documentation); `None` where
+/// black would not split this call this way, or it would not be safe.
+fn one_per_line(call: &Call<'_>, src: &str, newline: &str, keywords: &[&str]) -> Option<Vec<Edit>> {
+    let node = call.node;
+    let after = &src[node.end_byte()..line_end(src, node.end_byte())];
+    let after = after.trim_start_matches([' ', '\t']);
+    if call.lone_generator() || !(after.is_empty() || after.starts_with('#')) || inside_brackets(node) {
+        return None;
+    }
+    let indent = line_indent(src, node.start_byte());
+    if indent.contains(|c| c != ' ') {
+        return None;
+    }
+    let inner = format!("{newline}{indent}    ");
+    let mut cursor = call.arguments.walk();
+    let children: Vec<Node<'_>> = call.arguments.children(&mut cursor).collect();
+    if children.iter().any(|n| n.kind() == "comment") {
+        return None;
+    }
+    let (open, close) = (children.first()?, children.last()?);
+    let added: String = keywords.iter().map(|k| format!("{inner}{k},")).collect();
+    let closing = format!("{newline}{indent}");
+    let Some(last) = call.last_argument() else {
+        return Some(vec![Edit::replace(open.end_byte()..close.start_byte(), format!("{added}{closing}"))]);
+    };
+    let mut edits = Vec::new();
+    let first = children.get(1)?;
+    edits.push(Edit::replace(open.end_byte()..first.start_byte(), inner.clone()));
+    for pair in children.windows(2) {
+        if pair[0].kind() == "," && pair[1].end_byte() <= last.end_byte() {
+            edits.push(Edit::replace(pair[0].end_byte()..pair[1].start_byte(), inner.clone()));
+        }
+    }
+    edits.push(Edit::replace(last.end_byte()..close.start_byte(), format!(",{added}{closing}")));
+    Some(edits)
+}
+
+/// Is the call anything but a statement of its own, the value of an
+/// assignment or of `return`? Inside other brackets, or followed by an
+/// attribute or a subscript, black splits another pair of brackets first.
+fn inside_brackets(node: Node<'_>) -> bool {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        match parent.kind() {
+            "expression_statement" | "return_statement" => return false,
+            "assignment" | "augmented_assignment" => current = parent.parent(),
+            _ => return true,
+        }
+    }
+    true
 }
 
 /// Whether `**kwargs`, `*args` or the positional arguments of `call` may
@@ -362,7 +451,7 @@ mod tests {
             parser.set_language(&tree_sitter_python::LANGUAGE.into()).unwrap();
             let tree = parser.parse(src, None).unwrap();
             let call = Call::new(find_call(tree.root_node()).unwrap()).unwrap();
-            insert(&call, src, "\n", &[keyword]).err()
+            insert(&call, src, "\n", &[keyword], 88).err()
         };
         assert!(refused("f(a, **kw)\n", Keyword::new("k", "1")).unwrap().contains("`**kwargs`"));
         assert!(refused("f(a, *xs)\n", Keyword::new("k", "1").positional_at(2)).unwrap().contains("`*args`"));

@@ -72,7 +72,17 @@ pub fn log_instead(
         Swallow::Pass => "Ignored exception",
         Swallow::Continue => "Skipping iteration after exception",
     };
-    let call = format!("{}.debug(\"{what} {}: %r\", {exc}, exc_info=True)", logger.name, place.describe());
+    let call = match logger.api {
+        LoggerApi::Stdlib => {
+            format!("{}.debug(\"{what} {}: %r\", {exc}, exc_info=True)", logger.name, place.describe())
+        }
+        // loguru formats with `str.format` and takes the exception through `opt`.
+        LoggerApi::Loguru => format!(
+            "{}.opt(exception={exc}).debug(\"{what} {}: {{!r}}\", {exc})",
+            logger.name,
+            place.describe().replace('{', "{{").replace('}', "}}")
+        ),
+    };
     edits.push(replace_body(cx, handler, swallow, statement, call));
     Ok(Fix::unsafe_(edits).titled(format!("log the exception with `{}.debug`", logger.name)))
 }
@@ -375,7 +385,16 @@ impl<'a> Visitor<'a> for Names<'a> {
 /// The logger a fix writes to, and the edits that define it if needed.
 struct LoggerPlan {
     name: String,
+    api: LoggerApi,
     edits: Vec<Edit>,
+}
+
+/// How a logger is called: `logging`'s API (which structlog's loggers also
+/// take: `%` arguments, `exc_info=True`), or loguru's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoggerApi {
+    Stdlib,
+    Loguru,
 }
 
 impl LoggerPlan {
@@ -383,16 +402,16 @@ impl LoggerPlan {
         let model = cx.model;
         let at = text_size(handler.node.start_byte());
         let mut existing = module_loggers(model);
-        existing.sort_by_key(|(name, _)| {
+        existing.sort_by_key(|(name, _, _)| {
             PREFERRED_LOGGERS.iter().position(|p| p == name).unwrap_or(PREFERRED_LOGGERS.len())
         });
-        let usable = existing.into_iter().find(|(name, definition)| {
+        let usable = existing.into_iter().find(|(name, definition, _)| {
             let bound = model.bindings_in(0, name).first().map(|&id| model.binding(id).range);
             visible_from_module(model, name, at)
                 && bound.is_some_and(|b| bound_in_time(model, definition.range(), b, at))
         });
-        if let Some((name, _)) = usable {
-            return Ok(LoggerPlan { name: name.to_owned(), edits: Vec::new() });
+        if let Some((name, _, api)) = usable {
+            return Ok(LoggerPlan { name: name.to_owned(), api, edits: Vec::new() });
         }
         new_logger(cx, at, place)
     }
@@ -403,19 +422,36 @@ fn visible_from_module(model: &SemanticModel<'_>, name: &str, at: TextSize) -> b
     matches!(model.lookup(name, at), Lookup::Bound { scope: 0, .. })
 }
 
-/// Module-level `NAME = logging.getLogger(...)` (or a `...logging.get_logger`
-/// such as transformers' and accelerate's), bound nowhere else, in file order.
-fn module_loggers<'a>(model: &SemanticModel<'a>) -> Vec<(&'a str, &'a Stmt)> {
+/// The module's loggers, bound nowhere else, in file order, whatever their
+/// name: `NAME = logging.getLogger(...)` (or a `...logging.get_logger` such
+/// as transformers' and accelerate's, or structlog's `get_logger`), with or
+/// without an annotation; loguru's `from loguru import logger` (or
+/// `NAME = logger.bind(...)`); and a logger imported from another module
+/// under a logger's name (`from .log import logger`, `from litellm._logging
+/// import verbose_logger`).
+fn module_loggers<'a>(model: &SemanticModel<'a>) -> Vec<(&'a str, &'a Stmt, LoggerApi)> {
     let mut found = Vec::new();
     for statement in &model.module.body {
-        let Stmt::Assign(assign) = statement else { continue };
-        let ([Expr::Name(target)], Expr::Call(call)) = (&assign.targets[..], assign.value.as_ref()) else { continue };
-        let Some(callee) = model.resolve_expr(&call.func) else { continue };
-        let q = callee.qualified.as_str();
-        let is_factory = q == "logging.getLogger" || q == "logging.get_logger" || q.ends_with(".logging.get_logger");
-        let name = target.id.as_str();
-        if is_factory && model.bindings_in(0, name).len() == 1 {
-            found.push((name, statement));
+        let candidates: Vec<(&str, LoggerApi)> = match statement {
+            Stmt::Assign(assign) => match (&assign.targets[..], assign.value.as_ref()) {
+                ([Expr::Name(target)], Expr::Call(call)) => {
+                    factory_api(model, &call.func).map(|api| (target.id.as_str(), api)).into_iter().collect()
+                }
+                _ => Vec::new(),
+            },
+            Stmt::AnnAssign(assign) => match (assign.target.as_ref(), assign.value.as_deref()) {
+                (Expr::Name(target), Some(Expr::Call(call))) => {
+                    factory_api(model, &call.func).map(|api| (target.id.as_str(), api)).into_iter().collect()
+                }
+                _ => Vec::new(),
+            },
+            Stmt::ImportFrom(import) => imported_loggers(import),
+            _ => Vec::new(),
+        };
+        for (name, api) in candidates {
+            if model.bindings_in(0, name).len() == 1 {
+                found.push((name, statement, api));
+            }
         }
     }
     found
@@ -423,6 +459,42 @@ fn module_loggers<'a>(model: &SemanticModel<'a>) -> Vec<(&'a str, &'a Stmt)> {
 
 /// Every name the module uses, found once per file.
 struct ModuleNamesUsed(HashSet<String>);
+
+/// The API of the logger a call of `func` returns, if it makes one.
+fn factory_api(model: &SemanticModel<'_>, func: &Expr) -> Option<LoggerApi> {
+    let q = model.resolve_expr(func)?.qualified;
+    let stdlib = ["logging.getLogger", "logging.get_logger", "structlog.get_logger", "structlog.getLogger"];
+    if stdlib.contains(&q.as_str()) || q.ends_with(".logging.get_logger") || q == "structlog.stdlib.get_logger" {
+        return Some(LoggerApi::Stdlib);
+    }
+    (q == "loguru.logger.bind").then_some(LoggerApi::Loguru)
+}
+
+/// The names `from ... import ...` binds that are loggers: loguru's, or
+/// one named as a logger (`logger`, `LOGGER`, `*_logger`, `*_LOGGER`) from
+/// a module outside the standard library.
+fn imported_loggers(import: &ast::StmtImportFrom) -> Vec<(&str, LoggerApi)> {
+    let module = import.module.as_ref().map_or("", |m| m.as_str());
+    if import.level == 0 && crate::python::stdlib::is_stdlib(module) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for alias in &import.names {
+        let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
+        let imported = alias.name.as_str();
+        if import.level == 0 && module == "loguru" && imported == "logger" {
+            found.push((local, LoggerApi::Loguru));
+        } else if is_logger_name(imported) && is_logger_name(local) {
+            found.push((local, LoggerApi::Stdlib));
+        }
+    }
+    found
+}
+
+fn is_logger_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "logger" || lower.ends_with("_logger")
+}
 
 /// `logger = logging.getLogger(__name__)` under a free name, with `import
 /// logging` when the module has none.
@@ -456,10 +528,18 @@ fn new_logger(cx: &FileContext<'_>, at: TextSize, place: &Place<'_, '_>) -> Resu
             let reference =
                 if plain { "logging".to_owned() } else { fresh_name("_logging", &|n: &str| used.contains(n)) };
             let import = if plain { "import logging".to_owned() } else { format!("import logging as {reference}") };
-            add_import(body, cx.src, newline, &format!("{import}{newline}{name} = {reference}.getLogger(__name__)"))?
+            // The import joins the standard-library group; the logger
+            // follows the whole import block.
+            let import = add_import(body, cx.src, newline, &import)?;
+            let logger = add_import(body, cx.src, newline, &format!("{name} = {reference}.getLogger(__name__)"))?;
+            if import.range == logger.range {
+                Edit::replace(import.range, format!("{}{}", import.text, logger.text))
+            } else {
+                return Ok(LoggerPlan { name, api: LoggerApi::Stdlib, edits: vec![import, logger] });
+            }
         }
     };
-    Ok(LoggerPlan { name, edits: vec![edit] })
+    Ok(LoggerPlan { name, api: LoggerApi::Stdlib, edits: vec![edit] })
 }
 
 /// The module's own top-level `import logging` (or `as X`): the name it
@@ -558,7 +638,9 @@ mod tests {
     fn foreign_logging_name_gets_an_alias() {
         let src = "from .utils import logging\n\nfor a in b:\n    try:\n        x()\n    except Exception:\n        continue\n";
         let out = fixed(src).unwrap();
-        assert!(out.contains("import logging as _logging\nlogger = _logging.getLogger(__name__)\n"), "{out}");
+        // The import joins a standard-library group before the relative one.
+        let head = "import logging as _logging\n\nfrom .utils import logging\nlogger = _logging.getLogger(__name__)\n";
+        assert!(out.starts_with(head), "{out}");
         assert!(
             out.contains("        logger.debug(\"Skipping iteration after exception at module level: %r\", exc, exc_info=True)\n        continue\n"),
             "{out}"

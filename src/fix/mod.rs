@@ -9,5 +9,6 @@ pub mod argument;
 pub mod edit;
 pub mod import;
 pub mod keyword;
+pub mod line_length;
 pub mod logging;
 pub mod statement;

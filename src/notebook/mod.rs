@@ -230,6 +230,38 @@ impl Notebook {
         &self.virtual_source
     }
 
+    /// The file's bytes, as read (or as written back by `apply_edits`).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The 1-based line of the `.ipynb` file that holds `line` (1-based) of
+    /// `cell` (1-based among all cells): the list item that holds it when
+    /// the source is a list of one item a line, else where the source
+    /// starts. `None` for a cell that is not there.
+    pub fn file_line(&self, cell: usize, line: usize) -> Option<usize> {
+        let cell = self.cells.get(cell.checked_sub(1)?)?;
+        let lines = lines::split(&cell.source).len().max(1);
+        let token = match cell.span.is_list && cell.span.tokens.len() == lines {
+            true => cell.span.tokens.get(line.saturating_sub(1)),
+            false => cell.span.tokens.first(),
+        };
+        let at = token.map_or(cell.span.value.start, |t| t.start);
+        Some(self.bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1)
+    }
+
+    /// The cell (1-based among all cells) that holds `line` (1-based) of
+    /// the `.ipynb` file: the last one starting on or before it.
+    pub fn cell_at_file_line(&self, line: usize) -> Option<usize> {
+        let newlines = memchr::memchr_iter(b'\n', &self.bytes);
+        let offset = match line {
+            0 => return None,
+            1 => 0,
+            _ => newlines.take(line - 1).last()? + 1,
+        };
+        self.cells.iter().rposition(|c| c.span.cell_start <= offset).map(|i| i + 1)
+    }
+
     /// The kernel language the notebook names, if any.
     pub fn language(&self) -> Option<&str> {
         self.language.as_deref()

@@ -4,11 +4,36 @@
 //! `git diff` writes them: quoted, with C escapes, when they hold a
 //! backslash, a double quote, a control character or a byte beyond ASCII.
 
+use std::path::Path;
+
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp};
+
+use crate::notebook::Notebook;
+use crate::pipeline::walk::{display_path_bytes, FileKind};
+
+/// The diff of a file the run changed, named as [`display_path_bytes`]
+/// shows it. A notebook's diff is the diff of its JSON, which `git apply`
+/// takes as any other; each hunk header names the cell it changes
+/// (`@@ -42,7 +42,7 @@ cell 3`), in the place `git diff` gives a function's name.
+pub fn of_file(path: &Path, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+    let shown = display_path_bytes(path);
+    let notebook = match FileKind::of_file(path) {
+        FileKind::Notebook => Notebook::parse(old).ok(),
+        FileKind::Source => None,
+    };
+    let label = |line: usize| notebook.as_ref()?.cell_at_file_line(line).map(|cell| format!("cell {cell}"));
+    labelled(&shown, old, new, colour, &label)
+}
 
 /// The `--- a/` `+++ b/` diff turning `old` into `new`; colour wraps whole
 /// lines. `path` is the file's name as bytes, as the file system has it.
 pub fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+    labelled(path, old, new, colour, &|_| None)
+}
+
+/// [`unified`], each hunk header followed by `label` of the hunk's first
+/// changed line of `old` (1-based), if any.
+fn labelled(path: &[u8], old: &[u8], new: &[u8], colour: bool, label: &dyn Fn(usize) -> Option<String>) -> Vec<u8> {
     let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
     let new_lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
     let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
@@ -20,7 +45,12 @@ pub fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     header.push(b'\n');
     push_styled(&mut out, colour, "1", &header);
     for hunk in group_diff_ops(ops, 3) {
-        push_styled(&mut out, colour, "36", hunk_header(&hunk).as_bytes());
+        let changed = hunk.iter().find(|op| !matches!(op, DiffOp::Equal { .. })).unwrap_or(&hunk[0]);
+        let mut header = hunk_header(&hunk);
+        if let Some(label) = label(changed.old_range().start + 1) {
+            header.insert_str(header.len() - 1, &format!(" {label}"));
+        }
+        push_styled(&mut out, colour, "36", header.as_bytes());
         for op in &hunk {
             let (_, old_range, new_range) = op.as_tag_tuple();
             if let DiffOp::Equal { .. } = op {

@@ -55,6 +55,15 @@ fn finding(path: &str, d: &Diagnostic) -> String {
         ("endColumn", d.end.column.to_string()),
         ("title", title),
     ];
+    // In a notebook, the annotation goes on the line of the `.ipynb` file
+    // that holds the cell's line; the cell is named in the message.
+    let (properties, message) = match (d.start.cell, d.notebook_line) {
+        (Some(cell), Some(line)) => (
+            vec![("file", path.to_owned()), ("line", line.to_string()), ("title", properties[5].1.clone())],
+            format!("cell {cell}, line {}: {message}", d.start.line),
+        ),
+        _ => (properties.to_vec(), message),
+    };
     let level = match d.rule.severity {
         crate::rules::Severity::High => "error",
         crate::rules::Severity::Medium => "warning",

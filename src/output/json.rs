@@ -9,26 +9,39 @@ use crate::report::{Diagnostic, FileError, FileErrorKind, PathError};
 /// A finding; `fixable` says whether `remediate fix` with the run's options
 /// would fix it (an unsafe fix counts only with `--unsafe-fixes`).
 pub fn finding(path: &str, d: &Diagnostic, unsafe_fixes: bool) -> Value {
-    json!({
-        "path": path,
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
-        "rule": d.rule.id,
-        "bandit": d.rule.bandit,
-        "ruff": d.rule.ruff.first(),
-        "message": d.full_message(),
-        "code": d.line_text,
-        "fixable": d.fixable_with(unsafe_fixes),
-        "fix_safety": d.fix_safety.map(|s| s.as_str()),
-        "severity": d.rule.severity.as_str(),
-    })
+    with_cell(
+        d,
+        json!({
+            "path": path,
+            "line": d.start.line,
+            "column": d.start.column,
+            "end_line": d.end.line,
+            "end_column": d.end.column,
+            "rule": d.rule.id,
+            "bandit": d.rule.bandit,
+            "ruff": d.rule.ruff.first(),
+            "message": d.full_message(),
+                "code": d.line_text,
+            "fixable": d.fixable_with(unsafe_fixes),
+            "fix_safety": d.fix_safety.map(|s| s.as_str()),
+            "severity": d.rule.severity.as_str(),
+        }),
+    )
+}
+
+/// In a notebook, `line` and `column` are in the cell `cell` (1-based among
+/// all cells); the key is absent for a `.py` file.
+fn with_cell(d: &Diagnostic, mut value: Value) -> Value {
+    if let Some(cell) = d.start.cell {
+        value["cell"] = json!(cell);
+    }
+    value
 }
 
 pub fn error(path: &str, e: &FileError) -> Value {
     json!({
         "path": path,
+        "cell": e.cell,
         "line": e.line,
         "column": e.column,
         "kind": match e.kind { FileErrorKind::Skipped => "skipped", FileErrorKind::Syntax => "syntax" },
@@ -81,8 +94,7 @@ pub fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Sum
     let mut files = Vec::new();
     for r in results.iter().filter(|r| r.changed()) {
         let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
-        let (diff, encoding) =
-            text_of(crate::output::diff::unified(&crate::pipeline::walk::display_path_bytes(&r.path), old, new, false));
+        let (diff, encoding) = text_of(crate::output::diff::of_file(&r.path, old, new, false));
         files.push(json!({
             "path": r.path.to_string_lossy(),
             "diff": diff,
@@ -96,25 +108,28 @@ pub fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Sum
 }
 
 fn applied_fix(d: &Diagnostic) -> Value {
-    json!({
-        "rule": d.rule.id,
-        "bandit": d.rule.bandit,
-        "ruff": d.rule.ruff.first(),
-        "line": d.start.line,
-        "column": d.start.column,
-        "end_line": d.end.line,
-        "end_column": d.end.column,
-        "message": d.full_message(),
-        "title": d.fix_title,
-        "fix_safety": d.fix_safety.map(|s| s.as_str()),
-        "edits": d.edits.iter().map(|e| json!({
-            "line": e.start.line,
-            "column": e.start.column,
-            "end_line": e.end.line,
-            "end_column": e.end.column,
-            "text": e.text,
-        })).collect::<Vec<_>>(),
-    })
+    with_cell(
+        d,
+        json!({
+            "rule": d.rule.id,
+            "bandit": d.rule.bandit,
+            "ruff": d.rule.ruff.first(),
+            "line": d.start.line,
+            "column": d.start.column,
+            "end_line": d.end.line,
+            "end_column": d.end.column,
+            "message": d.full_message(),
+            "title": d.fix_title,
+            "fix_safety": d.fix_safety.map(|s| s.as_str()),
+            "edits": d.edits.iter().map(|e| json!({
+                "line": e.start.line,
+                "column": e.start.column,
+                "end_line": e.end.line,
+                "end_column": e.end.column,
+                "text": e.text,
+            })).collect::<Vec<_>>(),
+        }),
+    )
 }
 
 /// A diff as JSON text without loss: UTF-8 when it is, else Latin-1, where

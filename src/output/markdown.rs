@@ -54,7 +54,7 @@ pub fn tables(
         out += &format!("\n## {}: {}\n\n", code_span(meta.id), cell(meta.summary));
         out += "| Location | Message | Fix |\n| --- | --- | --- |\n";
         for (path, d) in found {
-            let location = code_span(&format!("{path}:{}:{}", d.start.line, d.start.column));
+            let location = code_span(&format!("{path}:{}", d.start));
             let fix = d.fix_safety.map_or("none", |s| s.as_str()).to_owned();
             out += &row(&[location, cell(&d.full_message()), fix]);
         }

@@ -131,7 +131,10 @@ fn remaining(results: &[FileResult], summary: &Summary) -> String {
                 Some(code) => format!("{} ({code})", code_span(d.rule.id)),
                 None => code_span(d.rule.id),
             };
-            let location = code_span(&format!("{path}:{}", d.start.line));
+            let location = match d.start.cell {
+                Some(cell) => code_span(&format!("{path}:cell {cell}:line {}", d.start.line)),
+                None => code_span(&format!("{path}:{}", d.start.line)),
+            };
             rows.push(row(&[location, rule, cell(&d.message), cell(&why_it_remains(d))]));
         }
     }

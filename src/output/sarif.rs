@@ -129,11 +129,19 @@ fn result(d: &Diagnostic, rules: &[&'static RuleMeta], location: &Value) -> Valu
     }
     result.insert("level".into(), json!(d.rule.severity.sarif_level()));
     result.insert("message".into(), json!({ "text": d.full_message() }));
+    // A notebook's finding points at the line of the `.ipynb` file that
+    // holds it (what a viewer of the file shows); its cell, line and column
+    // are properties. Its fix is left out: replacements address the file's
+    // bytes, and the fix edits a cell's decoded source.
+    let region = match (d.start.cell, d.notebook_line) {
+        (Some(_), Some(line)) => json!({ "startLine": line }),
+        _ => region(d.start, d.end),
+    };
     result.insert(
         "locations".into(),
-        json!([{ "physicalLocation": { "artifactLocation": location, "region": region(d.start, d.end) } }]),
+        json!([{ "physicalLocation": { "artifactLocation": location, "region": region } }]),
     );
-    if let Some(safety) = d.fix_safety {
+    if let Some(safety) = d.fix_safety.filter(|_| d.start.cell.is_none()) {
         let description = match (&d.fix_title, safety) {
             (Some(title), crate::fix::edit::FixSafety::Safe) => title.clone(),
             (Some(title), crate::fix::edit::FixSafety::Unsafe) => {
@@ -156,6 +164,9 @@ fn result(d: &Diagnostic, rules: &[&'static RuleMeta], location: &Value) -> Valu
         "properties".into(),
         json!({ "bandit": d.rule.bandit, "ruff": d.rule.ruff, "fix_safety": d.fix_safety.map(|s| s.as_str()) }),
     );
+    if let Some(cell) = d.start.cell {
+        result["properties"]["cell"] = json!({ "cell": cell, "line": d.start.line, "column": d.start.column });
+    }
     Value::Object(result)
 }
 

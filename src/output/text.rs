@@ -1,4 +1,5 @@
-//! The human format: one line a finding, `path:line:col: rule [code] message`.
+//! The human format: one line a finding, `path:line:col: rule [code] message`
+//! (`path:cell 3:line 2:col 5: ...` in a notebook).
 
 use crate::output::Paint;
 use crate::report::FileResult;
@@ -17,10 +18,9 @@ pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
         None => "",
     };
     format!(
-        "{}:{}:{}: {}{} {}{}",
+        "{}:{}: {}{} {}{}",
         paint.bold(path),
-        d.start.line,
-        d.start.column,
+        d.start,
         paint.red(d.rule.id),
         code,
         d.full_message(),
@@ -29,11 +29,15 @@ pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
 }
 
 pub fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
-    let at = match (e.line, e.column) {
-        (Some(l), Some(c)) => format!(":{l}:{c}"),
-        (Some(l), None) => format!(":{l}"),
+    let cell = e.cell.map(|c| format!(":cell {c}")).unwrap_or_default();
+    let at = match (e.line, e.column, e.cell) {
+        (Some(l), Some(c), Some(_)) => format!(":line {l}:col {c}"),
+        (Some(l), None, Some(_)) => format!(":line {l}"),
+        (Some(l), Some(c), None) => format!(":{l}:{c}"),
+        (Some(l), None, None) => format!(":{l}"),
         _ => String::new(),
     };
+    let at = cell + &at;
     let label = match e.kind {
         crate::report::FileErrorKind::Skipped => paint.yellow("warning"),
         crate::report::FileErrorKind::Syntax => paint.red("error"),
@@ -150,14 +154,15 @@ mod tests {
     fn diagnostic(line_text: &str, start: (usize, usize), end: (usize, usize)) -> Diagnostic {
         Diagnostic {
             rule: crate::rules::all()[0].meta(),
-            start: Position { line: start.0, column: start.1 },
-            end: Position { line: end.0, column: end.1 },
+            start: Position::new(start.0, start.1),
+            end: Position::new(end.0, end.1),
             message: "m".into(),
             fix_safety: None,
             fix_title: None,
             edits: vec![],
             reasons: vec![],
             line_text: line_text.into(),
+            notebook_line: None,
         }
     }
 

@@ -12,8 +12,9 @@ use anyhow::Result;
 use crate::config::{is_commit_sha, Config, ModelPin, ModelRevisions};
 use crate::pins::pin_file::{PinFile, UNLOCKED_NOTE};
 use crate::pipeline::analysis::{Analyzer, RuleSet};
+use crate::pipeline::document::Document;
 use crate::pipeline::index::{scan_configs, IndexedFile, ModuleNames, ProjectIndex};
-use crate::pipeline::source::Source;
+use crate::pipeline::walk::FileKind;
 use crate::python::call::text;
 use crate::python::hub_call::is_local_path;
 use crate::python::hub_call::{self as hub, Repo, RepoType, RevisionArg};
@@ -95,10 +96,10 @@ pub fn scan(files: &[PathBuf], roots: &[PathBuf], revisions: Option<&Path>, jobs
     let modules: Vec<String> = files.iter().map(|f| names.of(f)).collect();
     let facts = on_pool(files.len(), jobs, |i| {
         let bytes = std::fs::read(&files[i]).ok()?;
-        let source = Source::decode(&bytes).ok()?;
+        let source = Document::read(&bytes, FileKind::of_file(&files[i])).ok()?;
         let mut analyzer = Analyzer::new(&rules, &config, config.target_version);
         analyzer.module = modules[i].clone();
-        let facts = analyzer.facts(&source.text);
+        let facts = analyzer.facts(source.text());
         Some(IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts })
     });
     let index = ProjectIndex::new(facts.into_iter().flatten().collect(), scan_configs(roots, revisions));
@@ -122,8 +123,8 @@ pub fn scan(files: &[PathBuf], roots: &[PathBuf], revisions: Option<&Path>, jobs
 
 fn scan_file(analyzer: &mut Analyzer<'_>, path: &Path) -> Result<Vec<Usage>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let Ok(source) = Source::decode(&bytes) else { return Ok(Vec::new()) };
-    let src = source.text.as_str();
+    let Ok(source) = Document::read(&bytes, FileKind::of_file(path)) else { return Ok(Vec::new()) };
+    let src = source.text();
     if !hub::TRIGGERS.iter().any(|t| src.contains(t)) {
         return Ok(Vec::new());
     }

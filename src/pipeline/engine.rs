@@ -1,15 +1,17 @@
-//! One file's pipeline: bytes → decoded source → prefilter → analysis
-//! (findings with fixes) → rewritten text, verified by the CPython-faithful
-//! parser → bytes in the file's own encoding, BOM and newlines. Nothing
-//! here touches the file system.
+//! One file's pipeline: bytes → decoded source (or a notebook's code
+//! cells) → prefilter → analysis (findings with fixes) → rewritten text,
+//! verified by the CPython-faithful parser → bytes in the file's own
+//! encoding, BOM and newlines (or the notebook's JSON with only the edited
+//! cells' sources changed). Nothing here touches the file system.
 
 use crate::config::Config;
 use crate::fix::edit::{self, FixSafety};
 use crate::pipeline::analysis::{Analysis, Analyzer};
+use crate::pipeline::document::Document;
 use crate::pipeline::index::{self, ProjectIndex};
 use crate::pipeline::prefilter::CodeScan;
-use crate::pipeline::source::{DecodeError, Source};
 use crate::pipeline::timings::{self, Stage};
+use crate::pipeline::walk::FileKind;
 use crate::python::facts::FileFacts;
 use crate::python::lines::{position, LineIndex};
 use crate::python::parse::PythonVersion;
@@ -31,8 +33,9 @@ pub enum Mode {
     Fix { unsafe_fixes: bool },
 }
 
-/// A verified rewrite: the new text and the indexes of the findings it fixed.
-type Applied = (String, Vec<usize>);
+/// A verified rewrite: the new text, the notebook that holds it (for a
+/// notebook) and the indexes of the findings it fixed.
+type Applied = (String, Option<Document>, Vec<usize>);
 
 /// Per-thread state: parsers and cursors are not shared.
 pub struct Engine<'a> {
@@ -87,30 +90,32 @@ impl<'a> Engine<'a> {
     }
 
     /// The facts of a file the index wants although no rule runs on it.
-    pub fn facts(&mut self, bytes: &[u8]) -> Option<FileFacts> {
-        Source::decode(bytes).ok().map(|source| self.analyzer.facts(&source.text))
+    pub fn facts(&mut self, bytes: &[u8], kind: FileKind) -> Option<FileFacts> {
+        Document::read(bytes, kind).ok().map(|document| self.analyzer.facts(document.text()))
     }
 
     /// The first phase for one file: its facts for the index, and its whole
     /// analysis when no enabled rule that reads the index can match it.
-    pub fn first_pass(&mut self, bytes: &[u8], mode: Mode) -> FirstPass {
+    pub fn first_pass(&mut self, bytes: &[u8], kind: FileKind, mode: Mode) -> FirstPass {
         timings::count(timings::Count::FilesRead, 1);
         timings::count(timings::Count::BytesRead, bytes.len());
-        let Ok(source) = timings::time(Stage::Prefilter, || Source::decode(bytes)) else {
-            return FirstPass::Done { outcome: self.run(bytes, mode), facts: None };
+        let Ok(source) = timings::time(Stage::Prefilter, || Document::read(bytes, kind)) else {
+            return FirstPass::Done { outcome: self.run(bytes, kind, mode), facts: None };
         };
-        let active = timings::time(Stage::Prefilter, || self.active_rules(&source.text));
+        let active = timings::time(Stage::Prefilter, || self.active_rules(source.text()));
         let indexed = !self.prefilter || self.scan.may_match(index::TRIGGERS);
         if active.is_empty() {
             return match indexed {
-                true => FirstPass::Done { outcome: Outcome::default(), facts: Some(self.analyzer.facts(&source.text)) },
+                true => {
+                    FirstPass::Done { outcome: Outcome::default(), facts: Some(self.analyzer.facts(source.text())) }
+                }
                 false => FirstPass::Nothing,
             };
         }
         // Rules that read the index see an empty one here; an analysis that
         // never looked is final, one that did waits for the real index.
         index::watch();
-        let mut analysis = self.analyzer.analyze(&source.text, source.newline, &active, true);
+        let mut analysis = self.analyzer.analyze(source.text(), source.newline(), &active, true);
         let facts = analysis.facts.take();
         if index::consulted() {
             return FirstPass::Deferred { facts };
@@ -129,30 +134,32 @@ impl<'a> Engine<'a> {
         self.analyzer.partial = on;
     }
 
-    pub fn run(&mut self, bytes: &[u8], mode: Mode) -> Outcome {
-        let source = match timings::time(Stage::Prefilter, || Source::decode(bytes)) {
+    pub fn run(&mut self, bytes: &[u8], kind: FileKind, mode: Mode) -> Outcome {
+        let source = match timings::time(Stage::Prefilter, || Document::read(bytes, kind)) {
             Ok(source) => source,
-            Err(e) => return Outcome::failed(decode_error(&e)),
+            Err(e) => return Outcome::failed(e.file_error()),
         };
-        let active = timings::time(Stage::Prefilter, || self.active_rules(&source.text));
+        let active = timings::time(Stage::Prefilter, || self.active_rules(source.text()));
         if active.is_empty() {
             return Outcome::default();
         }
-        let analysis = self.analyzer.analyze(&source.text, source.newline, &active, false);
+        let analysis = self.analyzer.analyze(source.text(), source.newline(), &active, false);
         self.conclude(&source, analysis, &active, mode)
     }
 
     /// The outcome of an analysis: its findings, or the fixed text.
-    fn conclude(&mut self, source: &Source, analysis: Analysis, active: &[usize], mode: Mode) -> Outcome {
-        if let Some(problem) = file_problem(&source.text, &analysis) {
+    fn conclude(&mut self, source: &Document, analysis: Analysis, active: &[usize], mode: Mode) -> Outcome {
+        if let Some(problem) = file_problem(source.text(), &analysis) {
             return Outcome {
-                diagnostics: locate_all(&source.text, &analysis.findings),
-                error: Some(problem),
+                diagnostics: placed(source, source.text(), &analysis.findings),
+                error: Some(source.place_error(problem)),
                 ..Outcome::default()
             };
         }
         match mode {
-            Mode::Check => Outcome { diagnostics: locate_all(&source.text, &analysis.findings), ..Outcome::default() },
+            Mode::Check => {
+                Outcome { diagnostics: placed(source, source.text(), &analysis.findings), ..Outcome::default() }
+            }
             Mode::Fix { unsafe_fixes } => {
                 timings::time(Stage::Fix, || self.fix(source, analysis, active, unsafe_fixes))
             }
@@ -177,8 +184,9 @@ impl<'a> Engine<'a> {
 
     /// Applies fixes pass by pass until none is left to apply, verifying
     /// each rewritten text before it is accepted.
-    fn fix(&mut self, source: &Source, mut analysis: Analysis, active: &[usize], unsafe_fixes: bool) -> Outcome {
-        let mut text = source.text.clone();
+    fn fix(&mut self, source: &Document, mut analysis: Analysis, active: &[usize], unsafe_fixes: bool) -> Outcome {
+        let mut text = source.text().to_owned();
+        let mut current: Option<Document> = None;
         let mut fixed = Vec::new();
         for _ in 0..MAX_PASSES {
             let mut findings = analysis.findings;
@@ -190,19 +198,25 @@ impl<'a> Engine<'a> {
                     .into_iter()
                     .map(|k| applicable[k])
                     .collect();
-            let (applied, refused) = self.apply_verified(&text, &findings, &chosen);
+            let document = current.as_ref().unwrap_or(source);
+            let (applied, refused) = self.apply_verified(document, &text, &findings, &chosen);
             for (i, reason) in refused {
                 findings[i] = findings[i].clone().not_fixed(reason);
             }
-            let Some((new_text, applied)) = applied else {
-                return self.finish(source, text, fixed, &findings);
+            let Some((new_text, edited, applied)) = applied else {
+                return self.finish(source, current.as_ref(), text, fixed, &findings);
             };
             let lines = LineIndex::new(&text);
-            fixed.extend(applied.iter().map(|&i| locate(&lines, &findings[i])));
+            let mut located: Vec<Diagnostic> = applied.iter().map(|&i| locate(&lines, &findings[i])).collect();
+            document.place(&text, &mut located);
+            fixed.extend(located);
             text = new_text;
-            analysis = self.analyzer.analyze(&text, source.newline, active, false);
+            if edited.is_some() {
+                current = edited;
+            }
+            analysis = self.analyzer.analyze(&text, source.newline(), active, false);
         }
-        self.finish(source, text, fixed, &analysis.findings)
+        self.finish(source, current.as_ref(), text, fixed, &analysis.findings)
     }
 
     /// Applies the chosen fixes together; if the result fails verification,
@@ -211,6 +225,7 @@ impl<'a> Engine<'a> {
     /// indexes refused with the verifier's reason.
     fn apply_verified(
         &self,
+        document: &Document,
         text: &str,
         findings: &[Finding],
         chosen: &[usize],
@@ -221,13 +236,13 @@ impl<'a> Engine<'a> {
             if attempt.is_empty() {
                 break;
             }
-            match self.try_apply(text, findings, &attempt) {
-                Ok(new_text) => return (Some((new_text, attempt)), refused),
+            match self.try_apply(document, text, findings, &attempt) {
+                Ok((new_text, edited)) => return (Some((new_text, edited, attempt)), refused),
                 Err(reason) if round == 1 => refused.extend(attempt.drain(..).map(|i| (i, reason.clone()))),
                 Err(_) => {
                     let mut good = Vec::new();
                     for i in attempt {
-                        match self.try_apply(text, findings, &[i]) {
+                        match self.try_apply(document, text, findings, &[i]) {
                             Ok(_) => good.push(i),
                             Err(reason) => refused.push((i, reason)),
                         }
@@ -239,43 +254,52 @@ impl<'a> Engine<'a> {
         (None, refused)
     }
 
-    fn try_apply(&self, text: &str, findings: &[Finding], indexes: &[usize]) -> Result<String, String> {
+    /// The text with the findings' fixes applied and verified, and for a
+    /// notebook the notebook that holds it.
+    fn try_apply(
+        &self,
+        document: &Document,
+        text: &str,
+        findings: &[Finding],
+        indexes: &[usize],
+    ) -> Result<(String, Option<Document>), String> {
         let mut edits: Vec<_> =
             indexes.iter().flat_map(|&i| findings[i].fix.iter().flat_map(|f| f.edits.iter().cloned())).collect();
         edit::match_line_endings(text, &mut edits);
         let (new_text, inserted) = edit::apply_tracked(text, &edits).ok_or("the fix's edits overlap")?;
         verify(&new_text, &inserted, self.analyzer.target)?;
-        Ok(new_text)
+        let edited = document.edited(&edits, &new_text)?;
+        Ok((new_text, edited))
     }
 
-    fn finish(&self, source: &Source, text: String, fixed: Vec<Diagnostic>, findings: &[Finding]) -> Outcome {
-        let diagnostics = locate_all(&text, findings);
-        if text == source.text {
+    /// `current` is the notebook holding `text` once fixes changed it.
+    fn finish(
+        &self,
+        source: &Document,
+        current: Option<&Document>,
+        text: String,
+        fixed: Vec<Diagnostic>,
+        findings: &[Finding],
+    ) -> Outcome {
+        let document = current.unwrap_or(source);
+        let diagnostics = placed(document, &text, findings);
+        if text == source.text() {
             return Outcome { diagnostics, fixed, ..Outcome::default() };
         }
-        match source.encode(&text).and_then(|bytes| round_trips(source, &text, bytes)) {
+        match document.bytes(&text) {
             Ok(bytes) => Outcome { diagnostics, fixed, fixed_bytes: Some(bytes), error: None },
             Err(reason) => Outcome {
-                diagnostics: locate_all(&source.text, findings),
+                diagnostics: placed(source, source.text(), findings),
                 error: Some(FileError {
                     line: None,
                     column: None,
+                    cell: None,
                     message: format!("fixes refused: {reason}"),
                     kind: FileErrorKind::Syntax,
                 }),
                 ..Outcome::default()
             },
         }
-    }
-}
-
-/// The new bytes must decode, as CPython would read them, to exactly the
-/// text the fixes produced (an encoding declaration pushed past line 2, a
-/// character the encoding lacks, would change that).
-fn round_trips(source: &Source, text: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
-    match Source::decode(&bytes) {
-        Ok(decoded) if decoded.text == text && decoded.encoding == source.encoding => Ok(bytes),
-        _ => Err("the rewritten file would not decode as it was written".into()),
     }
 }
 
@@ -287,6 +311,7 @@ fn file_problem(text: &str, analysis: &Analysis) -> Option<FileError> {
         return Some(FileError {
             line: Some(p.line),
             column: Some(p.column),
+            cell: None,
             message: format!("could not parse ({message}); the file is not rewritten"),
             kind: FileErrorKind::Syntax,
         });
@@ -296,6 +321,7 @@ fn file_problem(text: &str, analysis: &Analysis) -> Option<FileError> {
     Some(FileError {
         line: Some(p.line),
         column: Some(p.column),
+        cell: None,
         message: "could not be analysed reliably: CPython reads a call here that the rewriter's parser does not (a lone carriage return, or syntax the grammar does not know); the file is not rewritten".into(),
         kind: FileErrorKind::Syntax,
     })
@@ -307,19 +333,9 @@ impl Outcome {
     }
 }
 
-fn decode_error(e: &DecodeError) -> FileError {
-    let (line, column) = match e {
-        DecodeError::Invalid { line, column, .. } => (Some(*line), Some(*column)),
-        DecodeError::UnsupportedEncoding { line, .. } | DecodeError::BomConflict { line, .. } => (Some(*line), None),
-        DecodeError::Binary => (None, None),
-    };
-    match e {
-        DecodeError::BomConflict { .. } => FileError {
-            line,
-            column,
-            message: format!("could not parse ({e}); the file is not rewritten"),
-            kind: FileErrorKind::Syntax,
-        },
-        _ => FileError { line, column, message: format!("skipped: {e}"), kind: FileErrorKind::Skipped },
-    }
+/// Findings located in `text`, the text of `document`, at the positions its reader knows.
+fn placed(document: &Document, text: &str, findings: &[Finding]) -> Vec<Diagnostic> {
+    let mut diagnostics = locate_all(text, findings);
+    document.place(text, &mut diagnostics);
+    diagnostics
 }

@@ -1,11 +1,13 @@
 //! The two phases every scanning command runs: find the files (`walk`),
-//! read and decode each one (`source`), skip those no rule can match
+//! read and decode each one (`source`; a notebook's code cells through
+//! `document`), skip those no rule can match
 //! (`prefilter`), then analyse and fix each file (`engine`) on a pool of
 //! threads (`pool`), reusing earlier results (`cache`) and writing fixed
 //! files atomically (`write`). `timings` says where the time went.
 
 pub mod analysis;
 pub mod cache;
+pub mod document;
 pub mod engine;
 pub mod index;
 pub mod pool;

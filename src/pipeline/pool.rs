@@ -6,6 +6,9 @@
 //!    rule reading other files can match is analysed (and, in fix mode,
 //!    written) right away, from the same parse. Project modules the
 //!    remaining files import are indexed too, for their constants.
+//!    Notebooks are indexed like modules (what they save and import
+//!    counts), under their file name with `.ipynb` (`notebooks.explore.ipynb`),
+//!    which no `import` statement can name, so nothing resolves to them.
 //! 2. **Rules that read the index.** The deferred files are analysed with
 //!    the project index in hand.
 //!
@@ -25,6 +28,7 @@ use crate::pipeline::cache::{Cache, Entry};
 use crate::pipeline::engine::{Engine, FirstPass, Mode, RuleSet};
 use crate::pipeline::index::{absolute, IndexedFile, ModuleNames, ProjectIndex};
 use crate::pipeline::timings::{self, Stage};
+use crate::pipeline::walk::FileKind;
 use crate::pipeline::write::replace_file;
 use crate::python::facts::FileFacts;
 use crate::report::{FileResult, Outcome};
@@ -80,8 +84,8 @@ pub struct Job<'a> {
 
 /// The cache key of a file's content with `ignored` rules off: the same
 /// content under another pattern has other findings.
-fn content_key(bytes: &[u8], ignored: &[usize]) -> u64 {
-    let key = Cache::key(bytes);
+fn content_key(bytes: &[u8], kind: FileKind, ignored: &[usize]) -> u64 {
+    let key = cache_key(bytes, kind);
     if ignored.is_empty() {
         return key;
     }
@@ -94,6 +98,17 @@ fn content_key(bytes: &[u8], ignored: &[usize]) -> u64 {
 enum Slot {
     Result(FileResult),
     Deferred(Vec<u8>),
+}
+
+/// Salt of the cache keys of notebooks: the same bytes read as a `.py` file
+/// are another program.
+const NOTEBOOK: u64 = 0x6e6f_7465_626f_6f6b;
+
+fn cache_key(bytes: &[u8], kind: FileKind) -> u64 {
+    match kind {
+        FileKind::Source => Cache::key(bytes),
+        FileKind::Notebook => Cache::key(bytes) ^ NOTEBOOK,
+    }
 }
 
 /// Salt of the cache keys of deferred files' results, which depend on the
@@ -183,8 +198,9 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
         Ok(bytes) => bytes,
         Err(e) => return (Slot::Result(io_failure(path, e.to_string())), None),
     };
+    let kind = FileKind::of_file(path);
     let ignored = (job.ignored)(path);
-    let key = job.cache.map(|_| content_key(&bytes, &ignored));
+    let key = job.cache.map(|_| content_key(&bytes, kind, &ignored));
     engine.set_ignored(ignored);
     if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if entry.deferred {
@@ -196,7 +212,7 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
         }
     }
     engine.set_module(module);
-    let pass = guarded(path, || engine.first_pass(&bytes, job.plan.mode));
+    let pass = guarded(path, || engine.first_pass(&bytes, kind, job.plan.mode));
     let (outcome, facts) = match pass {
         Ok(FirstPass::Nothing) => (Outcome::default(), None),
         Ok(FirstPass::Done { outcome, facts }) => (outcome, facts),
@@ -216,15 +232,16 @@ fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>
 
 /// Phase 2 for a deferred file, with the index built.
 fn second_phase(engine: &mut Engine<'_>, path: &Path, bytes: &[u8], index: &ProjectIndex, job: &Job<'_>) -> FileResult {
+    let kind = FileKind::of_file(path);
     let ignored = (job.ignored)(path);
-    let key = job.cache.map(|_| content_key(bytes, &ignored) ^ index.digest() ^ INDEXED_RESULT);
+    let key = job.cache.map(|_| content_key(bytes, kind, &ignored) ^ index.digest() ^ INDEXED_RESULT);
     engine.set_ignored(ignored);
     if let Some(entry) = job.cache.zip(key).and_then(|(c, key)| c.get(key)) {
         if job.plan.mode == Mode::Check || entry.is_clean() {
             return FileResult { path: path.to_owned(), outcome: entry.outcome(), original: None, io_error: None };
         }
     }
-    let outcome = match guarded(path, || engine.run(bytes, job.plan.mode)) {
+    let outcome = match guarded(path, || engine.run(bytes, kind, job.plan.mode)) {
         Ok(outcome) => outcome,
         Err(failure) => return *failure,
     };
@@ -241,7 +258,7 @@ fn finish(engine: &mut Engine<'_>, path: &Path, bytes: Vec<u8>, mut outcome: Out
     if let (true, Some(new)) = (job.plan.write, outcome.fixed_bytes.as_ref()) {
         io_error = replace_file(path, &bytes, new).err().map(|e| format!("{e:#}"));
         if io_error.is_some() {
-            outcome = engine.run(&bytes, Mode::Check);
+            outcome = engine.run(&bytes, FileKind::of_file(path), Mode::Check);
         }
     }
     let original = outcome.fixed_bytes.is_some().then_some(bytes);
@@ -269,7 +286,7 @@ fn imported_modules(files: &[PathBuf], modules: &[String], indexed: &[IndexedFil
         let i = todo[k];
         let bytes = read_regular_file(&files[i]).ok()?;
         engine.set_module(&modules[i]);
-        let facts = guarded(&files[i], || engine.facts(&bytes)).ok().flatten()?;
+        let facts = guarded(&files[i], || engine.facts(&bytes, FileKind::of_file(&files[i]))).ok().flatten()?;
         Some(IndexedFile { path: files[i].clone(), module: modules[i].clone(), facts })
     });
     found.into_iter().flatten().collect()

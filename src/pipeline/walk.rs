@@ -1,4 +1,5 @@
-//! Finding the Python files under the paths a user names: `.gitignore` and
+//! Finding the Python files under the paths a user names (`.py` sources and
+//! `.ipynb` Jupyter notebooks): `.gitignore` and
 //! other ignore files honoured, hidden directories skipped, symbolic links
 //! never followed. A file named explicitly is always taken.
 //!
@@ -30,6 +31,33 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::WalkBuilder;
 
 use crate::report::PathError;
+
+/// How a file holds Python code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// A Python source file: `.py`, or any file named on the command line.
+    Source,
+    /// A Jupyter notebook (`.ipynb`): its code cells are the Python.
+    Notebook,
+}
+
+impl FileKind {
+    /// What a directory walk takes `path` for, by its extension; `None` for
+    /// a file it passes over.
+    pub fn of(path: &Path) -> Option<FileKind> {
+        match path.extension()?.to_str()? {
+            "py" => Some(FileKind::Source),
+            "ipynb" => Some(FileKind::Notebook),
+            _ => None,
+        }
+    }
+
+    /// How a file to process is read: a file named on the command line
+    /// is Python source unless it is a notebook.
+    pub fn of_file(path: &Path) -> FileKind {
+        FileKind::of(path).unwrap_or(FileKind::Source)
+    }
+}
 
 /// The files to process, in a stable order, and the paths that could not be read.
 #[derive(Debug, Default)]
@@ -145,7 +173,7 @@ fn walk_dir(root: &Path, exclusions: &Exclusions, walked: &mut Walked, seen: &mu
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 let path = entry.into_path();
-                if !is_file || path.extension().is_none_or(|e| e != "py") {
+                if !is_file || FileKind::of(&path).is_none() {
                     continue;
                 }
                 match std::fs::symlink_metadata(&path) {

@@ -57,7 +57,7 @@ impl<'s> LineIndex<'s> {
         } else {
             self.src[start..offset].chars().count() + 1
         };
-        Position { line: row + 1, column }
+        Position::new(row + 1, column)
     }
 
     fn ascii_lines(&self) -> &[bool] {
@@ -119,9 +119,9 @@ mod tests {
     fn every_python_line_ending_counts() {
         let src = "a\nb\r\nc\rd";
         let lines = LineIndex::new(src);
-        assert_eq!(lines.position(src.find('b').unwrap()), Position { line: 2, column: 1 });
-        assert_eq!(lines.position(src.find('c').unwrap()), Position { line: 3, column: 1 });
-        assert_eq!(lines.position(src.find('d').unwrap()), Position { line: 4, column: 1 });
+        assert_eq!(lines.position(src.find('b').unwrap()), Position::new(2, 1));
+        assert_eq!(lines.position(src.find('c').unwrap()), Position::new(3, 1));
+        assert_eq!(lines.position(src.find('d').unwrap()), Position::new(4, 1));
         assert_eq!(lines.point(src.find('d').unwrap()), (3, 0));
         assert_eq!(lines.next_line_start(0), 2);
         assert_eq!(lines.next_line_start(src.len()), src.len());
@@ -140,10 +140,10 @@ mod tests {
     #[test]
     fn columns_count_characters() {
         let src = "é = torch.load(p)\n";
-        assert_eq!(position(src, src.find("torch").unwrap()), Position { line: 1, column: 5 });
+        assert_eq!(position(src, src.find("torch").unwrap()), Position::new(1, 5));
         let long = format!("x = 1\n{}é{}\n{}\n", "a".repeat(300), "b".repeat(300), "c".repeat(600));
         let lines = LineIndex::new(&long);
-        assert_eq!(lines.position(long.find('b').unwrap() + 10), Position { line: 2, column: 312 });
-        assert_eq!(lines.position(long.find('c').unwrap() + 500), Position { line: 3, column: 501 });
+        assert_eq!(lines.position(long.find('b').unwrap() + 10), Position::new(2, 312));
+        assert_eq!(lines.position(long.find('c').unwrap() + 500), Position::new(3, 501));
     }
 }

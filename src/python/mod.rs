@@ -38,6 +38,7 @@ pub mod provenance;
 pub mod secret_words;
 pub mod shell_call;
 pub mod shell_words;
+pub mod stdlib;
 pub mod strings;
 pub mod suppress;
 pub mod verify;

@@ -77,11 +77,30 @@ pub fn one_line(code: &str) -> String {
     }
 }
 
-/// A 1-based line and column (in characters).
+/// A 1-based line and column (in characters). In a notebook, the line
+/// and column are in the code cell `cell` (1-based among all cells).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
+}
+
+impl Position {
+    pub fn new(line: usize, column: usize) -> Position {
+        Position { line, column, cell: None }
+    }
+}
+
+impl std::fmt::Display for Position {
+    /// `2:5`, or `cell 3:line 2:col 5` in a notebook.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.cell {
+            Some(cell) => write!(f, "cell {cell}:line {}:col {}", self.line, self.column),
+            None => write!(f, "{}:{}", self.line, self.column),
+        }
+    }
 }
 
 /// An edit with positions, for reports that describe fixes (SARIF, JSON).
@@ -111,6 +130,10 @@ pub struct Diagnostic {
     /// The text of the finding's first line, without its line ending, for
     /// code frames: at most [`FRAME_WIDTH`] characters and one more.
     pub line_text: String,
+    /// In a notebook, the line of the `.ipynb` file that holds the finding's
+    /// first line (for reports that point into the file itself, as SARIF).
+    #[serde(default)]
+    pub notebook_line: Option<usize>,
 }
 
 impl Diagnostic {
@@ -190,6 +213,7 @@ pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
         edits,
         reasons: finding.reasons.clone(),
         line_text: frame_text(src, lines.line_start(lines.row(at))),
+        notebook_line: None,
     }
 }
 
@@ -210,6 +234,9 @@ fn frame_text(src: &str, start: usize) -> String {
 pub struct FileError {
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// In a notebook, the code cell `line` is in (1-based among all cells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
     pub message: String,
     /// Decoding failures are warnings (the file is skipped); syntax errors
     /// and refused rewrites are errors.

@@ -369,7 +369,7 @@ fn pin_edits(
     }
     keywords.extend(trust);
     if !keywords.is_empty() {
-        edits.extend(keyword::insert(&hub.call, cx.src, cx.newline, &keywords)?);
+        edits.extend(keyword::insert(&hub.call, cx.src, cx.newline, &keywords, cx.config.line_length)?);
     }
     Ok(edits)
 }

@@ -351,7 +351,13 @@ fn fix(cx: &FileContext<'_>, call: &Call<'_>, target: &Target, timeout: Option<N
             format!("replace `timeout=None` with `timeout={value}` from {set_name}{import_note}")
         }
         None => {
-            edits.extend(keyword::insert(call, cx.src, cx.newline, &[Keyword::new("timeout", value.clone())])?);
+            edits.extend(keyword::insert(
+                call,
+                cx.src,
+                cx.newline,
+                &[Keyword::new("timeout", value.clone())],
+                cx.config.line_length,
+            )?);
             format!("add `timeout={value}` from {set_name}{import_note}")
         }
     };

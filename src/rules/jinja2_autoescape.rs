@@ -185,6 +185,7 @@ fn fix(cx: &FileContext<'_>, site: &CallSite<'_>, call: &ast::ExprCall, origin: 
         cx.src,
         cx.newline,
         &[Keyword::new("autoescape", format!("{function}()")).positional_at(AUTOESCAPE_POSITION)],
+        cx.config.line_length,
     )?;
     edits.extend(import);
     Ok(Fix::unsafe_(edits).titled(format!("add `autoescape={function}()`: {} will escape HTML", quoted(&html))))

@@ -191,14 +191,14 @@ fn is_guarded_data_filter(splat: &str) -> bool {
 fn fix(cx: &FileContext<'_>, call: &Call<'_>) -> Result<Fix, String> {
     let data = Keyword::new("filter", "\"data\"");
     if cx.target >= PythonVersion::PY312 {
-        let edits = keyword::insert(call, cx.src, cx.newline, &[data])?;
+        let edits = keyword::insert(call, cx.src, cx.newline, &[data], cx.config.line_length)?;
         return Ok(Fix::unsafe_(edits).titled("add `filter=\"data\"`"));
     }
     // Older targets: only where the running Python has the filter.
     keyword::check(call, cx.src, &data)?;
     let (module, import) = tarfile_module(cx, call.node.start_byte())?;
     let guarded = data.guarded(format!("hasattr({module}, \"data_filter\")"));
-    let mut edits = keyword::insert(call, cx.src, cx.newline, &[guarded])?;
+    let mut edits = keyword::insert(call, cx.src, cx.newline, &[guarded], cx.config.line_length)?;
     let mut title = "add `filter=\"data\"` where the running Python has it".to_owned();
     if let Some(import) = import {
         edits.push(import);

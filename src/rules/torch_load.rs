@@ -151,7 +151,13 @@ impl Rule for TorchLoad {
         if let Some(reason) = pickle_module_reason(call, cx.src) {
             return Some(finding.not_fixed(reason));
         }
-        let keyword = match keyword::insert(call, cx.src, cx.newline, &[Keyword::new("weights_only", "True")]) {
+        let keyword = match keyword::insert(
+            call,
+            cx.src,
+            cx.newline,
+            &[Keyword::new("weights_only", "True")],
+            cx.config.line_length,
+        ) {
             Ok(edits) => edits,
             Err(reason) => return Some(finding.not_fixed(reason)),
         };

@@ -187,7 +187,13 @@ impl Rule for WeakHash {
                 cx.target.major, cx.target.minor
             )));
         }
-        let edits = keyword::insert(call, cx.src, cx.newline, &[Keyword::new("usedforsecurity", "False")]);
+        let edits = keyword::insert(
+            call,
+            cx.src,
+            cx.newline,
+            &[Keyword::new("usedforsecurity", "False")],
+            cx.config.line_length,
+        );
         Some(finding.with_fix_or(edits.map(|e| Fix::safe(e).titled("add `usedforsecurity=False`"))))
     }
 }
