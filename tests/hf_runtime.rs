@@ -57,7 +57,7 @@ fn the_generated_module_behaves_as_documented() {
     assert!(out.stderr.contains("wrote the pin module app/model_revisions.py"), "{}", out.stderr);
     let fixed = fs::read_to_string(root.join("app/train.py")).unwrap();
     assert!(fixed.contains("from app.model_revisions import pinned_revision, trusts_remote_code\n"), "{fixed}");
-    assert!(fixed.contains("AutoModel.from_pretrained(name, revision=pinned_revision(name), trust_remote_code=trusts_remote_code(name))"), "{fixed}");
+    assert!(common::contains_call(&fixed, "AutoModel.from_pretrained(name, revision=pinned_revision(name), trust_remote_code=trusts_remote_code(name))"), "{fixed}");
     let check = |code: &str| {
         let program = std::env::var("REMEDIATE_PYTHON").unwrap_or_else(|_| "python3".into());
         run_python(Path::new(&program), root, code, &[])
@@ -136,7 +136,10 @@ fn huggingface_hub_downloads_the_pinned_snapshot() {
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     let fixed = fs::read_to_string(root.join("app/fetch.py")).unwrap();
     assert!(
-        fixed.contains("hf_hub_download(repo_id_var, \"config.json\", revision=pinned_revision(repo_id_var))"),
+        common::contains_call(
+            &fixed,
+            "hf_hub_download(repo_id_var, \"config.json\", revision=pinned_revision(repo_id_var))"
+        ),
         "{fixed}"
     );
     let (ok, after) = run();

@@ -27,6 +27,27 @@ impl Edit {
     }
 }
 
+/// One fix's edits with every insertion that starts where another of its
+/// edits starts folded into that edit, in order: an import added at the top
+/// of a file whose first statement the same fix rewrites is one edit, not
+/// two that look ambiguous.
+fn joined(edits: Vec<Edit>) -> Vec<Edit> {
+    let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
+    for edit in edits {
+        let same_start =
+            out.iter_mut().find(|o| o.range.start == edit.range.start && (o.range.is_empty() || edit.range.is_empty()));
+        match same_start {
+            Some(o) if o.range.is_empty() => {
+                o.range = edit.range;
+                o.text.push_str(&edit.text);
+            }
+            Some(o) => o.text.insert_str(0, &edit.text),
+            None => out.push(edit),
+        }
+    }
+    out
+}
+
 /// How much review a fix needs before it is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,11 +79,11 @@ pub struct Fix {
 
 impl Fix {
     pub fn safe(edits: Vec<Edit>) -> Fix {
-        Fix { safety: FixSafety::Safe, edits, title: None }
+        Fix { safety: FixSafety::Safe, edits: joined(edits), title: None }
     }
 
     pub fn unsafe_(edits: Vec<Edit>) -> Fix {
-        Fix { safety: FixSafety::Unsafe, edits, title: None }
+        Fix { safety: FixSafety::Unsafe, edits: joined(edits), title: None }
     }
 
     pub fn titled(mut self, title: impl Into<String>) -> Fix {
@@ -141,6 +162,20 @@ fn local_newline(text: &str, offset: usize) -> &'static str {
     match text[offset..].find('\n') {
         Some(i) if i + offset > 0 && text.as_bytes()[i + offset - 1] == b'\r' => "\r\n",
         _ => "\n",
+    }
+}
+
+#[cfg(test)]
+mod joined_tests {
+    use super::*;
+
+    #[test]
+    fn an_insertion_where_a_replacement_starts_joins_it() {
+        let fix = Fix::safe(vec![Edit::replace(0..3, "new"), Edit::insert(0, "import x\n")]);
+        assert_eq!(fix.edits, [Edit::replace(0..3, "import x\nnew")]);
+        let fix = Fix::safe(vec![Edit::insert(0, "a"), Edit::insert(0, "b"), Edit::replace(0..1, "c")]);
+        assert_eq!(fix.edits, [Edit::replace(0..1, "abc")]);
+        assert_eq!(apply("xyz", &fix.edits).as_deref(), Some("abcyz"));
     }
 }
 

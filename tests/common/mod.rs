@@ -56,3 +56,12 @@ pub fn runtime_python(what: &str) -> Option<PathBuf> {
     eprintln!("skipping {what}: REMEDIATE_RUNTIME_PYTHON is not set (scripts/python-env.sh runtime makes it)");
     None
 }
+
+/// `code` without whitespace or magic trailing commas, so that a call the
+/// fix split one argument per line (as black would) compares equal to the
+/// same call on one line: `contains_call(&fixed, "f(a, b=1)")`.
+#[allow(dead_code)]
+pub fn contains_call(code: &str, call: &str) -> bool {
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(",)", ")");
+    squash(code).contains(&squash(call))
+}
