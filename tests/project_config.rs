@@ -76,6 +76,23 @@ fn default_excludes_skip_a_venv_and_build_but_not_named_files() {
 }
 
 #[test]
+fn a_package_named_like_a_default_exclude_is_source_and_is_walked() {
+    let dir = project("");
+    write(dir.path(), "src/demo/dist/__init__.py", "");
+    write(dir.path(), "src/demo/dist/utils.py", "import torch\nstate = torch.load('x.pt')\n");
+    let out = run(dir.path(), &["check", "--select", "B614", "."]);
+    let lines = finding_lines(&out);
+    assert!(lines.iter().any(|l| l.starts_with("src/demo/dist/utils.py:")), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.starts_with("build/") || l.starts_with("venv/")), "{lines:?}");
+    // Excluded by the project's own list, it is skipped like any other.
+    let dir = project("[tool.remediate]\nexclude = [\"dist\"]\n");
+    write(dir.path(), "src/demo/dist/__init__.py", "");
+    write(dir.path(), "src/demo/dist/utils.py", "import torch\nstate = torch.load('x.pt')\n");
+    let out = run(dir.path(), &["check", "--select", "B614", "."]);
+    assert!(!finding_lines(&out).iter().any(|l| l.contains("/dist/")), "{}", out.stdout);
+}
+
+#[test]
 fn force_exclude_applies_to_named_files_and_extend_exclude_adds() {
     let dir = project("[tool.remediate]\nforce-exclude = true\nextend-exclude = [\"src/demo/tests/\"]\n");
     let out = run(dir.path(), &["check", "--select", "B614", "venv/lib/python3.11/site-packages/pip/x.py"]);

@@ -186,7 +186,8 @@ impl Effective {
     pub fn exclusions(&self) -> Result<Exclusions> {
         let patterns: Vec<String> = self.exclude.value.iter().chain(&self.extend_exclude.value).cloned().collect();
         let patterns = PathPatterns::new(&self.root, &patterns).map_err(|e| self.file_error("exclude", e))?;
-        Ok(Exclusions { patterns, force: self.force_exclude.value })
+        let keep_packages = matches!(self.exclude.origin, Origin::Default);
+        Ok(Exclusions { patterns, force: self.force_exclude.value, keep_packages })
     }
 
     pub fn per_file_ignores(&self) -> Result<PerFileIgnores> {

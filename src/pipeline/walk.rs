@@ -107,6 +107,11 @@ pub struct Exclusions {
     pub patterns: PathPatterns,
     /// Also for paths named on the command line.
     pub force: bool,
+    /// The patterns are the default list: a directory it names that is a
+    /// Python package (holds `__init__.py`, as `mmengine/dist/` does) is
+    /// source code, not a build artifact, and is walked anyway; Bandit
+    /// reads it too.
+    pub keep_packages: bool,
 }
 
 impl Exclusions {
@@ -115,7 +120,7 @@ impl Exclusions {
         let names: Vec<String> = crate::config::project::DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
         let patterns =
             PathPatterns::new(base, &names).unwrap_or_else(|_| unreachable!("the default patterns are valid"));
-        Exclusions { patterns, force: false }
+        Exclusions { patterns, force: false, keep_packages: true }
     }
 }
 
@@ -158,13 +163,15 @@ pub fn python_files(roots: &[PathBuf], exclusions: &Exclusions) -> Walked {
 
 fn walk_dir(root: &Path, exclusions: &Exclusions, walked: &mut Walked, seen: &mut Seen) {
     let patterns = exclusions.patterns.clone();
+    let keep_packages = exclusions.keep_packages;
     let walker = WalkBuilder::new(root)
         .follow_links(false)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            entry.depth() == 0 || !patterns.matches_entry(entry.path(), is_dir)
+            let package = || keep_packages && is_dir && entry.path().join("__init__.py").is_file();
+            entry.depth() == 0 || !patterns.matches_entry(entry.path(), is_dir) || package()
         })
         .build();
     for entry in walker {
