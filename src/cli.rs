@@ -47,9 +47,16 @@ pub enum Command {
 #[derive(Debug, Args, Clone, Default)]
 pub struct RuleOptions {
     /// Files or directories to scan (directories are walked for *.py, honouring
-    /// .gitignore and the project's `exclude`).
+    /// .gitignore and the project's `exclude`); `-` reads one file from
+    /// standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Read the file from standard input, as if it were PATH: PATH chooses
+    /// the settings, per-file ignores, the name in messages and whether it
+    /// is a notebook. `fix` then prints the fixed file to standard output
+    /// and writes nothing.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,

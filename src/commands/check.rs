@@ -31,7 +31,8 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat, statistics: bool) 
     };
     write_stdout(rendered.as_bytes())?;
     let io_failed = report_file_problems(&p, &results);
-    let stale = stale_pin_module(&p.config, &p.root)?;
+    // Standard input is one file an editor holds, not the project.
+    let stale = if p.stdin.is_some() { None } else { stale_pin_module(&p.config, &p.root)? };
     if let Some(module) = &stale {
         let paint = Paint(output::stderr_colour());
         let state = if module.current().ok().flatten().is_some() {

@@ -22,7 +22,8 @@ pub(crate) fn run(options: &RuleOptions, exit_code_on_change: bool, format: Diff
                 let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };
                 rendered.extend(output::diff::of_file(&r.path, old, new, colour));
             }
-            if let Some(module) = stale_pin_module(&p.config, &p.root)? {
+            let stale = if p.stdin.is_some() { None } else { stale_pin_module(&p.config, &p.root)? };
+            if let Some(module) = stale {
                 let shown = walk::display_path_bytes(&module.path);
                 rendered.extend(match module.current()? {
                     Some(old) => output::diff::unified(&shown, old.as_bytes(), module.text.as_bytes(), colour),

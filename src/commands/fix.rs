@@ -19,13 +19,28 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>, show_fixes: bool
     let pending_report = report.map(PendingFile::create).transpose().context("--report")?;
     let results = execute(&p, Mode::Fix { unsafe_fixes: p.unsafe_fixes }, true);
     let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
-    let paint = Paint(output::stdout_colour());
-    write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
-    if show_fixes {
-        write_stdout(applied_fixes(&results).as_bytes())?;
+    if let Some(stdin) = &p.stdin {
+        // Standard output is the file, as an editor reads it back; what
+        // remains goes to standard error.
+        write_stdout(fixed_or_unchanged(&results, &stdin.bytes))?;
+        let paint = Paint(output::stderr_colour());
+        let mut notes = output::text::findings(&results, paint, false);
+        if show_fixes {
+            notes += &applied_fixes(&results);
+        }
+        if !notes.is_empty() {
+            stream::note(notes.trim_end_matches('\n'));
+        }
+    } else {
+        let paint = Paint(output::stdout_colour());
+        write_stdout(output::text::findings(&results, paint, output::stdout_is_terminal()).as_bytes())?;
+        if show_fixes {
+            write_stdout(applied_fixes(&results).as_bytes())?;
+        }
     }
     let io_failed = report_file_problems(&p, &results);
-    if let Some(module) = stale_pin_module(&p.config, &p.root)? {
+    let stale = if p.stdin.is_some() { None } else { stale_pin_module(&p.config, &p.root)? };
+    if let Some(module) = stale {
         write_new_contents(&module.path, &module.text)?;
         if !options.quiet {
             stream::note(format!("wrote the pin module {}", crate::pipeline::walk::display_path(&module.path)));
@@ -43,6 +58,13 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>, show_fixes: bool
         }
     }
     Ok(exit_code(io_failed, summary.findings + summary.syntax_errors > 0, options.exit_zero))
+}
+
+/// The fixed file read from standard input, or its bytes unchanged when
+/// nothing was fixed (or it does not parse).
+fn fixed_or_unchanged<'a>(results: &'a [crate::report::FileResult], input: &'a [u8]) -> &'a [u8] {
+    let fixed = results.iter().find_map(|r| r.outcome.fixed_bytes.as_deref().filter(|_| r.io_error.is_none()));
+    fixed.unwrap_or(input)
 }
 
 /// `--show-fixes`, as ruff lists them: per changed file, each rule with

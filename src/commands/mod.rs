@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::cli::{Cli, Command, RuleOptions};
 use crate::config::Config;
@@ -61,6 +61,33 @@ pub(crate) struct Prepared {
     pub(crate) unsafe_fixes: bool,
     pub(crate) per_file_ignores: settings::PerFileIgnores,
     pub(crate) baseline: Option<Baseline>,
+    /// The file read from standard input, when the path is `-`: then
+    /// `files` is empty.
+    pub(crate) stdin: Option<StdinFile>,
+}
+
+/// A file read from standard input (`-`), under the name
+/// `--stdin-filename` gives it (`-` without one).
+pub(crate) struct StdinFile {
+    pub(crate) path: PathBuf,
+    pub(crate) bytes: Vec<u8>,
+    /// The name matches `exclude` with `force-exclude` on: nothing is checked.
+    pub(crate) excluded: bool,
+}
+
+/// The name of the file to read from standard input, if that is what the
+/// command line asks for: `-` as the only path, or `--stdin-filename`
+/// (with `-` or no path).
+pub(crate) fn stdin_name(options: &RuleOptions) -> Result<Option<PathBuf>> {
+    let dash = options.paths.iter().any(|p| p.as_os_str() == "-");
+    if dash && options.paths.len() > 1 {
+        bail!("`-` reads one file from standard input; it cannot be given with other paths");
+    }
+    match &options.stdin_filename {
+        Some(name) if dash || options.paths == [PathBuf::from(".")] => Ok(Some(name.clone())),
+        Some(_) => bail!("--stdin-filename reads the file from standard input: give `-` as the path, or no path"),
+        None => Ok(dash.then(|| PathBuf::from("-"))),
+    }
 }
 
 /// The configured pin module when its file does not hold what the
@@ -72,6 +99,16 @@ pub(crate) fn stale_pin_module(config: &Config, root: &Path) -> Result<Option<Ge
 }
 
 pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
+    let stdin_path = stdin_name(options)?;
+    // Standard input's settings are those of the file it stands for.
+    let named;
+    let options = match &stdin_path {
+        Some(path) => {
+            named = RuleOptions { paths: vec![path.clone()], ..options.clone() };
+            &named
+        }
+        None => options,
+    };
     let settings = settings::Effective::resolve(options)?;
     let (select, ignore) = settings.rule_names();
     let rules = RuleSet::new(rules::selected(&select, &ignore)?)?;
@@ -88,12 +125,16 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         }
     }
     let exclusions = settings.exclusions()?;
-    let walked = timings::time(Stage::Walk, || walk::python_files(&options.paths, &exclusions));
+    let stdin = stdin_path.map(|path| read_stdin(path, &exclusions)).transpose()?;
+    let walked = match stdin {
+        Some(_) => walk::Walked::default(),
+        None => timings::time(Stage::Walk, || walk::python_files(&options.paths, &exclusions)),
+    };
     let per_file_ignores = settings.per_file_ignores()?;
     let jobs = job_count(options.jobs);
     // Without the prefilter every file is analysed afresh: a cached result
     // could hide exactly the difference `--no-prefilter` is there to show.
-    let cache = if options.no_cache || options.no_prefilter {
+    let cache = if options.no_cache || options.no_prefilter || stdin.is_some() {
         None
     } else {
         let ids: Vec<&str> = rules.metas().map(|m| m.id).collect();
@@ -112,7 +153,15 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         unsafe_fixes: settings.unsafe_fixes.value,
         per_file_ignores,
         baseline: options.baseline.as_deref().map(Baseline::load).transpose()?,
+        stdin,
     })
+}
+
+fn read_stdin(path: PathBuf, exclusions: &walk::Exclusions) -> Result<StdinFile> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).context("reading standard input")?;
+    let excluded = exclusions.force && exclusions.patterns.matches(&path, false);
+    Ok(StdinFile { path, bytes, excluded })
 }
 
 pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
@@ -132,7 +181,11 @@ pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> 
         roots: &p.roots,
         ignored: &ignored,
     };
-    let mut results = pool::run(&p.files, &job);
+    let mut results = match &p.stdin {
+        Some(stdin) if stdin.excluded => Vec::new(),
+        Some(stdin) => vec![pool::run_bytes(&stdin.path, stdin.bytes.clone(), &job)],
+        None => pool::run(&p.files, &job),
+    };
     if let Some(cache) = &p.cache {
         cache.save();
     }

@@ -192,12 +192,57 @@ fn parallel<T: Send>(
     slots.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
+/// One file whose bytes are given rather than read (standard input, under
+/// the name `path`): the same two phases as [`run`], the index holding this
+/// file alone, as it would for `remediate fix path`. Nothing is written,
+/// whatever the plan says.
+pub fn run_bytes(path: &Path, bytes: Vec<u8>, job: &Job<'_>) -> FileResult {
+    let plan = Plan { write: false, ..job.plan };
+    let job = Job { plan, ..*job };
+    let work = || one_file(path, bytes, &job);
+    std::thread::scope(|scope| {
+        // The workers' stack, as for a file found by a walk.
+        match std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, work) {
+            Ok(handle) => handle.join().unwrap_or_else(|_| io_failure(path, "internal error".into())),
+            Err(_) => io_failure(path, "could not start a thread to process it".into()),
+        }
+    })
+}
+
+fn one_file(path: &Path, bytes: Vec<u8>, job: &Job<'_>) -> FileResult {
+    let module = ModuleNames::new(job.roots).of(path);
+    let mut engine = Engine::new(job.rules, job.config);
+    engine.set_prefilter(job.plan.prefilter);
+    let (slot, facts) = first_phase_of(&mut engine, path, bytes, &module, job);
+    let bytes = match slot {
+        Slot::Result(result) => return result,
+        Slot::Deferred(bytes) => bytes,
+    };
+    let indexed = facts.map(|facts| IndexedFile { path: path.to_owned(), module: module.clone(), facts });
+    let index = ProjectIndex::new(indexed.into_iter().collect(), Vec::new());
+    let mut engine = Engine::new(job.rules, job.config);
+    engine.set_prefilter(job.plan.prefilter);
+    engine.set_index(&index);
+    engine.set_module(&module);
+    second_phase(&mut engine, path, &bytes, &index, job)
+}
+
 /// Phase 1 for one file: its result (or its bytes, deferred) and its facts.
 fn first_phase(engine: &mut Engine<'_>, path: &Path, module: &str, job: &Job<'_>) -> (Slot, Option<FileFacts>) {
-    let bytes = match read_regular_file(path) {
-        Ok(bytes) => bytes,
-        Err(e) => return (Slot::Result(io_failure(path, e.to_string())), None),
-    };
+    match read_regular_file(path) {
+        Ok(bytes) => first_phase_of(engine, path, bytes, module, job),
+        Err(e) => (Slot::Result(io_failure(path, e.to_string())), None),
+    }
+}
+
+/// Phase 1 for one file's bytes.
+fn first_phase_of(
+    engine: &mut Engine<'_>,
+    path: &Path,
+    bytes: Vec<u8>,
+    module: &str,
+    job: &Job<'_>,
+) -> (Slot, Option<FileFacts>) {
     let kind = FileKind::of_file(path);
     let ignored = (job.ignored)(path);
     let key = job.cache.map(|_| content_key(&bytes, kind, &ignored));
