@@ -69,7 +69,13 @@ documented_rule! {
     /// | none, but the project saves checkpoints that need more | none: the message names those saves |
     ///
     /// A checkpoint the project does not write (downloaded weights) is
-    /// judged by the code alone; `remediate checkpoints` judges real files.
+    /// judged by the code alone, unless `--checkpoints DIR` audits real
+    /// files: a load whose path names one of them by file name (`"rng.pt"`)
+    /// takes its verdict (weights-only: `weights_only=True`; needs an
+    /// allowlist: the `safe_globals` fix with exactly its globals; dangerous,
+    /// unsupported or unreadable: no fix, naming the file). When saves in the
+    /// code are tied to the load too, the files decide only if both agree;
+    /// else the message names both and there is no fix.
     /// Also reported without a fix, with the reason: an explicit
     /// `weights_only=False` or a non-literal value (a decision to review); a
     /// call with `**kwargs` (the dict may hold `weights_only` already, and a
