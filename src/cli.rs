@@ -85,6 +85,11 @@ pub struct RuleOptions {
     /// [default: the project's `requires-python`, else py38].
     #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
     pub target_version: Option<PythonVersion>,
+    /// Audit the checkpoint files under this directory and let them decide
+    /// the `torch-load` fix of each load whose path names one of them by
+    /// file name (`"runs/rng.pt"` -> `DIR/**/rng.pt`).
+    #[arg(long, value_name = "DIR")]
+    pub checkpoints: Option<PathBuf>,
     /// Findings of an earlier `check --format json` (or `bandit -f json`)
     /// that no longer count: matched by rule, file and line text.
     #[arg(long, value_name = "FILE")]

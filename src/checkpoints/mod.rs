@@ -58,6 +58,7 @@
 //! extension. Files are audited in parallel; results keep the walk's order.
 
 mod archive;
+pub mod evidence;
 mod pickle;
 pub mod render;
 pub mod verdict;

@@ -119,6 +119,9 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.pin_module = settings.pin_module.value.clone();
     config.line_length =
         crate::fix::line_length::discover(&std::env::current_dir().context("reading the current directory")?);
+    if let Some(dir) = &options.checkpoints {
+        config.checkpoints = crate::checkpoints::evidence::Evidence::audit(dir)?;
+    }
     for warning in &config.revisions.warnings {
         if !options.quiet {
             stream::note(format!("warning: {warning}"));

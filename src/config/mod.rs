@@ -37,6 +37,9 @@ pub struct Config {
     /// `line-length`): a call a fix would push past it is split, one
     /// argument per line.
     pub line_length: usize,
+    /// `--checkpoints DIR`: audits of real checkpoint files, by file name,
+    /// that decide the fix of a load whose path names one.
+    pub checkpoints: crate::checkpoints::evidence::Evidence,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             target_version: DEFAULT_TARGET,
             pin_module: None,
             line_length: crate::fix::line_length::DEFAULT,
+            checkpoints: crate::checkpoints::evidence::Evidence::default(),
         }
     }
 }

@@ -3,17 +3,19 @@
 use ruff_python_ast as ast;
 use ruff_text_size::Ranged;
 
+use crate::checkpoints::evidence::{self, Judgement};
+use crate::checkpoints::Audit;
 use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
 use crate::fix::import;
 use crate::fix::keyword::{self, Keyword};
 use crate::fix::statement;
-use crate::pipeline::index::{absolute, IndexedFile, ProjectIndex};
+use crate::pipeline::index::{absolute, IndexedFile, ProjectIndex, Tie};
 use crate::python::call::Call;
 use crate::python::facts::SaveFact;
 use crate::python::imports;
 use crate::python::lines::starts_its_line;
-use crate::python::load_site::LoadSite;
+use crate::python::load_site::{file_name, LoadSite};
 use crate::python::model::Origin;
 use crate::python::parse::text_size;
 use crate::python::payload::{self, Leaf};
@@ -67,7 +69,13 @@ documented_rule! {
     /// | none, but the project saves checkpoints that need more | none: the message names those saves |
     ///
     /// A checkpoint the project does not write (downloaded weights) is
-    /// judged by the code alone; `remediate checkpoints` judges real files.
+    /// judged by the code alone, unless `--checkpoints DIR` audits real
+    /// files: a load whose path names one of them by file name (`"rng.pt"`)
+    /// takes its verdict (weights-only: `weights_only=True`; needs an
+    /// allowlist: the `safe_globals` fix with exactly its globals; dangerous,
+    /// unsupported or unreadable: no fix, naming the file). When saves in the
+    /// code are tied to the load too, the files decide only if both agree;
+    /// else the message names both and there is no fix.
     /// Also reported without a fix, with the reason: an explicit
     /// `weights_only=False` or a non-literal value (a decision to review); a
     /// call with `**kwargs` (the dict may hold `weights_only` already, and a
@@ -198,12 +206,20 @@ enum Needs {
 fn needs(cx: &FileContext<'_>, load: &ast::ExprCall) -> Needs {
     let site = LoadSite::of(cx.model, load);
     let tied = cx.index.saves_read_by(cx.module, &site);
-    if tied.is_empty() {
-        return untied(cx);
+    let files = file_name(&site.target).and_then(|name| cx.config.checkpoints.named(name));
+    match (files, tied.is_empty()) {
+        (None, true) => untied(cx),
+        (None, false) => from_saves(cx, &tied),
+        (Some(files), true) => from_files(files),
+        (Some(files), false) => reconcile(files, from_files(files), &tied, from_saves(cx, &tied)),
     }
+}
+
+/// What the tied saves need.
+fn from_saves(cx: &FileContext<'_>, tied: &[(&IndexedFile, &SaveFact, Tie)]) -> Needs {
     let mut globals: Vec<String> = Vec::new();
     let mut sites: Vec<String> = Vec::new();
-    for (file, save, tie) in &tied {
+    for (file, save, tie) in tied {
         for (key, leaf) in payload::leaves(&save.payload) {
             match leaf {
                 Leaf::Plain(_) => {}
@@ -233,6 +249,52 @@ fn needs(cx: &FileContext<'_>, load: &ast::ExprCall) -> Needs {
     } else {
         Needs::Globals { globals, why: sites.join(", ") }
     }
+}
+
+/// What the audited files the load names need (`--checkpoints`).
+fn from_files(files: &[Audit]) -> Needs {
+    match evidence::judge(files) {
+        Judgement::WeightsOnly => Needs::Nothing,
+        Judgement::Globals(globals) => {
+            Needs::Globals { globals, why: format!("the checkpoint file {} holds", paths_of(files)) }
+        }
+        Judgement::Refused(reason) => Needs::Review(reason),
+    }
+}
+
+/// Files and saves both speak for the load: the files decide when they
+/// agree with the saves (both weights-only clean, or both needing an
+/// allowlist); otherwise the finding names both and gets no fix.
+fn reconcile(files: &[Audit], by_files: Needs, tied: &[(&IndexedFile, &SaveFact, Tie)], by_saves: Needs) -> Needs {
+    match (&by_files, &by_saves) {
+        (Needs::Review(_), _) | (Needs::Nothing, Needs::Nothing) | (Needs::Globals { .. }, Needs::Globals { .. }) => {
+            by_files
+        }
+        _ => {
+            let saves: Vec<String> = tied.iter().map(|(file, save, _)| site_of(file, save)).collect();
+            Needs::Review(format!(
+                "the checkpoint file {} {}, but the code that saves it ({}) {}; check which is current, then load it by hand",
+                paths_of(files),
+                describe(&by_files),
+                saves.join(", "),
+                describe(&by_saves),
+            ))
+        }
+    }
+}
+
+/// What one piece of evidence says, for a message naming two.
+fn describe(needs: &Needs) -> String {
+    match needs {
+        Needs::Nothing => "holds only what `weights_only=True` loads".to_owned(),
+        Needs::Globals { globals, .. } => format!("needs `{}` allowlisted", globals.join("`, `")),
+        Needs::Review(reason) => format!("cannot be judged ({reason})"),
+    }
+}
+
+/// `runs/rng.pt`, or `a/best.pt and b/best.pt`.
+fn paths_of(files: &[Audit]) -> String {
+    files.iter().map(|a| a.path.display().to_string()).collect::<Vec<_>>().join(" and ")
 }
 
 /// A load no evidence ties to a save: as safe as before when the project
