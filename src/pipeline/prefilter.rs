@@ -57,8 +57,9 @@ pub const NOT_AFTER_DOT: &str = "<not after .>";
 /// an f-string its literal text. It answers "maybe" when the contents of all
 /// string literals, read in source order and joined, contain `TEXT`, or when
 /// an escape sequence in a non-raw literal stands for one of `TEXT`'s
-/// characters (`"\x2ftmp"`), names a character (`\N{...}`) or continues the
-/// line. Joining every literal's contents covers implicit concatenation
+/// characters (`"\x2ftmp"`) or names a character (`\N{...}`). A backslash
+/// that continues the line in a non-raw literal is left out of the joined
+/// contents, as it is left out of the value. Joining every literal's contents covers implicit concatenation
 /// (`"/t" "mp"`) and f-string literal text split by replacement fields.
 pub const IN_STRING: &str = "<in string>";
 
@@ -151,7 +152,7 @@ struct StringContents {
     joined: Vec<u8>,
     /// The ASCII characters an escape sequence in a non-raw literal stands for.
     escaped: [bool; 128],
-    /// A `\N{...}` escape or a backslash before a line break: any text.
+    /// A `\N{...}` escape: any text.
     opaque: bool,
 }
 
@@ -160,12 +161,40 @@ impl StringContents {
         let mut contents = StringContents { joined: Vec::new(), escaped: [false; 128], opaque: false };
         for piece in pieces {
             let bytes = &text[piece.range.clone()];
-            contents.joined.extend_from_slice(bytes);
-            if !piece.raw {
+            if piece.raw {
+                contents.joined.extend_from_slice(bytes);
+            } else {
+                contents.join_continued(bytes);
                 contents.read_escapes(bytes);
             }
         }
         contents
+    }
+
+    /// Appends a non-raw literal's contents without its line continuations:
+    /// a backslash before a line break is no part of the value, so
+    /// `"/t\<newline>mp"` holds `/tmp`. Other escapes are kept as written.
+    fn join_continued(&mut self, bytes: &[u8]) {
+        let mut from = 0;
+        while let Some(found) = memchr::memchr(b'\\', &bytes[from..]) {
+            let at = from + found;
+            match bytes.get(at + 1) {
+                Some(b'\n') => {
+                    self.joined.extend_from_slice(&bytes[from..at]);
+                    from = at + 2;
+                }
+                Some(b'\r') => {
+                    self.joined.extend_from_slice(&bytes[from..at]);
+                    from = at + if bytes.get(at + 2) == Some(&b'\n') { 3 } else { 2 };
+                }
+                Some(_) => {
+                    self.joined.extend_from_slice(&bytes[from..at + 2]);
+                    from = at + 2;
+                }
+                None => break,
+            }
+        }
+        self.joined.extend_from_slice(&bytes[from..]);
     }
 
     fn read_escapes(&mut self, bytes: &[u8]) {
@@ -187,7 +216,7 @@ impl StringContents {
                     from = at + 1 + digits;
                     std::str::from_utf8(&bytes[at + 1..from]).ok().and_then(|d| u32::from_str_radix(d, 8).ok())
                 }
-                b'N' | b'\n' | b'\r' => {
+                b'N' => {
                     self.opaque = true;
                     None
                 }
@@ -582,6 +611,10 @@ mod tests {
         assert!(!may("tmp = f'{tmp}' + '/' # /tmp\n", tmp));
         assert!(!may("x = '\\x00\\n\\033[0m'\n", tmp));
         assert!(!may("x = '/tm' + 'p'\n", &[&["<in string>/tmp/"]]));
+        assert!(may("x = '''/t\\\r\nmp'''\n", tmp));
+        assert!(!may("x = '''a\\\nb'''\n", tmp));
+        assert!(!may("x = '''a\\\\\nb'''\n", &[&["<in string>ab"]]));
+        assert!(may("x = r'''a\\\nb'''\n", &[&["<in string>a\\\nb"]]));
     }
 
     #[test]
