@@ -29,7 +29,10 @@ use crate::python::bidi;
 /// group, every word of the group occurs as a whole word outside strings and
 /// comments. `name(` stands for the word followed by an opening parenthesis
 /// (a call, blanks and line breaks allowed between), `name as` for the word
-/// followed by `as` (an aliased import). The pseudo-word
+/// followed by `as` (an aliased import), `name=True` for the word followed
+/// by `=` and the word `True` (a keyword argument's literal value), and
+/// `"<not after .>name"` ([`NOT_AFTER_DOT`]) for the word where it is not an
+/// attribute (`eval` but not `model.eval`). The pseudo-word
 /// [`SWALLOWING_EXCEPT`] stands for an except clause that is bare or whose
 /// body begins with `pass`, `continue` or `...`; `"<in string>TEXT"`
 /// ([`IN_STRING`]) for a string literal whose value may contain `TEXT`;
@@ -38,14 +41,25 @@ pub type Triggers = &'static [&'static [&'static str]];
 
 pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
 
+/// The prefix of a pseudo-word `"<not after .>NAME"`: the word `NAME` where
+/// no `.` precedes it on its line (blanks allowed between), so a builtin's
+/// name counts but a method's of the same name (`model.eval()`) does not. A
+/// `.` on the line before, or a line continuation, counts as "not after
+/// `.`" (the scan does not look back past a line break), and so does the
+/// last dot of `...`. A dot right before a name is otherwise always an
+/// attribute access: a number's trailing dot (`1.`) followed by a name is a
+/// syntax error.
+pub const NOT_AFTER_DOT: &str = "<not after .>";
+
 /// The prefix of a pseudo-word `"<in string>TEXT"`: some string literal's
 /// value may contain `TEXT` (ASCII, case-sensitive), where value means the
 /// contents with escapes processed, implicit concatenation joined, and for
 /// an f-string its literal text. It answers "maybe" when the contents of all
 /// string literals, read in source order and joined, contain `TEXT`, or when
 /// an escape sequence in a non-raw literal stands for one of `TEXT`'s
-/// characters (`"\x2ftmp"`), names a character (`\N{...}`) or continues the
-/// line. Joining every literal's contents covers implicit concatenation
+/// characters (`"\x2ftmp"`) or names a character (`\N{...}`). A backslash
+/// that continues the line in a non-raw literal is left out of the joined
+/// contents, as it is left out of the value. Joining every literal's contents covers implicit concatenation
 /// (`"/t" "mp"`) and f-string literal text split by replacement fields.
 pub const IN_STRING: &str = "<in string>";
 
@@ -108,6 +122,10 @@ impl CodeScan {
             *self.bidi.get_or_init(|| has_bidi_control(&self.text))
         } else if let Some(text) = word.strip_prefix(IN_STRING) {
             self.contents.get_or_init(|| StringContents::new(self.text.as_bytes(), &self.pieces)).may_contain(text)
+        } else if let Some(name) = word.strip_prefix(NOT_AFTER_DOT) {
+            find_words(&self.code, name).any(|at| !after_dot(&self.code, at))
+        } else if let Some(name) = word.strip_suffix("=True") {
+            find_words(&self.code, name).any(|at| assigned_true(&self.code, at + name.len()))
         } else if let Some(name) = word.strip_suffix('(') {
             find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
         } else if let Some(name) = word.strip_suffix(" as") {
@@ -134,7 +152,7 @@ struct StringContents {
     joined: Vec<u8>,
     /// The ASCII characters an escape sequence in a non-raw literal stands for.
     escaped: [bool; 128],
-    /// A `\N{...}` escape or a backslash before a line break: any text.
+    /// A `\N{...}` escape: any text.
     opaque: bool,
 }
 
@@ -143,12 +161,40 @@ impl StringContents {
         let mut contents = StringContents { joined: Vec::new(), escaped: [false; 128], opaque: false };
         for piece in pieces {
             let bytes = &text[piece.range.clone()];
-            contents.joined.extend_from_slice(bytes);
-            if !piece.raw {
+            if piece.raw {
+                contents.joined.extend_from_slice(bytes);
+            } else {
+                contents.join_continued(bytes);
                 contents.read_escapes(bytes);
             }
         }
         contents
+    }
+
+    /// Appends a non-raw literal's contents without its line continuations:
+    /// a backslash before a line break is no part of the value, so
+    /// `"/t\<newline>mp"` holds `/tmp`. Other escapes are kept as written.
+    fn join_continued(&mut self, bytes: &[u8]) {
+        let mut from = 0;
+        while let Some(found) = memchr::memchr(b'\\', &bytes[from..]) {
+            let at = from + found;
+            match bytes.get(at + 1) {
+                Some(b'\n') => {
+                    self.joined.extend_from_slice(&bytes[from..at]);
+                    from = at + 2;
+                }
+                Some(b'\r') => {
+                    self.joined.extend_from_slice(&bytes[from..at]);
+                    from = at + if bytes.get(at + 2) == Some(&b'\n') { 3 } else { 2 };
+                }
+                Some(_) => {
+                    self.joined.extend_from_slice(&bytes[from..at + 2]);
+                    from = at + 2;
+                }
+                None => break,
+            }
+        }
+        self.joined.extend_from_slice(&bytes[from..]);
     }
 
     fn read_escapes(&mut self, bytes: &[u8]) {
@@ -170,7 +216,7 @@ impl StringContents {
                     from = at + 1 + digits;
                     std::str::from_utf8(&bytes[at + 1..from]).ok().and_then(|d| u32::from_str_radix(d, 8).ok())
                 }
-                b'N' | b'\n' | b'\r' => {
+                b'N' => {
                     self.opaque = true;
                     None
                 }
@@ -213,6 +259,27 @@ fn is_ident_byte(b: u8) -> bool {
 /// line continuation.
 fn next_code(code: &[u8], at: usize) -> Option<u8> {
     code.get(at..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' | b'\\'))
+}
+
+/// Is the word at `at` an attribute: is the last byte before it on its line,
+/// past blanks, a `.` that is not part of `...`?
+fn after_dot(code: &[u8], at: usize) -> bool {
+    let before = &code[..at];
+    let Some(end) = before.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\x0c')) else { return false };
+    before[end] == b'.' && (end == 0 || before[end - 1] != b'.')
+}
+
+/// Does `= True` follow `at` (blanks, line breaks and continuations allowed
+/// around the `=`)?
+fn assigned_true(code: &[u8], at: usize) -> bool {
+    let skip = |from: usize| {
+        code.get(from..)
+            .and_then(|rest| rest.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' | b'\\')))
+            .map(|p| from + p)
+    };
+    let Some(eq) = skip(at).filter(|&i| code[i] == b'=') else { return false };
+    let Some(value) = skip(eq + 1) else { return false };
+    code[value..].starts_with(b"True") && code.get(value + 4).is_none_or(|&b| !is_ident_byte(b))
 }
 
 /// Is the next word after `at` (past blanks) exactly `word`?
@@ -501,6 +568,34 @@ mod tests {
     }
 
     #[test]
+    fn names_not_after_a_dot() {
+        let eval: Triggers = &[&["<not after .>eval"], &["builtins", "eval"]];
+        assert!(may("x = eval(s)\n", eval));
+        assert!(may("from builtins import eval as e\n", eval));
+        assert!(may("import builtins\nbuiltins.eval(s)\n", eval));
+        assert!(may("import builtins as b\nb . eval(s)\n", eval));
+        assert!(may("def f(): ...\neval(s)\n", eval));
+        assert!(may("x = [...,eval(s)]\n", eval));
+        assert!(may("x = 1.\\\neval(s)\n", eval));
+        assert!(may("y = '.'; eval(s)\n", eval));
+        assert!(!may("model.eval()\n", eval));
+        assert!(!may("model . eval()\n", eval));
+        assert!(!may("m = (model\n     .eval())\n", &[&["<not after .>eval"]]));
+        assert!(!may("x = 'eval(s)'  # eval\n", eval));
+    }
+
+    #[test]
+    fn keywords_given_true() {
+        let t: Triggers = &[&["trust_remote_code=True"]];
+        assert!(may("f(m, trust_remote_code=True)\n", t));
+        assert!(may("f(m, trust_remote_code = \\\n  True)\n", t));
+        assert!(may("f(m, trust_remote_code=  # why\n  True,\n)\n", t));
+        assert!(!may("f(m, trust_remote_code=trust_remote_code)\n", t));
+        assert!(!may("f(m, trust_remote_code=Truthy)\n", t));
+        assert!(!may("f(m, trust_remote_code=False)  # trust_remote_code=True\n", t));
+    }
+
+    #[test]
     fn string_contents_as_values() {
         let tmp: Triggers = &[&["<in string>/tmp"]];
         assert!(may("x = '/tmp/a'\n", tmp));
@@ -516,6 +611,10 @@ mod tests {
         assert!(!may("tmp = f'{tmp}' + '/' # /tmp\n", tmp));
         assert!(!may("x = '\\x00\\n\\033[0m'\n", tmp));
         assert!(!may("x = '/tm' + 'p'\n", &[&["<in string>/tmp/"]]));
+        assert!(may("x = '''/t\\\r\nmp'''\n", tmp));
+        assert!(!may("x = '''a\\\nb'''\n", tmp));
+        assert!(!may("x = '''a\\\\\nb'''\n", &[&["<in string>ab"]]));
+        assert!(may("x = r'''a\\\nb'''\n", &[&["<in string>a\\\nb"]]));
     }
 
     #[test]

@@ -62,7 +62,9 @@ static META: RuleMeta = RuleMeta {
     doc: EvalUsed::DOC,
     calls: &["eval"],
     query: None,
-    triggers: &[&["eval"]],
+    // The builtin is called by its bare name (or an alias imported under
+    // it), or through `builtins`; a method of the same name is not it.
+    triggers: &[&["<not after .>eval"], &["builtins", "eval"]],
 };
 
 impl Rule for EvalUsed {

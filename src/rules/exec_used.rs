@@ -47,7 +47,9 @@ static META: RuleMeta = RuleMeta {
     doc: ExecUsed::DOC,
     calls: &["exec"],
     query: None,
-    triggers: &[&["exec"]],
+    // The builtin is called by its bare name (or an alias imported under
+    // it), or through `builtins`; a method of the same name is not it.
+    triggers: &[&["<not after .>exec"], &["builtins", "exec"]],
 };
 
 impl Rule for ExecUsed {

@@ -56,7 +56,8 @@ static META: RuleMeta = RuleMeta {
     doc: HfRemoteCode::DOC,
     calls: hub::LOADER_NAMES,
     query: None,
-    triggers: &[&["trust_remote_code"]],
+    // Only a literal `trust_remote_code=True` keyword is flagged.
+    triggers: &[&["trust_remote_code=True"]],
 };
 
 impl Rule for HfRemoteCode {
