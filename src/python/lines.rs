@@ -87,7 +87,16 @@ pub fn position(src: &str, offset: usize) -> Position {
 
 /// Is `pos` the first non-blank character on its line?
 pub fn starts_its_line(src: &str, pos: usize) -> bool {
-    src[line_start(src, pos)..pos].chars().all(|c| c == ' ' || c == '\t' || c == '\x0c')
+    // Backwards from `pos`, stopping at the first character that decides:
+    // constant time for a call in the middle of a long line.
+    for c in src[..pos].chars().rev() {
+        match c {
+            '\n' | '\r' => return true,
+            ' ' | '\t' | '\x0c' => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The offset where the line holding `pos` starts.

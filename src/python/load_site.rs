@@ -6,6 +6,10 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, Stmt};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use ruff_text_size::{Ranged, TextRange};
 
 use crate::python::model::{ScopeKind, SemanticModel};
@@ -23,10 +27,12 @@ pub struct LoadSite {
 }
 
 impl LoadSite {
-    pub fn of(model: &SemanticModel<'_>, call: &ast::ExprCall) -> LoadSite {
+    /// The load `call`; `keys` caches each body's key index, so a file of
+    /// many loads is read once per body, not once per load.
+    pub fn of(model: &SemanticModel<'_>, call: &ast::ExprCall, keys: &KeyCache) -> LoadSite {
         let target = call.arguments.find_argument_value("f", 0).map_or_else(String::new, |f| normalised(model, f));
         let function = function_name(model, call.start());
-        LoadSite { function, target, keys: keys_read(model, call) }
+        LoadSite { function, target, keys: keys_read(model, call, keys) }
     }
 }
 
@@ -56,87 +62,104 @@ pub fn saving_counterpart(function: &str) -> Option<String> {
     Some(if class.is_empty() { renamed } else { format!("{class}.{renamed}") })
 }
 
+/// Key indexes of the bodies read so far, by the body's start offset.
+pub type KeyCache = RefCell<HashMap<u32, Rc<BodyKeys>>>;
+
 /// Keys read from the load's result: directly (`torch.load(f)["k"]`), or
 /// through the one name it is assigned to in the same scope.
-fn keys_read(model: &SemanticModel<'_>, call: &ast::ExprCall) -> Vec<String> {
+fn keys_read(model: &SemanticModel<'_>, call: &ast::ExprCall, cache: &KeyCache) -> Vec<String> {
     let function = model.ancestors(model.scope_at(call.start())).find_map(|s| match model.scope(s).kind {
         ScopeKind::Function(f) => Some(f),
         _ => None,
     });
     let body: &[Stmt] = function.map_or(&model.module.body, |f| &f.body);
-    let mut finder = AssignedName { call: call.range(), name: None };
-    finder.visit_body(body);
-    let mut reader = KeyReader { call: call.range(), name: finder.name, keys: Vec::new() };
-    reader.visit_body(body);
-    reader.keys
+    let at = function.map_or(u32::MAX, |f| f.start().to_u32());
+    let index = cache.borrow().get(&at).cloned();
+    let index = index.unwrap_or_else(|| {
+        let built = Rc::new(BodyKeys::of(body));
+        cache.borrow_mut().insert(at, built.clone());
+        built
+    });
+    index.keys_for(call.range())
 }
 
-/// The name `x` of `x = torch.load(...)`.
-struct AssignedName<'a> {
-    call: TextRange,
-    name: Option<&'a str>,
+/// What one body (a function's, or the module's) reads with literal keys:
+/// from a call's result directly, through a name, and which call each name
+/// is assigned from. Nested functions and classes are not entered.
+#[derive(Debug, Default)]
+pub struct BodyKeys {
+    direct: HashMap<(u32, u32), Vec<String>>,
+    assigned: HashMap<(u32, u32), String>,
+    by_name: HashMap<String, Vec<String>>,
 }
 
-impl<'a> Visitor<'a> for AssignedName<'a> {
+fn span(range: TextRange) -> (u32, u32) {
+    (range.start().to_u32(), range.end().to_u32())
+}
+
+fn push_key(keys: &mut Vec<String>, key: &Expr) {
+    if let Expr::StringLiteral(s) = key {
+        let key = s.value.to_str().to_owned();
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+}
+
+impl BodyKeys {
+    fn of(body: &[Stmt]) -> BodyKeys {
+        let mut keys = BodyKeys::default();
+        keys.visit_body(body);
+        keys
+    }
+
+    fn keys_for(&self, call: TextRange) -> Vec<String> {
+        let mut keys = self.direct.get(&span(call)).cloned().unwrap_or_default();
+        let through_name = self.assigned.get(&span(call)).and_then(|name| self.by_name.get(name));
+        for key in through_name.into_iter().flatten() {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
+
+    /// A key read from `value`: a call's result or a name.
+    fn read(&mut self, value: &Expr, key: &Expr) {
+        match value {
+            Expr::Call(c) => push_key(self.direct.entry(span(c.range())).or_default(), key),
+            Expr::Name(n) => push_key(self.by_name.entry(n.id.to_string()).or_default(), key),
+            _ => {}
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for BodyKeys {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
-            Stmt::Assign(a) if a.value.range() == self.call && a.targets.len() == 1 => {
-                if let Expr::Name(n) = &a.targets[0] {
-                    self.name = Some(n.id.as_str());
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            Stmt::Assign(a) if a.targets.len() == 1 => {
+                if let (Expr::Name(n), Expr::Call(c)) = (&a.targets[0], a.value.as_ref()) {
+                    self.assigned.insert(span(c.range()), n.id.to_string());
                 }
             }
-            Stmt::AnnAssign(a) if a.value.as_ref().is_some_and(|v| v.range() == self.call) => {
-                if let Expr::Name(n) = a.target.as_ref() {
-                    self.name = Some(n.id.as_str());
+            Stmt::AnnAssign(a) => {
+                if let (Expr::Name(n), Some(Expr::Call(c))) = (a.target.as_ref(), a.value.as_deref()) {
+                    self.assigned.insert(span(c.range()), n.id.to_string());
                 }
             }
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-            _ => visitor::walk_stmt(self, stmt),
+            _ => {}
         }
-    }
-}
-
-struct KeyReader<'a> {
-    call: TextRange,
-    name: Option<&'a str>,
-    keys: Vec<String>,
-}
-
-impl KeyReader<'_> {
-    fn is_result(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Call(c) => c.range() == self.call,
-            Expr::Name(n) => self.name == Some(n.id.as_str()),
-            _ => false,
-        }
-    }
-
-    fn push(&mut self, key: &Expr) {
-        if let Expr::StringLiteral(s) = key {
-            let key = s.value.to_str().to_owned();
-            if !self.keys.contains(&key) {
-                self.keys.push(key);
-            }
-        }
-    }
-}
-
-impl<'a> Visitor<'a> for KeyReader<'a> {
-    fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
-            visitor::walk_stmt(self, stmt);
-        }
+        visitor::walk_stmt(self, stmt);
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::Subscript(s) if self.is_result(&s.value) => self.push(&s.slice),
+            Expr::Subscript(s) => self.read(&s.value, &s.slice),
             Expr::Call(c) => {
                 if let Expr::Attribute(a) = c.func.as_ref() {
-                    if a.attr.as_str() == "get" && self.is_result(&a.value) {
-                        if let Some(key) = c.arguments.args.first() {
-                            self.push(key);
-                        }
+                    if let (true, Some(key)) = (a.attr.as_str() == "get", c.arguments.args.first()) {
+                        self.read(&a.value, key);
                     }
                 }
             }
@@ -159,7 +182,7 @@ mod tests {
             .iter()
             .find(|(c, _)| model.resolve_expr(&c.func).is_some_and(|r| r.qualified == "torch.load"))
             .unwrap();
-        LoadSite::of(&model, call)
+        LoadSite::of(&model, call, &KeyCache::default())
     }
 
     #[test]

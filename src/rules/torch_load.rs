@@ -15,7 +15,7 @@ use crate::python::call::Call;
 use crate::python::facts::SaveFact;
 use crate::python::imports;
 use crate::python::lines::starts_its_line;
-use crate::python::load_site::{file_name, LoadSite};
+use crate::python::load_site::{file_name, KeyCache, LoadSite};
 use crate::python::model::Origin;
 use crate::python::parse::text_size;
 use crate::python::payload::{self, Leaf};
@@ -204,7 +204,7 @@ enum Needs {
 }
 
 fn needs(cx: &FileContext<'_>, load: &ast::ExprCall) -> Needs {
-    let site = LoadSite::of(cx.model, load);
+    let site = LoadSite::of(cx.model, load, &cx.memo.get(KeyCache::default));
     let tied = cx.index.saves_read_by(cx.module, &site);
     let files = file_name(&site.target).and_then(|name| cx.config.checkpoints.named(name));
     match (files, tied.is_empty()) {
