@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::models::{revisions_path, scan_models};
+use super::models::{project_settings, revisions_path, scan_models};
 use super::write_stdout;
 use crate::cli;
 use crate::config::ModelRevisions;
@@ -15,10 +15,9 @@ use crate::pipeline::write::write_new_contents;
 
 /// Writes the run-time pin module from the revisions file as it now is,
 /// when it differs from what is on disk.
-fn regenerate_pin_module(revisions: &Path, module: &str) -> Result<()> {
+fn regenerate_pin_module(revisions: &Path, root: &Path, module: &str) -> Result<()> {
     let pins = ModelRevisions::load(revisions)?;
-    let root = std::env::current_dir().context("reading the current directory")?;
-    let generated = Generated::new(&root, module, &pins);
+    let generated = Generated::new(root, module, &pins);
     if !generated.is_current() {
         write_new_contents(&generated.path, &generated.text)?;
         stream::note(format!("wrote the pin module {}", generated.path.display()));
@@ -37,8 +36,10 @@ pub(crate) fn run(args: &cli::LockArgs) -> Result<u8> {
     if text != file.original() {
         write_new_contents(&path, &text)?;
     }
-    if let Some(module) = &args.pin_module {
-        regenerate_pin_module(&path, module)?;
+    // The module goes where `fix` writes it: under the project root.
+    let settings = project_settings(&args.revisions, &args.paths)?;
+    if let Some(module) = args.pin_module.as_ref().or(settings.pin_module.value.as_ref()) {
+        regenerate_pin_module(&path, &settings.root, module)?;
     }
     let paint = Paint(output::stdout_colour());
     let mut out = String::new();

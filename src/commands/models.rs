@@ -20,7 +20,7 @@ pub(crate) fn revisions_path(explicit: &Option<PathBuf>, paths: &[PathBuf]) -> R
     Ok(settings.revisions.value.unwrap_or_else(|| settings.root.join(config::DEFAULT_REVISIONS)))
 }
 
-fn project_settings(explicit: &Option<PathBuf>, paths: &[PathBuf]) -> Result<Effective> {
+pub(crate) fn project_settings(explicit: &Option<PathBuf>, paths: &[PathBuf]) -> Result<Effective> {
     Effective::resolve(&RuleOptions { paths: paths.to_vec(), revisions: explicit.clone(), ..RuleOptions::default() })
 }
 

@@ -117,12 +117,13 @@ fn too_long(call: &Call<'_>, src: &str, edits: &[Edit], line_length: usize) -> b
 
 /// The edits that put every argument of `call`, then `keywords`, on a line
 /// of its own, as black does (see the module documentation); `None` where
-/// black would not split this call this way, or it would not be safe.
+/// black would not split this call this way, or it would not be safe. The
+/// caller has ruled out calls inside brackets and lone generators.
 fn one_per_line(call: &Call<'_>, src: &str, newline: &str, keywords: &[&str]) -> Option<Vec<Edit>> {
     let node = call.node;
     let after = &src[node.end_byte()..line_end(src, node.end_byte())];
     let after = after.trim_start_matches([' ', '\t']);
-    if call.lone_generator() || !(after.is_empty() || after.starts_with('#')) || inside_brackets(node) {
+    if !(after.is_empty() || after.starts_with('#')) {
         return None;
     }
     let indent = line_indent(src, node.start_byte());
