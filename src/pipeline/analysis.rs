@@ -20,7 +20,7 @@ use crate::pipeline::index::ProjectIndex;
 use crate::pipeline::timings::{self, Count, Stage};
 use crate::python::facts::FileFacts;
 use crate::python::lines::LineIndex;
-use crate::python::model::SemanticModel;
+use crate::python::model::{Resolved, SemanticModel};
 use crate::python::parse::{self, parse_module, PythonVersion};
 use crate::python::strings;
 use crate::python::suppress::Suppressions;
@@ -128,7 +128,8 @@ impl<'a> Analyzer<'a> {
         let model = timings::time(Stage::Parse, || SemanticModel::build(parsed.syntax(), text));
         let facts = want_facts.then(|| timings::time(Stage::Index, || FileFacts::extract(&model, &self.module)));
         let broken = cpython_refuses(&parsed, &model);
-        let candidates = candidates(&model, self.rules, active);
+        let memo = Memo::default();
+        let candidates = candidates(&model, self.rules, active, &memo);
         if candidates.is_empty() {
             return Analysis { syntax_error: broken, facts, ..Analysis::default() };
         }
@@ -158,7 +159,7 @@ impl<'a> Analyzer<'a> {
             module: &module,
             newline,
             target: self.target,
-            memo: Memo::default(),
+            memo,
         };
         let (findings, seen) = timings::time(Stage::Rules, || {
             let (mut findings, seen) = self.dispatch(&cx, active);
@@ -306,14 +307,10 @@ fn is_plain_call(call: Node<'_>) -> bool {
 /// a call rule names, `except` clauses of the shapes query rules match,
 /// string literals holding the texts they look for, and the characters they
 /// look for anywhere in the text.
-fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> Vec<TextRange> {
+fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize], memo: &Memo) -> Vec<TextRange> {
     let metas: Vec<&RuleMeta> = active.iter().map(|&i| rules.meta(i)).collect();
-    let names: HashSet<&str> = metas.iter().flat_map(|m| m.calls.iter().copied()).collect();
     let targets: Vec<QueryTarget> = metas.iter().filter_map(|m| m.query.as_ref().map(|q| q.matches)).collect();
-    let mut found = Vec::new();
-    if !names.is_empty() {
-        found.extend(model.calls().iter().filter(|(c, _)| callee_named(model, c, &names)).map(|(c, _)| c.range()));
-    }
+    let mut found = candidate_calls(model, rules, active, memo);
     for (handler, _) in model.handlers() {
         if targets.iter().any(|t| handler_matches(*t, handler)) {
             found.push(handler.range);
@@ -355,6 +352,37 @@ fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize]) -> V
     if !chars.is_empty() {
         let at = |(offset, c): (usize, char)| TextRange::at(parse::text_size(offset), TextSize::of(c));
         found.extend(model.source.char_indices().filter(|(_, c)| chars.contains(c)).map(at));
+    }
+    found
+}
+
+/// The calls some active rule may judge: its `calls` name the callee, and
+/// the callee as resolved does not rule the call out ([`Rule::may_judge`]).
+fn candidate_calls(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize], memo: &Memo) -> Vec<TextRange> {
+    let call_rules: Vec<(&dyn Rule, HashSet<&str>)> = active
+        .iter()
+        .map(|&i| rules.rules[i].0)
+        .filter(|r| !r.meta().calls.is_empty())
+        .map(|r| (r, r.meta().calls.iter().copied().collect()))
+        .collect();
+    if call_rules.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (call, _) in model.calls() {
+        // A callee spelled with other than ASCII is read under NFKC by
+        // CPython and by the call sites: every rule that names it keeps it.
+        let ascii = model.source.get(call.func.range().to_std_range()).is_some_and(str::is_ascii);
+        let mut callee: Option<Option<Resolved>> = None;
+        let judged = call_rules.iter().any(|(rule, names)| {
+            callee_named(model, call, names) && {
+                let callee = callee.get_or_insert_with(|| model.resolve_expr(&call.func));
+                !ascii || rule.may_judge(model, call, callee.as_ref(), memo)
+            }
+        });
+        if judged {
+            found.push(call.range());
+        }
     }
     found
 }

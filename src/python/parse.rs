@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use ruff_python_ast::{ModModule, Stmt};
+use ruff_python_ast::{self as ast, ModModule, Stmt};
 use ruff_python_parser::{Mode, ParseOptions, Parsed};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use tree_sitter::{Parser, Point, Tree};
@@ -69,23 +69,76 @@ pub fn regions(
 
 fn collect_regions(mut body: &[Stmt], lines: &LineIndex<'_>, target: TextRange, spans: &mut Vec<Range<usize>>) {
     while let Some(statement) = statement_containing(body, target) {
-        let inner = match statement {
-            Stmt::FunctionDef(f) => Some(&f.body[..]),
-            Stmt::ClassDef(c) => Some(&c.body[..]),
-            _ => None,
+        let Some((read, inner)) = step_into(statement, lines, target) else {
+            spans.push(whole_lines(statement.range(), lines));
+            return;
         };
-        match inner.filter(|inner| inside(inner, target) && starts_own_line(inner, lines)) {
-            Some(inner) => {
-                spans.push(lines.line_start(lines.row(statement.start().to_usize()))..first_line_of(inner, lines));
-                body = inner;
-            }
-            None => {
-                spans.push(whole_lines(statement.range(), lines));
-                return;
-            }
+        spans.extend(read);
+        match inner {
+            Some(inner) => body = inner,
+            None => return,
         }
     }
     spans.push(whole_lines(target, lines));
+}
+
+/// The lines of a compound `statement` to read so that `target`, inside one
+/// of its bodies, sits in a well-formed statement without the rest: the
+/// headers on the way, and where the grammar needs more than a header (an
+/// `elif` needs its `if` branch, a `try` an `except`), the first statement
+/// of the branch it needs. Returns those lines and the body to go on in
+/// (`None`: the lines read already hold the target). `None` when the
+/// statement must be read whole.
+fn step_into<'s>(
+    statement: &'s Stmt,
+    lines: &LineIndex<'_>,
+    target: TextRange,
+) -> Option<(Vec<Range<usize>>, Option<&'s [Stmt]>)> {
+    let holds = |body: &[Stmt]| inside(body, target) && starts_own_line(body, lines);
+    let header =
+        |start: TextSize, body: &[Stmt]| lines.line_start(lines.row(start.to_usize()))..first_line_of(body, lines);
+    let first =
+        |body: &[Stmt]| body.first().filter(|_| starts_own_line(body, lines)).map(|s| whole_lines(s.range(), lines));
+    match statement {
+        Stmt::If(i) if !holds(&i.body) => {
+            let clause = i.elif_else_clauses.iter().find(|c| holds(&c.body))?;
+            let read = vec![header(i.start(), &i.body), first(&i.body)?, header(clause.start(), &clause.body)];
+            Some((read, Some(&clause.body)))
+        }
+        Stmt::Try(t) if holds(&t.body) => {
+            let ast::ExceptHandler::ExceptHandler(h) = t.handlers.first()?;
+            let read = vec![header(t.start(), &t.body), header(h.start(), &h.body), first(&h.body)?];
+            Some((read, Some(&t.body)))
+        }
+        Stmt::Try(t) => {
+            let ast::ExceptHandler::ExceptHandler(h) = t.handlers.iter().find(|h| h.range().contains_range(target))?;
+            let mut read = vec![header(t.start(), &t.body), first(&t.body)?];
+            if holds(&h.body) {
+                read.push(header(h.start(), &h.body));
+                return Some((read, Some(&h.body)));
+            }
+            read.push(whole_lines(h.range(), lines));
+            Some((read, None))
+        }
+        _ => first_body(statement)
+            .filter(|body| holds(body))
+            .map(|body| (vec![header(statement.start(), body)], Some(body))),
+    }
+}
+
+/// The body a statement's header introduces and that reads well-formed
+/// with the header alone: a function's or class's, a loop's or `with`'s,
+/// an `if`'s first branch (without its `elif`/`else`, which may follow).
+fn first_body(statement: &Stmt) -> Option<&[Stmt]> {
+    match statement {
+        Stmt::FunctionDef(f) => Some(&f.body),
+        Stmt::ClassDef(c) => Some(&c.body),
+        Stmt::For(f) => Some(&f.body),
+        Stmt::While(w) => Some(&w.body),
+        Stmt::With(w) => Some(&w.body),
+        Stmt::If(i) => Some(&i.body),
+        _ => None,
+    }
 }
 
 /// The statement of `body` whose range holds `target`.
@@ -258,6 +311,26 @@ mod tests {
         let src = "def f(p): return torch.load(p)\nif x:\n    for a in b:\n        torch.load(a)\n";
         assert_eq!(region_text(src, "torch.load(p)"), "def f(p): return torch.load(p)\n");
         assert_eq!(region_text(src, "torch.load(a)"), "if x:\n    for a in b:\n        torch.load(a)\n");
+    }
+
+    #[test]
+    fn branches_are_read_with_what_their_grammar_needs() {
+        let src = "def f(p):\n    if a:\n        x = 1\n        y = 2\n    elif b:\n        z = 3\n        w = torch.load(p)\n    else:\n        pass\n    try:\n        u = 1\n        v = torch.load(q)\n    except OSError:\n        log()\n        more()\n    except Exception:\n        s = 1\n        pass\n    finally:\n        done()\n";
+        let cases = [
+            ("torch.load(p)", "def f(p):\n    if a:\n        x = 1\n    elif b:\n        w = torch.load(p)\n"),
+            ("torch.load(q)", "def f(p):\n    try:\n        v = torch.load(q)\n    except OSError:\n        log()\n"),
+            ("s = 1", "def f(p):\n    try:\n        u = 1\n    except Exception:\n        s = 1\n"),
+            (
+                "except Exception:\n        s = 1\n        pass",
+                "def f(p):\n    try:\n        u = 1\n    except Exception:\n        s = 1\n        pass\n",
+            ),
+        ];
+        for (marker, expected) in cases {
+            let text = region_text(src, marker);
+            assert_eq!(text, expected);
+            let tree = parse_tree(&mut ts_parser(), &text, None).unwrap();
+            assert!(!tree.root_node().has_error(), "{marker}: {}", tree.root_node().to_sexp());
+        }
     }
 
     #[test]

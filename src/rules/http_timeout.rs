@@ -1,6 +1,7 @@
 //! `http-timeout`: HTTP calls that can wait forever (Bandit B113, ruff S113),
 //! in requests, httpx, aiohttp and urllib.
 
+use ruff_python_ast as ast;
 use tree_sitter::Node;
 
 use crate::config::{Seconds, TimeoutSet};
@@ -10,10 +11,10 @@ use crate::fix::import::name_for;
 use crate::fix::keyword::{self, Keyword};
 use crate::python::call::{text, Arg, Call};
 use crate::python::http_client::{self as http_clients, ClientKind};
-use crate::python::model::Origin;
+use crate::python::model::{Origin, Resolved, SemanticModel};
 use crate::python::names::nfkc;
 use crate::report::Finding;
-use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
+use crate::rules::{CallSite, FileContext, Memo, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -172,7 +173,7 @@ impl Target {
         let method = method.as_ref();
         let any_client_method =
             [REQUESTS_VERBS, HTTPX_CLIENT_METHODS, AIOHTTP_METHODS].iter().any(|m| m.contains(&method));
-        if !any_client_method || !*cx.memo.get(|| http_clients::constructs_clients(cx.model)) {
+        if !any_client_method || !constructs_clients(cx.model, &cx.memo) {
             return None;
         }
         let kind = http_clients::receiver_kind(cx, receiver)?;
@@ -212,9 +213,28 @@ impl Target {
     }
 }
 
+/// Does the file construct an HTTP client anywhere (asked once per file)?
+fn constructs_clients(model: &SemanticModel<'_>, memo: &Memo) -> bool {
+    struct ConstructsClients(bool);
+    memo.get(|| ConstructsClients(http_clients::constructs_clients(model))).0
+}
+
 impl Rule for HttpTimeout {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    /// A library's function ([`Target::of`]), or a method call in a file
+    /// that constructs a client.
+    fn may_judge(
+        &self,
+        model: &SemanticModel<'_>,
+        call: &ast::ExprCall,
+        callee: Option<&Resolved>,
+        memo: &Memo,
+    ) -> bool {
+        let library = callee.is_some_and(|c| matches!(c.package(), "requests" | "httpx" | "aiohttp" | "urllib"));
+        library || (call.func.is_attribute_expr() && constructs_clients(model, memo))
     }
 
     fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {

@@ -4,6 +4,9 @@
 //! their callee; a rule that matches something else (an
 //! `except` clause) brings its own query.
 
+use ruff_python_ast as ast;
+
+use crate::python::model::{Resolved, SemanticModel};
 use crate::report::Finding;
 
 mod context;
@@ -142,6 +145,20 @@ pub trait Rule: Sync + Send {
     /// A call whose callee [`RuleMeta::calls`] names: a finding or nothing.
     fn check_call(&self, _cx: &FileContext<'_>, _site: &CallSite<'_>) -> Option<Finding> {
         None
+    }
+
+    /// Before any tree-sitter parse: can a call whose callee [`RuleMeta::calls`]
+    /// names, and that resolves to `callee` in the CPython-faithful AST, be a
+    /// finding? `false` only where [`Rule::check_call`] would certainly return
+    /// nothing, so the call's statement need not be parsed for it.
+    fn may_judge(
+        &self,
+        _model: &SemanticModel<'_>,
+        _call: &ast::ExprCall,
+        _callee: Option<&Resolved>,
+        _memo: &Memo,
+    ) -> bool {
+        true
     }
 
     /// A match of the rule's own query.

@@ -16,11 +16,11 @@ use crate::python::facts::SaveFact;
 use crate::python::imports;
 use crate::python::lines::starts_its_line;
 use crate::python::load_site::{file_name, KeyCache, LoadSite};
-use crate::python::model::Origin;
+use crate::python::model::{Origin, Resolved, SemanticModel};
 use crate::python::parse::text_size;
 use crate::python::payload::{self, Leaf};
 use crate::report::Finding;
-use crate::rules::{CallSite, FileContext, Rule, RuleMeta, Severity};
+use crate::rules::{CallSite, FileContext, Memo, Rule, RuleMeta, Severity};
 
 documented_rule! {
     /// ## What it does
@@ -109,6 +109,10 @@ static META: RuleMeta = RuleMeta {
 
 const LOADERS: &[&str] = &["torch.load", "torch.serialization.load"];
 
+fn is_loader(callee: &Resolved) -> bool {
+    LOADERS.contains(&callee.qualified.as_str())
+}
+
 impl Rule for TorchLoad {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -118,8 +122,18 @@ impl Rule for TorchLoad {
         true
     }
 
+    fn may_judge(
+        &self,
+        _model: &SemanticModel<'_>,
+        _call: &ast::ExprCall,
+        callee: Option<&Resolved>,
+        _memo: &Memo,
+    ) -> bool {
+        callee.is_some_and(is_loader)
+    }
+
     fn check_call(&self, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Finding> {
-        let callee = site.callee.as_ref().filter(|c| LOADERS.contains(&c.qualified.as_str()))?;
+        let callee = site.callee.as_ref().filter(|c| is_loader(c))?;
         let name = &callee.qualified;
         let call = &site.call;
         let finding = Finding::new(
