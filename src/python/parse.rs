@@ -82,6 +82,9 @@ fn collect_regions(mut body: &[Stmt], lines: &LineIndex<'_>, target: TextRange, 
     spans.push(whole_lines(target, lines));
 }
 
+/// Lines to read, and the body to go on in (`None`: they hold the target).
+type Step<'s> = (Vec<Range<usize>>, Option<&'s [Stmt]>);
+
 /// The lines of a compound `statement` to read so that `target`, inside one
 /// of its bodies, sits in a well-formed statement without the rest: the
 /// headers on the way, and where the grammar needs more than a header (an
@@ -89,11 +92,7 @@ fn collect_regions(mut body: &[Stmt], lines: &LineIndex<'_>, target: TextRange, 
 /// of the branch it needs. Returns those lines and the body to go on in
 /// (`None`: the lines read already hold the target). `None` when the
 /// statement must be read whole.
-fn step_into<'s>(
-    statement: &'s Stmt,
-    lines: &LineIndex<'_>,
-    target: TextRange,
-) -> Option<(Vec<Range<usize>>, Option<&'s [Stmt]>)> {
+fn step_into<'s>(statement: &'s Stmt, lines: &LineIndex<'_>, target: TextRange) -> Option<Step<'s>> {
     let holds = |body: &[Stmt]| inside(body, target) && starts_own_line(body, lines);
     let header =
         |start: TextSize, body: &[Stmt]| lines.line_start(lines.row(start.to_usize()))..first_line_of(body, lines);
