@@ -30,9 +30,12 @@ use crate::python::bidi;
 /// comments. `name(` stands for the word followed by an opening parenthesis
 /// (a call, blanks and line breaks allowed between), `name as` for the word
 /// followed by `as` (an aliased import), `name=True` for the word followed
-/// by `=` and the word `True` (a keyword argument's literal value), and
+/// by `=` and the word `True` (a keyword argument's literal value),
+/// `a.b` for the word `a`, a `.` and the word `b` (an attribute, blanks,
+/// line breaks and continuations allowed around the dot), and
 /// `"<not after .>name"` ([`NOT_AFTER_DOT`]) for the word where it is not an
-/// attribute (`eval` but not `model.eval`). The pseudo-word
+/// attribute (`eval` but not `model.eval`; `"<not after .>name("` where it
+/// is also called). The pseudo-word
 /// [`SWALLOWING_EXCEPT`] stands for an except clause that is bare or whose
 /// body begins with `pass`, `continue` or `...`; `"<in string>TEXT"`
 /// ([`IN_STRING`]) for a string literal whose value may contain `TEXT`;
@@ -123,13 +126,17 @@ impl CodeScan {
         } else if let Some(text) = word.strip_prefix(IN_STRING) {
             self.contents.get_or_init(|| StringContents::new(self.text.as_bytes(), &self.pieces)).may_contain(text)
         } else if let Some(name) = word.strip_prefix(NOT_AFTER_DOT) {
-            find_words(&self.code, name).any(|at| !after_dot(&self.code, at))
+            let (name, call) = name.strip_suffix('(').map_or((name, false), |n| (n, true));
+            find_words(&self.code, name)
+                .any(|at| !after_dot(&self.code, at) && (!call || next_code(&self.code, at + name.len()) == Some(b'(')))
         } else if let Some(name) = word.strip_suffix("=True") {
             find_words(&self.code, name).any(|at| assigned_true(&self.code, at + name.len()))
         } else if let Some(name) = word.strip_suffix('(') {
             find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
         } else if let Some(name) = word.strip_suffix(" as") {
             find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"))
+        } else if let Some((object, attribute)) = word.split_once('.') {
+            find_words(&self.code, object).any(|at| has_attribute(&self.code, at + object.len(), attribute))
         } else {
             find_words(&self.code, word).next().is_some()
         };
@@ -259,6 +266,25 @@ fn is_ident_byte(b: u8) -> bool {
 /// line continuation.
 fn next_code(code: &[u8], at: usize) -> Option<u8> {
     code.get(at..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' | b'\\'))
+}
+
+/// Is `.attribute` next after `at` (blanks, line breaks and continuations
+/// allowed around the dot)?
+fn has_attribute(code: &[u8], at: usize, attribute: &str) -> bool {
+    let skip = |from: usize| {
+        code.get(from..)?
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n' | b'\\'))
+            .map(|p| from + p)
+    };
+    let Some(dot) = skip(at).filter(|&i| code[i] == b'.') else { return false };
+    skip(dot + 1).is_some_and(|name| is_whole_word_at(code, name, attribute))
+}
+
+/// Does the whole word `word` start at `at`?
+fn is_whole_word_at(code: &[u8], at: usize, word: &str) -> bool {
+    let end = at + word.len();
+    code[at..].starts_with(word.as_bytes()) && code.get(end).is_none_or(|&b| !is_ident_byte(b))
 }
 
 /// Is the word at `at` an attribute: is the last byte before it on its line,
@@ -565,6 +591,23 @@ mod tests {
         assert!(may("from torch import save as keep\nkeep(x, p)\n", save));
         assert!(!may("import torch\nsaved = self.save\n", save));
         assert!(!may("import torch\n# torch.save(x)\n", save));
+    }
+
+    #[test]
+    fn attributes_spelled_out() {
+        let t: Triggers = &[&["torch.load"]];
+        assert!(may("x = torch.load(p)\n", t));
+        assert!(may("x = torch . load(p)\n", t));
+        assert!(may("x = (torch\n    .load)(p)\n", t));
+        assert!(may("x = torch.\\\n  load(p)\n", t));
+        assert!(!may("x = torch.loads(p)\n", t));
+        assert!(!may("x = mytorch.load(p)\n", t));
+        assert!(!may("x = torch.nn.load(p)\n", t));
+        assert!(!may("x = 'torch.load(p)'  # torch.load\n", t));
+        let bare: Triggers = &[&["<not after .>load("]];
+        assert!(may("y = load (p)\n", bare));
+        assert!(!may("y = json.load(p)\n", bare));
+        assert!(!may("y = load\n", bare));
     }
 
     #[test]

@@ -102,9 +102,19 @@ static META: RuleMeta = RuleMeta {
     doc: TorchLoad::DOC,
     calls: &["load"],
     query: None,
-    // Every spelling of the call names `load`, and reaching it needs `torch`
-    // (an import, or the bare module name Bandit assumes).
-    triggers: &[&["torch", "load"]],
+    // Every way to reach the loader: `torch.load` and
+    // `torch.serialization.load` spelled out (also where Bandit assumes the
+    // bare module name), `load` called through an alias of `torch` or of
+    // `torch.serialization`, `load` imported under another name, and `load`
+    // imported and called bare.
+    triggers: &[
+        &["torch.load"],
+        &["serialization.load"],
+        &["torch as", "load("],
+        &["serialization as", "load("],
+        &["torch", "load as"],
+        &["torch", "<not after .>load("],
+    ],
 };
 
 const LOADERS: &[&str] = &["torch.load", "torch.serialization.load"];
