@@ -31,23 +31,34 @@ pub const TRIGGERS: &[&str] = &[
 /// The prefilter's form of [`recognise`]: a download is recognised only when
 /// its qualified name carries its library (`transformers`, `datasets`, …),
 /// which comes from an import or a spelled-out module in code; so each
-/// group pairs the loader's word with a library's.
+/// group pairs the loader's word with a library's. The loader is called by
+/// the name it is written with (`from_pretrained(`), or by another name it
+/// was imported as (`SentenceTransformer as ST`): a name assigned from it is
+/// not followed, so a mention alone (a type annotation) cannot match.
 pub const PREFILTER: crate::pipeline::prefilter::Triggers = &[
-    &["from_pretrained", "transformers"],
-    &["from_pretrained", "diffusers"],
-    &["from_pretrained", "peft"],
-    &["from_pretrained", "sentence_transformers"],
-    &["from_pretrained", "optimum"],
-    &["from_pretrained", "huggingface_hub"],
-    &["from_pretrained", "setfit"],
-    &["load_dataset", "datasets"],
-    &["hf_hub_download", "huggingface_hub"],
-    &["snapshot_download", "huggingface_hub"],
-    &["SentenceTransformer", "sentence_transformers"],
-    &["CrossEncoder", "sentence_transformers"],
-    &["SparseEncoder", "sentence_transformers"],
-    &["pipeline", "transformers"],
-    &["create_model", "timm"],
+    &["from_pretrained(", "transformers"],
+    &["from_pretrained(", "diffusers"],
+    &["from_pretrained(", "peft"],
+    &["from_pretrained(", "sentence_transformers"],
+    &["from_pretrained(", "optimum"],
+    &["from_pretrained(", "huggingface_hub"],
+    &["from_pretrained(", "setfit"],
+    &["load_dataset(", "datasets"],
+    &["load_dataset as", "datasets"],
+    &["hf_hub_download(", "huggingface_hub"],
+    &["hf_hub_download as", "huggingface_hub"],
+    &["snapshot_download(", "huggingface_hub"],
+    &["snapshot_download as", "huggingface_hub"],
+    &["SentenceTransformer(", "sentence_transformers"],
+    &["SentenceTransformer as", "sentence_transformers"],
+    &["CrossEncoder(", "sentence_transformers"],
+    &["CrossEncoder as", "sentence_transformers"],
+    &["SparseEncoder(", "sentence_transformers"],
+    &["SparseEncoder as", "sentence_transformers"],
+    &["pipeline(", "transformers"],
+    &["pipeline as", "transformers"],
+    &["create_model(", "timm"],
+    &["create_model as", "timm"],
 ];
 
 /// Libraries whose `from_pretrained` downloads from the Hub and accepts
@@ -507,14 +518,17 @@ mod tests {
     #[test]
     fn prefilter_pairs_every_loader_with_its_libraries() {
         let has = |a: &str, b: &str| PREFILTER.iter().any(|g| g.contains(&a) && g.contains(&b));
+        let called_or_aliased = |a: &str, b: &str| has(&format!("{a}("), b) && has(&format!("{a} as"), b);
         for library in FROM_PRETRAINED_LIBRARIES {
-            assert!(has("from_pretrained", library), "{library}");
+            assert!(has("from_pretrained(", library), "{library}");
         }
         for class in ENCODER_CLASSES {
-            assert!(has(class, "sentence_transformers"), "{class}");
+            assert!(called_or_aliased(class, "sentence_transformers"), "{class}");
         }
-        assert!(has("load_dataset", "datasets"));
-        assert!(has("hf_hub_download", "huggingface_hub") && has("snapshot_download", "huggingface_hub"));
+        assert!(called_or_aliased("load_dataset", "datasets"));
+        assert!(called_or_aliased("hf_hub_download", "huggingface_hub"));
+        assert!(called_or_aliased("snapshot_download", "huggingface_hub"));
+        assert!(called_or_aliased("pipeline", "transformers") && called_or_aliased("create_model", "timm"));
     }
 
     use super::*;

@@ -71,8 +71,15 @@ static META: RuleMeta = RuleMeta {
     calls: &["urlopen", "urlretrieve", "Request", "URLopener", "FancyURLopener"],
     query: None,
     // Every callee is `urllib.request.*` or `six.moves.urllib.request.*`:
-    // reaching it spells `urllib` in an import or the call.
-    triggers: &[&["urllib"]],
+    // reaching it spells `urllib` in an import or the call, and its own
+    // name in the call or in the import that renames it.
+    triggers: &[
+        &["urllib", "urlopen"],
+        &["urllib", "urlretrieve"],
+        &["urllib", "Request"],
+        &["urllib", "URLopener"],
+        &["urllib", "FancyURLopener"],
+    ],
 };
 
 /// How far a URL variable is followed through its assignments.
