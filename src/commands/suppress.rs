@@ -39,6 +39,7 @@ use crate::python::lines::LineIndex;
 use crate::python::parse::{parse_module, PythonVersion};
 use crate::python::suppress::{locate_directives, Directive};
 use crate::report::{Diagnostic, FileResult};
+use crate::rules::QueryTarget;
 
 /// What `suppress` did to one file.
 #[derive(Debug, Default)]
@@ -252,9 +253,12 @@ fn comment_row(ends: &LineEnds, d: &Diagnostic) -> Result<usize, String> {
     })
 }
 
-/// A comment below the finding's first line counts for Bandit only when no
-/// earlier line of its statement holds a `# nosec` (Bandit reads the first
-/// one in the node's lines); `Err` names that line. `nosec_rows` are the
+/// A comment below a string literal's first line counts for Bandit only
+/// when no earlier line of its statement holds a `# nosec`: Bandit judges a
+/// string with the lines of the node around it (a call that may start lines
+/// earlier) and reads the first `# nosec` among them. A call or an `except`
+/// is judged with its own lines, none of which before `row` holds a comment.
+/// `Err` names the line Bandit would read instead; `nosec_rows` are the
 /// lines this run gives a `# nosec`.
 fn bandit_reads(
     text: &str,
@@ -264,7 +268,8 @@ fn bandit_reads(
     nosec_rows: &HashSet<usize>,
 ) -> Result<(), String> {
     let first = d.start.line - 1;
-    if row == first || d.rule.bandit.is_none() {
+    let string = matches!(d.rule.query.as_ref().map(|q| q.matches), Some(QueryTarget::StringsContaining(_)));
+    if row == first || d.rule.bandit.is_none() || !string {
         return Ok(());
     }
     let has_nosec = |r: usize| {
