@@ -200,6 +200,9 @@ fn a_reason_that_is_a_directive_or_spans_lines_is_refused() {
         assert_eq!(out.code, Some(2), "{reason:?}: {}", out.stderr);
         assert!(out.stderr.contains("--reason"), "{}", out.stderr);
     }
+    let stdin = run(dir.path(), &["suppress", "--reason", "ok", "-"]);
+    assert_eq!(stdin.code, Some(2), "{}", stdin.stderr);
+    assert!(stdin.stderr.contains("does not read standard input"), "{}", stdin.stderr);
     assert_eq!(read(&path), "import torch\nm = torch.load(p)\n");
 }
 

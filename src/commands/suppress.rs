@@ -38,6 +38,7 @@ use crate::pipeline::write::replace_file;
 use crate::python::lines::LineIndex;
 use crate::python::parse::{parse_module, PythonVersion};
 use crate::python::suppress::{locate_directives, Directive};
+use crate::report::summary::Summary;
 use crate::report::{Diagnostic, FileResult};
 use crate::rules::QueryTarget;
 
@@ -72,7 +73,7 @@ pub(crate) fn run(options: &RuleOptions, reason: &str, noqa: bool) -> Result<u8>
     }
     let paint = Paint(output::stdout_colour());
     write_stdout(describe_files(&done, options.quiet, paint).as_bytes())?;
-    let syntax_errors = results.iter().filter(|r| r.outcome.error.is_some()).count();
+    let syntax_errors = Summary::of(&results, &p.walk_errors, false).syntax_errors;
     if !options.quiet {
         stream::note(summary(&done));
     }
@@ -111,32 +112,24 @@ fn suppress_file(result: &FileResult, reason: &str, noqa: bool, target: PythonVe
         return done;
     }
     match rewrite(&result.path, findings, reason, noqa, target) {
-        Ok(rewritten) => {
-            done.comments = rewritten.comments;
-            done.covered = rewritten.covered;
-            done.refused = rewritten.refused;
+        Ok(rewritten) => rewritten,
+        Err(why) => {
+            refuse_all(&mut done, &why);
+            done
         }
-        Err(why) => refuse_all(&mut done, &why),
     }
-    done
-}
-
-/// What [`rewrite`] did.
-struct Rewritten {
-    comments: usize,
-    covered: usize,
-    refused: Vec<(Diagnostic, String)>,
 }
 
 /// Reads the file, adds the comments, checks the result and writes it;
-/// `Err` when the file is left as it was, for all its findings.
+/// `Err` when the file is left as it was, with the reason for all its
+/// findings.
 fn rewrite(
     path: &Path,
     findings: &[Diagnostic],
     reason: &str,
     noqa: bool,
     target: PythonVersion,
-) -> Result<Rewritten, String> {
+) -> Result<FileSuppression, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("could not read the file: {e}"))?;
     let source = Source::decode(&bytes).map_err(|e| format!("could not decode the file: {e}"))?;
     let text = source.text.clone();
@@ -149,14 +142,16 @@ fn rewrite(
     let plan = Plan::new(&text, &ends, findings, noqa);
     let edits: Vec<Edit> =
         plan.by_row.iter().filter_map(|(row, add)| add_directives(&text, ends.get(*row)?, add, reason)).collect();
-    let mut done = Rewritten { comments: edits.len(), covered: plan.covered, refused: plan.refused };
+    let done =
+        FileSuppression { path: path.to_owned(), comments: edits.len(), covered: plan.covered, refused: plan.refused };
     if edits.is_empty() {
         return Ok(done);
     }
     let new_text = checked_text(&text, &edits, target)?;
-    let new_bytes = Document::Source(source).bytes(&new_text)?;
+    let new_bytes = Document::Source(source)
+        .bytes(&new_text)
+        .map_err(|why| format!("the comment cannot be written in this file: {why}"))?;
     replace_file(path, &bytes, &new_bytes).map_err(|e| format!("{e:#}"))?;
-    done.refused.sort_by_key(|(d, _)| (d.start.line, d.start.column));
     Ok(done)
 }
 
@@ -210,6 +205,7 @@ impl Plan {
             }
             plan.add(row, d, noqa);
         }
+        plan.refused.sort_by_key(|(d, _)| (d.start.line, d.start.column));
         plan
     }
 
