@@ -9,7 +9,8 @@ use crate::python::parse::PythonVersion;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  nothing to report (check), nothing left to review (fix), no changes (diff --exit-code)
-  1  findings remain or a file does not parse (check, fix), or changes exist (diff --exit-code)
+  1  findings remain or a file does not parse (check, fix), or changes exist (diff --exit-code),
+     or a finding could not be suppressed (suppress)
   2  usage, configuration or I/O error
 --exit-zero turns 1 into 0; 2 stays 2.";
 
@@ -41,6 +42,9 @@ pub enum Command {
     Config(ConfigArgs),
     /// Audit checkpoint files for `torch.load(weights_only=True)` without loading them.
     Checkpoints(CheckpointsArgs),
+    /// Add a suppression comment that Bandit and remediate both read
+    /// (`# nosec B614  # REASON`) for every finding `check` reports.
+    Suppress(SuppressArgs),
 }
 
 /// Options every scanning command shares.
@@ -148,6 +152,20 @@ pub struct FixArgs {
     /// After the remaining findings, list the fixes applied, per file and rule.
     #[arg(long)]
     pub show_fixes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SuppressArgs {
+    #[command(flatten)]
+    pub options: RuleOptions,
+    /// Why the findings are accepted, written after the directive:
+    /// `# nosec B614  # TEXT`.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Also add each rule's ruff codes to a `# noqa:` directive, so that
+    /// ruff (which does not read `# nosec`) is silenced too.
+    #[arg(long)]
+    pub noqa: bool,
 }
 
 #[derive(Debug, Args)]

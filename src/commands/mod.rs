@@ -27,6 +27,7 @@ mod lock;
 mod models;
 mod rules_list;
 pub mod settings;
+mod suppress;
 
 /// Runs the command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Lock(args) => lock::run(&args),
         Command::Config(args) => config_show::run(&args.options),
         Command::Checkpoints(args) => checkpoints::run(&args),
+        Command::Suppress(args) => suppress::run(&args.options, &args.reason, args.noqa),
     };
     timings::report();
     code

@@ -2,10 +2,12 @@
 //! edits (`edit`: a byte range of the decoded text and its replacement),
 //! keyword arguments added in any layout (`keyword`), an argument
 //! removed (`argument`), imports and other
-//! top-of-module lines (`import`), and the logging fix of the except rules
-//! (`logging`). One engine applies and verifies them.
+//! top-of-module lines (`import`), the logging fix of the except rules
+//! (`logging`), and suppression directives at the end of a line
+//! (`comment`). One engine applies and verifies them.
 
 pub mod argument;
+pub mod comment;
 pub mod edit;
 pub mod import;
 pub mod keyword;
