@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::python::parse::PythonVersion;
 
@@ -47,6 +48,36 @@ pub enum Command {
     Suppress(SuppressArgs),
 }
 
+impl Cli {
+    /// Parses the command line, noting whether PATHS were given or are the
+    /// default (`--stdin-filename x.py .` names a path; no path does not).
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let given = matches
+            .subcommand()
+            .and_then(|(_, sub)| sub.value_source("paths"))
+            .is_some_and(|source| source == ValueSource::CommandLine);
+        if let Some(options) = cli.command.rule_options_mut() {
+            options.paths_given = given;
+        }
+        cli
+    }
+}
+
+impl Command {
+    fn rule_options_mut(&mut self) -> Option<&mut RuleOptions> {
+        match self {
+            Command::Diff(a) => Some(&mut a.options),
+            Command::Fix(a) => Some(&mut a.options),
+            Command::Check(a) => Some(&mut a.options),
+            Command::Config(a) => Some(&mut a.options),
+            Command::Suppress(a) => Some(&mut a.options),
+            Command::Rules(_) | Command::Models(_) | Command::Lock(_) | Command::Checkpoints(_) => None,
+        }
+    }
+}
+
 /// Options every scanning command shares.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RuleOptions {
@@ -61,6 +92,9 @@ pub struct RuleOptions {
     /// and writes nothing.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// PATHS were written on the command line (not the default `.`).
+    #[arg(skip)]
+    pub paths_given: bool,
     /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,

@@ -3,15 +3,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     remediate::pipeline::pool::install_panic_hook();
     remediate::pipeline::write::ignore_file_size_signal();
-    let cli = remediate::cli::Cli::parse();
+    let cli = remediate::cli::Cli::parse_args();
     match remediate::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -166,3 +166,24 @@ fn dash_with_other_paths_is_a_usage_error() {
     let named = run_stdin(dir.path(), &["check", "--stdin-filename", "x.py", "a.py"], TRAIN.as_bytes());
     assert_eq!(named.code, Some(2), "{}", named.stderr);
 }
+
+#[test]
+fn stdin_filename_with_an_explicit_path_is_a_usage_error_even_for_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.py"), TRAIN).unwrap();
+    let out = run_stdin(dir.path(), &["check", "--stdin-filename", "x.py", "."], TRAIN.as_bytes());
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--stdin-filename"), "{}", out.stderr);
+}
+
+#[test]
+fn config_shows_the_settings_of_the_stdin_filename() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/pyproject.toml"), "[tool.remediate]\nignore = [\"torch-load\"]\n").unwrap();
+    let out = run_stdin(dir.path(), &["config", "--stdin-filename", "sub/x.py"], b"");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("ignore = [\"torch-load\"]  # sub/pyproject.toml"), "{}", out.stdout);
+    let checked = run_stdin(dir.path(), &["check", "--stdin-filename", "sub/x.py"], TRAIN.as_bytes());
+    assert!(!checked.stdout.contains("B614") && checked.stdout.contains("B113"), "{}", checked.stdout);
+}

@@ -86,7 +86,7 @@ pub(crate) fn stdin_name(options: &RuleOptions) -> Result<Option<PathBuf>> {
         bail!("`-` reads one file from standard input; it cannot be given with other paths");
     }
     match &options.stdin_filename {
-        Some(name) if dash || options.paths == [PathBuf::from(".")] => Ok(Some(name.clone())),
+        Some(name) if dash || !options.paths_given => Ok(Some(name.clone())),
         Some(_) => bail!("--stdin-filename reads the file from standard input: give `-` as the path, or no path"),
         None => Ok(dash.then(|| PathBuf::from("-"))),
     }

@@ -115,7 +115,7 @@ impl<'a> Analyzer<'a> {
         timings::count(Count::FactsOnlyParses, 1);
         timings::time(Stage::Index, || {
             let parsed = parse_module(text, self.target);
-            FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module)
+            FileFacts::extract(&SemanticModel::build(parsed.syntax(), text), &self.module, &LineIndex::new(text))
         })
     }
 
@@ -126,20 +126,22 @@ impl<'a> Analyzer<'a> {
         timings::count(Count::BytesParsed, text.len());
         let parsed = timings::time(Stage::Parse, || parse_module(text, self.target));
         let model = timings::time(Stage::Parse, || SemanticModel::build(parsed.syntax(), text));
-        let facts = want_facts.then(|| timings::time(Stage::Index, || FileFacts::extract(&model, &self.module)));
+        let lines = LineIndex::new(text);
+        let facts =
+            want_facts.then(|| timings::time(Stage::Index, || FileFacts::extract(&model, &self.module, &lines)));
         let broken = cpython_refuses(&parsed, &model);
         let memo = Memo::default();
         let candidates = candidates(&model, self.rules, active, &memo);
         if candidates.is_empty() {
             return Analysis { syntax_error: broken, facts, ..Analysis::default() };
         }
-        let lines = LineIndex::new(text);
         let ts_text = parse::tree_sitter_text(text);
         let module = self.module.clone();
         let regions = (self.partial && broken.is_none())
             .then(|| parse::regions(&model.module.body, &lines, candidates.iter().copied()));
-        let parsed_tree =
-            timings::time(Stage::TreeSitter, || parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref()));
+        let parsed_tree = timings::time(Stage::TreeSitter, || {
+            parse::parse_tree(&mut self.parser, &ts_text, regions.as_deref().map(|r| (r, &lines)))
+        });
         timings::count(
             Count::TreeSitterBytes,
             regions.as_ref().map_or(ts_text.len(), |r| r.iter().map(|r| r.len()).sum()),
@@ -203,7 +205,7 @@ impl<'a> Analyzer<'a> {
         let lines = LineIndex::new(text);
         let ts_text = parse::tree_sitter_text(text);
         let regions = parse::regions(&model.module.body, &lines, candidates);
-        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, Some(&regions)) else { return };
+        let Some(tree) = parse::parse_tree(&mut self.parser, &ts_text, Some((&regions, &lines))) else { return };
         let cx = FileContext {
             src: text,
             model: &model,

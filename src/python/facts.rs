@@ -138,8 +138,7 @@ pub struct SaveFact {
 
 impl FileFacts {
     /// Summarises a file's model. `module` is its dotted name in the project.
-    pub fn extract(model: &SemanticModel<'_>, module: &str) -> FileFacts {
-        let lines = LineIndex::new(model.source);
+    pub fn extract(model: &SemanticModel<'_>, module: &str, lines: &LineIndex<'_>) -> FileFacts {
         let line = |at: TextSize| lines.position(at.to_usize()).line;
         let mut facts = FileFacts { is_script: has_main_guard(&model.module.body), ..FileFacts::default() };
         facts.constants = constants(model, &line);

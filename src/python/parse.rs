@@ -186,15 +186,12 @@ fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
 }
 
 /// Parses `text` with tree-sitter: all of it, or only `regions` (from
-/// [`regions`]), which then read as one module whose nodes keep their
-/// offsets in `text`.
-pub fn parse_tree(parser: &mut Parser, text: &str, regions: Option<&[Range<usize>]>) -> Option<Tree> {
+/// [`regions`], with the lines of `text`), which then read as one module
+/// whose nodes keep their offsets in `text`.
+pub fn parse_tree(parser: &mut Parser, text: &str, regions: Option<(&[Range<usize>], &LineIndex<'_>)>) -> Option<Tree> {
     let ranges: Vec<tree_sitter::Range> = match regions {
         None => Vec::new(),
-        Some(regions) => {
-            let lines = LineIndex::new(text);
-            regions.iter().map(|r| ts_range(&lines, r)).collect()
-        }
+        Some((regions, lines)) => regions.iter().map(|r| ts_range(lines, r)).collect(),
     };
     parser.set_included_ranges(&ranges).ok()?;
     let tree = parser.parse(text, None);
@@ -339,7 +336,7 @@ mod tests {
         let lines = LineIndex::new(src);
         let at = text_size(src.find("torch.load").unwrap());
         let spans = regions(&parsed.syntax().body, &lines, [TextRange::at(at, TextSize::new(10))]);
-        let tree = parse_tree(&mut ts_parser(), src, Some(&spans)).unwrap();
+        let tree = parse_tree(&mut ts_parser(), src, Some((&spans, &lines))).unwrap();
         assert!(!tree.root_node().has_error(), "{}", tree.root_node().to_sexp());
         let call = tree.root_node().descendant_for_byte_range(at.to_usize(), at.to_usize() + 10).unwrap();
         assert_eq!(call.utf8_text(src.as_bytes()).unwrap(), "torch.load");
