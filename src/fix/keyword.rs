@@ -92,10 +92,22 @@ pub fn insert(
     let edits = layout_edits(call, src, newline, &texts);
     // A call black would not split is left as it is, without measuring
     // its line (which may be long, and hold many such calls).
-    if inside_brackets(call.node) || call.lone_generator() || !too_long(call, src, &edits, line_length) {
+    if inside_brackets(call.node)
+        || call.lone_generator()
+        || !ends_its_line(call, src)
+        || !too_long(call, src, &edits, line_length)
+    {
         return Ok(edits);
     }
     Ok(one_per_line(call, src, newline, &texts).unwrap_or(edits))
+}
+
+/// Does only a comment, or nothing, follow the call on its line? Black
+/// splits no other call (`a = f(x); b = 1` is left to the statement).
+/// Reads only the blanks after the call, not the rest of a long line.
+fn ends_its_line(call: &Call<'_>, src: &str) -> bool {
+    let after = src[call.node.end_byte()..].trim_start_matches([' ', '\t']);
+    after.is_empty() || after.starts_with(['\n', '\r', '#'])
 }
 
 /// Would `edits` (of a call on one line) leave its line longer than
@@ -118,14 +130,10 @@ fn too_long(call: &Call<'_>, src: &str, edits: &[Edit], line_length: usize) -> b
 /// The edits that put every argument of `call`, then `keywords`, on a line
 /// of its own, as black does (see the module documentation); `None` where
 /// black would not split this call this way, or it would not be safe. The
-/// caller has ruled out calls inside brackets and lone generators.
+/// caller has ruled out calls inside brackets, lone generators and calls
+/// that do not end their line.
 fn one_per_line(call: &Call<'_>, src: &str, newline: &str, keywords: &[&str]) -> Option<Vec<Edit>> {
     let node = call.node;
-    let after = &src[node.end_byte()..line_end(src, node.end_byte())];
-    let after = after.trim_start_matches([' ', '\t']);
-    if !(after.is_empty() || after.starts_with('#')) {
-        return None;
-    }
     let indent = line_indent(src, node.start_byte());
     if indent.contains(|c| c != ' ') {
         return None;
