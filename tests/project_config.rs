@@ -158,3 +158,51 @@ fn remediate_toml_wins_and_its_paths_are_relative_to_it() {
     let lines = finding_lines(&out);
     assert!(!lines.is_empty() && lines.iter().all(|l| l.contains("[B614]")), "{lines:?}");
 }
+
+/// A monorepo whose packages carry their own settings: from the root, each
+/// file gets the settings of the nearest settings file above it, as from
+/// inside its package.
+fn monorepo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "pyproject.toml", "[tool.remediate]\nignore = [\"hf-revision\"]\n");
+    write(root, "tools/run.py", TRAIN);
+    // Its own revisions file, relative to its settings file.
+    write(root, "pkg_a/pyproject.toml", "[project]\nname = \"a\"\n\n[tool.remediate]\nrevisions = \"pins.yaml\"\n");
+    write(root, "pkg_a/pins.yaml", PINS);
+    write(root, "pkg_a/src/a/train.py", TRAIN);
+    write(root, "pkg_b/remediate.toml", "select = [\"torch-load\"]\nextend-exclude = [\"generated\"]\n");
+    write(root, "pkg_b/b/train.py", TRAIN);
+    write(root, "pkg_b/generated/train.py", TRAIN);
+    dir
+}
+
+#[test]
+fn nested_settings_govern_their_subtree_from_the_root_as_from_inside() {
+    let dir = monorepo();
+    let root = dir.path();
+    let whole = finding_lines(&run(root, &["check", "."]));
+    let mut parts = Vec::new();
+    for package in ["pkg_a", "pkg_b"] {
+        let out = run(&root.join(package), &["check", "."]);
+        parts.extend(finding_lines(&out).into_iter().map(|l| format!("{package}/{l}")));
+    }
+    parts.extend(finding_lines(&run(root, &["check", "tools"])));
+    parts.sort();
+    assert_eq!(whole, parts);
+    let has = |needle: &str| whole.iter().any(|l| l.contains(needle));
+    assert!(has("tools/run.py:6:13: torch-load") && !has("tools/run.py:5:13: hf-revision"), "{whole:?}");
+    assert!(has("pkg_a/src/a/train.py:5:13: hf-revision"), "pkg_a does not ignore hf-revision: {whole:?}");
+    assert!(has("pkg_b/b/train.py:6:13: torch-load") && !has("pkg_b/b/train.py:5"), "{whole:?}");
+    assert!(!has("pkg_b/generated"), "pkg_b excludes generated/: {whole:?}");
+}
+
+#[test]
+fn nested_settings_bring_their_own_revisions_to_fix() {
+    let dir = monorepo();
+    let out = run(dir.path(), &["fix", "."]);
+    assert!(matches!(out.code, Some(0 | 1)), "{}", out.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("pkg_a/src/a/train.py")).unwrap();
+    assert!(fixed.contains("revision=\"607a30d783dfa663caf39e06633721c8d4cfcd7e\""), "{fixed}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("pkg_b/generated/train.py")).unwrap(), TRAIN);
+}

@@ -19,7 +19,7 @@ pub(crate) fn run(options: &RuleOptions, format: CheckFormat, statistics: bool) 
     let p = prepare(options)?;
     let results = execute(&p, Mode::Check, false);
     let summary = Summary::of(&results, &p.walk_errors, p.unsafe_fixes);
-    let metas: Vec<_> = p.rules.metas().collect();
+    let metas = p.metas();
     let rendered = if statistics {
         let counts = output::statistics::counts(&results, p.unsafe_fixes);
         match format {

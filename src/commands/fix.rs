@@ -50,7 +50,7 @@ pub(crate) fn run(options: &RuleOptions, report: Option<&Path>, show_fixes: bool
         stream::note(describe_fixes(&summary, "fixed", p.unsafe_fixes));
     }
     if let (Some(path), Some(pending)) = (report, pending_report) {
-        let metas: Vec<_> = p.rules.metas().collect();
+        let metas = p.metas();
         let body = output::report::pull_request_body(&results, &p.walk_errors, &summary, &metas);
         pending.write(body.as_bytes()).with_context(|| format!("writing the report {}", path.display()))?;
         if !options.quiet {

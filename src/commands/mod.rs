@@ -2,11 +2,13 @@
 //! preparing the rules, configuration and files, running the pipeline,
 //! reporting file problems, and the exit code.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
 use crate::cli::{Cli, Command, RuleOptions};
+use crate::config::project::ProjectFile;
 use crate::config::Config;
 use crate::output::{self, stream, Paint};
 use crate::pins::pin_module::Generated;
@@ -16,7 +18,7 @@ use crate::pipeline::{cache, pool, walk};
 use crate::report::baseline::Baseline;
 use crate::report::summary::Summary;
 use crate::report::{FileResult, PathError};
-use crate::rules;
+use crate::rules::{self, RuleMeta};
 
 mod check;
 mod checkpoints;
@@ -25,6 +27,7 @@ mod diff;
 mod fix;
 mod lock;
 mod models;
+mod projects;
 mod rules_list;
 pub mod settings;
 mod suppress;
@@ -66,6 +69,20 @@ pub(crate) struct Prepared {
     /// The file read from standard input, when the path is `-`: then
     /// `files` is empty.
     pub(crate) stdin: Option<StdinFile>,
+    /// The projects of settings files below the paths given, each over the
+    /// files it governs (see [`projects`]).
+    pub(crate) nested: Vec<Prepared>,
+    /// Every file walked, in order, when there are nested projects.
+    pub(crate) order: Vec<PathBuf>,
+}
+
+impl Prepared {
+    /// The rules of this project and of every nested one, in registry order.
+    pub(crate) fn metas(&self) -> Vec<&'static RuleMeta> {
+        let ids: HashSet<&str> =
+            self.nested.iter().flat_map(|n| n.rules.metas()).chain(self.rules.metas()).map(|m| m.id).collect();
+        rules::all().into_iter().map(|r| r.meta()).filter(|m| ids.contains(m.id)).collect()
+    }
 }
 
 /// A file read from standard input (`-`), under the name
@@ -112,6 +129,33 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
         None => options,
     };
     let settings = settings::Effective::resolve(options)?;
+    let exclusions = settings.exclusions()?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let stdin = stdin_path.map(|path| read_stdin(path, &exclusions)).transpose()?;
+    let walked = match stdin {
+        Some(_) => walk::Walked::default(),
+        None => timings::time(Stage::Walk, || walk::python_files(&options.paths, &exclusions)),
+    };
+    let order = walked.files.clone();
+    let split = projects::split(walked.files, settings.project.as_ref().map(|f| f.path.as_path()))?;
+    let mut p = project(options, &settings, split.own, &cwd)?;
+    p.nested = split.nested.into_iter().map(|(file, files)| nested(options, &file, files)).collect::<Result<_>>()?;
+    if !p.nested.is_empty() {
+        p.order = order;
+    }
+    p.walk_errors = walked.errors;
+    p.baseline = options.baseline.as_deref().map(Baseline::load).transpose()?;
+    if stdin.is_some() {
+        // An editor's buffer is analysed afresh every time.
+        p.cache = None;
+    }
+    p.stdin = stdin;
+    Ok(p)
+}
+
+/// One project's settings made into rules and configuration, over `files`;
+/// the line length is the one declared at or above `dir`.
+fn project(options: &RuleOptions, settings: &settings::Effective, files: Vec<PathBuf>, dir: &Path) -> Result<Prepared> {
     let (select, ignore) = settings.rule_names();
     let rules = RuleSet::new(rules::selected(&select, &ignore)?)?;
     let paths = settings.config_paths();
@@ -119,8 +163,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     config.strict_except = settings.strict_except.value;
     config.target_version = settings.target_version.value;
     config.pin_module = settings.pin_module.value.clone();
-    config.line_length =
-        crate::fix::line_length::discover(&std::env::current_dir().context("reading the current directory")?);
+    config.line_length = crate::fix::line_length::discover(dir);
     if let Some(dir) = &options.checkpoints {
         config.checkpoints = crate::checkpoints::evidence::Evidence::audit(dir)?;
     }
@@ -129,17 +172,9 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
             stream::note(format!("warning: {warning}"));
         }
     }
-    let exclusions = settings.exclusions()?;
-    let stdin = stdin_path.map(|path| read_stdin(path, &exclusions)).transpose()?;
-    let walked = match stdin {
-        Some(_) => walk::Walked::default(),
-        None => timings::time(Stage::Walk, || walk::python_files(&options.paths, &exclusions)),
-    };
-    let per_file_ignores = settings.per_file_ignores()?;
-    let jobs = job_count(options.jobs);
     // Without the prefilter every file is analysed afresh: a cached result
     // could hide exactly the difference `--no-prefilter` is there to show.
-    let cache = if options.no_cache || options.no_prefilter || stdin.is_some() {
+    let cache = if options.no_cache || options.no_prefilter {
         None
     } else {
         let ids: Vec<&str> = rules.metas().map(|m| m.id).collect();
@@ -148,18 +183,30 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     Ok(Prepared {
         rules,
         config,
-        files: walked.files,
+        files,
         roots: options.paths.clone(),
-        walk_errors: walked.errors,
-        jobs,
+        walk_errors: Vec::new(),
+        jobs: job_count(options.jobs),
         prefilter: !options.no_prefilter,
         cache,
         root: settings.root.clone(),
         unsafe_fixes: settings.unsafe_fixes.value,
-        per_file_ignores,
-        baseline: options.baseline.as_deref().map(Baseline::load).transpose()?,
-        stdin,
+        per_file_ignores: settings.per_file_ignores()?,
+        baseline: None,
+        stdin: None,
+        nested: Vec::new(),
+        order: Vec::new(),
     })
+}
+
+/// The project of a settings file below the paths given, over the files it
+/// governs, less those its own `exclude` patterns name.
+fn nested(options: &RuleOptions, file: &ProjectFile, files: Vec<PathBuf>) -> Result<Prepared> {
+    let dir = file.dir().to_path_buf();
+    let settings = settings::Effective::resolve(&RuleOptions { paths: vec![dir.clone()], ..options.clone() })?;
+    let excluded = settings.own_exclusions()?;
+    let files = files.into_iter().filter(|f| !excluded.as_ref().is_some_and(|e| e.matches(f, false))).collect();
+    project(options, &settings, files, &dir)
 }
 
 fn read_stdin(path: PathBuf, exclusions: &walk::Exclusions) -> Result<StdinFile> {
@@ -170,6 +217,27 @@ fn read_stdin(path: PathBuf, exclusions: &walk::Exclusions) -> Result<StdinFile>
 }
 
 pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
+    let mut results = execute_project(p, mode, write);
+    for nested in &p.nested {
+        let mode = match mode {
+            Mode::Fix { .. } => Mode::Fix { unsafe_fixes: nested.unsafe_fixes },
+            Mode::Check => Mode::Check,
+        };
+        results.extend(execute_project(nested, mode, write));
+    }
+    if !p.nested.is_empty() {
+        // In the order of the walk, as one project's results are.
+        let position: HashMap<&Path, usize> = p.order.iter().enumerate().map(|(i, f)| (f.as_path(), i)).collect();
+        results.sort_by_key(|r| position.get(r.path.as_path()).copied().unwrap_or(usize::MAX));
+    }
+    if let Some(baseline) = &p.baseline {
+        baseline.clone().hide_known(&mut results);
+    }
+    results
+}
+
+/// Runs one project's files through the pipeline.
+fn execute_project(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> {
     let plan = pool::Plan { mode, write, jobs: p.jobs, prefilter: p.prefilter };
     let ignored = |path: &Path| -> Vec<usize> {
         if p.per_file_ignores.is_empty() {
@@ -186,16 +254,13 @@ pub(crate) fn execute(p: &Prepared, mode: Mode, write: bool) -> Vec<FileResult> 
         roots: &p.roots,
         ignored: &ignored,
     };
-    let mut results = match &p.stdin {
+    let results = match &p.stdin {
         Some(stdin) if stdin.excluded => Vec::new(),
         Some(stdin) => vec![pool::run_bytes(&stdin.path, stdin.bytes.clone(), &job)],
         None => pool::run(&p.files, &job),
     };
     if let Some(cache) = &p.cache {
         cache.save();
-    }
-    if let Some(baseline) = &p.baseline {
-        baseline.clone().hide_known(&mut results);
     }
     results
 }

@@ -190,6 +190,21 @@ impl Effective {
         Ok(Exclusions { patterns, force: self.force_exclude.value, keep_packages })
     }
 
+    /// Only the patterns the settings file itself gives (`exclude`,
+    /// `extend-exclude`): for a nested project, whose files the walk has
+    /// already passed through the default list.
+    pub fn own_exclusions(&self) -> Result<Option<PathPatterns>> {
+        let patterns: Vec<String> = [&self.exclude, &self.extend_exclude]
+            .into_iter()
+            .filter(|list| matches!(list.origin, Origin::File(_)))
+            .flat_map(|list| list.value.iter().cloned())
+            .collect();
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        PathPatterns::new(&self.root, &patterns).map(Some).map_err(|e| self.file_error("exclude", e))
+    }
+
     pub fn per_file_ignores(&self) -> Result<PerFileIgnores> {
         let mut entries = Vec::new();
         for (pattern, rules) in &self.per_file_ignores.value {

@@ -113,18 +113,25 @@ pub fn discover(start: &Path) -> Result<Option<ProjectFile>> {
     let start = absolute(start)?;
     let dir = if start.is_dir() { start.as_path() } else { start.parent().unwrap_or(&start) };
     for dir in dir.ancestors() {
-        let own = dir.join(SETTINGS_FILE);
-        if own.is_file() {
-            return load_settings_file(&own).map(Some);
-        }
-        let pyproject = dir.join(PYPROJECT);
-        if pyproject.is_file() {
-            if let Some(found) = load_pyproject(&pyproject)? {
-                return Ok(Some(found));
-            }
+        if let Some(found) = settings_in(dir)? {
+            return Ok(Some(found));
         }
     }
     Ok(None)
+}
+
+/// The settings file in `dir` itself: `remediate.toml`, else a
+/// `pyproject.toml` with a `[tool.remediate]` table.
+pub fn settings_in(dir: &Path) -> Result<Option<ProjectFile>> {
+    let own = dir.join(SETTINGS_FILE);
+    if own.is_file() {
+        return load_settings_file(&own).map(Some);
+    }
+    let pyproject = dir.join(PYPROJECT);
+    match pyproject.is_file() {
+        true => load_pyproject(&pyproject),
+        false => Ok(None),
+    }
 }
 
 /// The project root when no settings file names one: the nearest directory
