@@ -1,7 +1,8 @@
 //! The line length a project's formatter keeps to, which fixes respect:
 //! `line-length` under `[tool.ruff]`, else under `[tool.black]`, in the
 //! nearest `pyproject.toml` above the current directory; 88 (black's and
-//! ruff's default) without one.
+//! ruff's default) without one. And how black lays out a generated call
+//! whose one argument is a list, when the line would exceed it.
 
 use std::path::Path;
 
@@ -56,5 +57,74 @@ mod tests {
         std::fs::write(dir.path().join("pyproject.toml"), "[tool.ruff]\nline-length = 100\n").unwrap();
         std::fs::create_dir(dir.path().join("src")).unwrap();
         assert_eq!(discover(&dir.path().join("src")), 100);
+    }
+}
+
+/// `{head}[a, b]{tail}` (a call whose one argument is a list, as in
+/// `with torch.serialization.safe_globals([...]):`) laid out as black lays
+/// it out at `indent`: on one line when it fits in `line_length`; else the
+/// list on a line of its own; else one entry per line, with a trailing
+/// comma. `head` ends with the call's `(`, `tail` starts with its `)`.
+pub fn call_with_list(
+    head: &str,
+    entries: &[String],
+    tail: &str,
+    indent: &str,
+    newline: &str,
+    line_length: usize,
+) -> String {
+    let list = format!("[{}]", entries.join(", "));
+    let one_line = format!("{head}{list}{tail}");
+    let width = |text: &str| indent.chars().count() + text.chars().count();
+    // Black counts a tab as one column; a tab-indented file is left as it is.
+    if width(&one_line) <= line_length || indent.contains('\t') {
+        return one_line;
+    }
+    let inner = format!("{indent}    ");
+    let close = tail.trim_start_matches(')');
+    if width(&format!("    {list}")) <= line_length {
+        return format!("{head}{newline}{inner}{list}{newline}{indent}){close}");
+    }
+    let mut text = format!("{head}{newline}{inner}[{newline}");
+    for entry in entries {
+        text += &format!("{inner}    {entry},{newline}");
+    }
+    text + &format!("{inner}]{newline}{indent}){close}")
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    fn entries(texts: &[&str]) -> Vec<String> {
+        texts.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn a_call_with_a_list_is_laid_out_as_black_does() {
+        let head = "with torch.serialization.safe_globals(";
+        let short = entries(&["np.dtype", "np.ndarray"]);
+        assert_eq!(
+            call_with_list(head, &short, "):", "    ", "\n", 88),
+            "with torch.serialization.safe_globals([np.dtype, np.ndarray]):"
+        );
+        let medium = entries(&["argparse.Namespace", "(_reconstruct, \"numpy.core.multiarray._reconstruct\")"]);
+        assert_eq!(
+            call_with_list(head, &medium, "):", "    ", "\n", 88),
+            "with torch.serialization.safe_globals(\n        [argparse.Namespace, (_reconstruct, \"numpy.core.multiarray._reconstruct\")]\n    ):"
+        );
+        let long = entries(&[
+            "(_reconstruct, \"numpy.core.multiarray._reconstruct\")",
+            "(_reconstruct, \"numpy._core.multiarray._reconstruct\")",
+            "np.dtype",
+        ]);
+        assert_eq!(
+            call_with_list(head, &long, "):", "    ", "\r\n", 88),
+            "with torch.serialization.safe_globals(\r\n        [\r\n            (_reconstruct, \"numpy.core.multiarray._reconstruct\"),\r\n            (_reconstruct, \"numpy._core.multiarray._reconstruct\"),\r\n            np.dtype,\r\n        ]\r\n    ):"
+        );
+        assert_eq!(
+            call_with_list("torch.serialization.add_safe_globals(", &long, ")", "", "\n", 88),
+            "torch.serialization.add_safe_globals(\n    [\n        (_reconstruct, \"numpy.core.multiarray._reconstruct\"),\n        (_reconstruct, \"numpy._core.multiarray._reconstruct\"),\n        np.dtype,\n    ]\n)"
+        );
     }
 }

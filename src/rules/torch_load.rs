@@ -9,12 +9,13 @@ use crate::documented_rule;
 use crate::fix::edit::{Edit, Fix, FixSafety};
 use crate::fix::import;
 use crate::fix::keyword::{self, Keyword};
+use crate::fix::line_length;
 use crate::fix::statement;
 use crate::pipeline::index::{absolute, IndexedFile, ProjectIndex, Tie};
 use crate::python::call::Call;
 use crate::python::facts::SaveFact;
 use crate::python::imports;
-use crate::python::lines::starts_its_line;
+use crate::python::lines::{line_indent, starts_its_line};
 use crate::python::load_site::{file_name, KeyCache, LoadSite};
 use crate::python::model::{Origin, Resolved, SemanticModel};
 use crate::python::parse::text_size;
@@ -423,11 +424,15 @@ fn allowlist_fix(
     let mut names = Names::new(cx, at);
     let serialization = names.module_attribute("torch", "serialization")?;
     let entries = globals.iter().map(|g| names.entry(g)).collect::<Result<Vec<_>, _>>()?.concat();
-    let list = format!("[{}]", entries.join(", "));
     let imports = names.imports_edit()?;
     let holders = statement::statements_holding(&cx.model.module.body, load.range());
     let innermost = holders.last().ok_or("the load is not in a statement")?;
-    let header = format!("with {serialization}.safe_globals({list}):");
+    // Laid out as black would, at the indentation of the statement it wraps or precedes.
+    let call = |head: &str, tail: &str, at: usize| {
+        let indent = line_indent(cx.src, at);
+        line_length::call_with_list(head, &entries, tail, &indent, cx.newline, cx.config.line_length)
+    };
+    let header = call(&format!("with {serialization}.safe_globals("), "):", innermost.start().to_usize());
     match statement::wrap_in_block(cx.src, cx.newline, innermost, load.range(), &header, &keyword) {
         Ok(wrap) => {
             let edits = imports.into_iter().chain([wrap]).collect();
@@ -440,12 +445,8 @@ fn allowlist_fix(
                 .rev()
                 .find(|s| starts_its_line(cx.src, s.start().to_usize()))
                 .ok_or("no statement around the load starts its line")?;
-            let line = statement::line_before(
-                cx.src,
-                cx.newline,
-                before,
-                &format!("{serialization}.add_safe_globals({list})"),
-            );
+            let allow = call(&format!("{serialization}.add_safe_globals("), ")", before.start().to_usize());
+            let line = statement::line_before(cx.src, cx.newline, before, &allow);
             let edits = imports.into_iter().chain([line]).chain(keyword).collect();
             Ok(Fix::unsafe_(edits).titled(format!(
                 "add `weights_only=True` and `add_safe_globals([...])` for the whole process, allowing what {why}; not a `with` block: {reason}"
