@@ -115,6 +115,10 @@ impl CodeScan {
         self.unsure || triggers.iter().any(|group| group.iter().all(|w| self.has(w)))
     }
 
+    /// Is `word` (a trigger word, see [`Triggers`]) in the code? Each is
+    /// answered once per file; a word with a condition (`load(`, `load as`)
+    /// first asks whether the bare word occurs at all, which most files
+    /// answer with one search shared by every form of that word.
     fn has(&self, word: &'static str) -> bool {
         if let Some(&(_, found)) = self.found.borrow().iter().find(|(w, _)| *w == word) {
             return found;
@@ -127,16 +131,21 @@ impl CodeScan {
             self.contents.get_or_init(|| StringContents::new(self.text.as_bytes(), &self.pieces)).may_contain(text)
         } else if let Some(name) = word.strip_prefix(NOT_AFTER_DOT) {
             let (name, call) = name.strip_suffix('(').map_or((name, false), |n| (n, true));
-            find_words(&self.code, name)
-                .any(|at| !after_dot(&self.code, at) && (!call || next_code(&self.code, at + name.len()) == Some(b'(')))
+            self.has(name)
+                && find_words(&self.code, name).any(|at| {
+                    !after_dot(&self.code, at) && (!call || next_code(&self.code, at + name.len()) == Some(b'('))
+                })
         } else if let Some(name) = word.strip_suffix("=True") {
-            find_words(&self.code, name).any(|at| assigned_true(&self.code, at + name.len()))
+            self.has(name) && find_words(&self.code, name).any(|at| assigned_true(&self.code, at + name.len()))
         } else if let Some(name) = word.strip_suffix('(') {
-            find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
+            self.has(name)
+                && find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
         } else if let Some(name) = word.strip_suffix(" as") {
-            find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"))
+            self.has(name)
+                && find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"))
         } else if let Some((object, attribute)) = word.split_once('.') {
-            find_words(&self.code, object).any(|at| has_attribute(&self.code, at + object.len(), attribute))
+            self.has(object)
+                && find_words(&self.code, object).any(|at| has_attribute(&self.code, at + object.len(), attribute))
         } else {
             find_words(&self.code, word).next().is_some()
         };
