@@ -15,7 +15,7 @@ mod revisions;
 mod timeouts;
 
 pub(crate) use revisions::{is_commit_sha, ModelPin, ModelRevisions, Revision};
-pub(crate) use timeouts::{override_variable, Seconds, TimeoutSet, Timeouts};
+pub(crate) use timeouts::{Seconds, TimeoutSet, Timeouts};
 
 pub(crate) const DEFAULT_REVISIONS: &str = "configs/model_revisions.yaml";
 pub(crate) const DEFAULT_TIMEOUTS: &str = "configs/timeouts.yaml";

@@ -38,7 +38,7 @@ pub(crate) mod yaml_load;
 
 #[cfg(test)]
 pub(crate) use context::testing;
-pub(crate) use context::{chain_parts, CallSite, Captures, FileContext, Memo};
+pub(crate) use context::{CallSite, Captures, FileContext, Memo};
 
 /// What a rule is, for users and for the registry.
 #[derive(Debug)]
@@ -138,7 +138,9 @@ impl Severity {
     }
 }
 
-/// A rule: its metadata and its decisions.
+/// A rule: its metadata and its decisions. Public only so that tests can
+/// hand `rules::all()` to `RuleSet::new`; its methods take crate-internal types.
+#[allow(private_interfaces)]
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
 
