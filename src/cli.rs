@@ -22,11 +22,11 @@ Exit codes:
 #[command(name = "remediate", version, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show the fixes as a unified diff (dry run); `remediate diff | git apply` applies them.
     Diff(DiffArgs),
     /// Apply the fixes in place.
@@ -80,96 +80,96 @@ impl Command {
 
 /// Options every scanning command shares.
 #[derive(Debug, Args, Clone, Default)]
-pub struct RuleOptions {
+pub(crate) struct RuleOptions {
     /// Files or directories to scan (directories are walked for *.py, honouring
     /// .gitignore and the project's `exclude`); `-` reads one file from
     /// standard input.
     #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Read the file from standard input, as if it were PATH: PATH chooses
     /// the settings, per-file ignores, the name in messages and whether it
     /// is a notebook. `fix` then prints the fixed file to standard output
     /// and writes nothing.
     #[arg(long, value_name = "PATH")]
-    pub stdin_filename: Option<PathBuf>,
+    pub(crate) stdin_filename: Option<PathBuf>,
     /// PATHS were written on the command line (not the default `.`).
     #[arg(skip)]
-    pub paths_given: bool,
+    pub(crate) paths_given: bool,
     /// Only these rules: ids, Bandit or ruff codes, comma-separated (e.g. torch-load,B113).
     #[arg(long, value_delimiter = ',')]
-    pub select: Vec<String>,
+    pub(crate) select: Vec<String>,
     /// Skip these rules: ids, Bandit or ruff codes, comma-separated.
     #[arg(long, value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// Model revision pins [default: configs/model_revisions.yaml, when present].
     #[arg(long, value_name = "FILE")]
-    pub revisions: Option<PathBuf>,
+    pub(crate) revisions: Option<PathBuf>,
     /// HTTP timeouts [default: configs/timeouts.yaml, when present].
     #[arg(long, value_name = "FILE")]
-    pub timeouts: Option<PathBuf>,
+    pub(crate) timeouts: Option<PathBuf>,
     /// Also apply fixes that change behaviour (see `remediate rules`); for
     /// `check`, count findings with such a fix as fixable.
     #[arg(long)]
-    pub unsafe_fixes: bool,
+    pub(crate) unsafe_fixes: bool,
     /// except-pass / except-continue: flag handlers of any exception type.
     #[arg(long)]
-    pub strict_except: bool,
+    pub(crate) strict_except: bool,
     /// Pin downloads whose repository id is known only at run time through
     /// this generated module (`training.model_revisions`), whose
     /// `pinned_revision(repo_id)` reads the revisions file's pins.
     #[arg(long, value_name = "MODULE", value_parser = parse_pin_module)]
-    pub pin_module: Option<String>,
+    pub(crate) pin_module: Option<String>,
     /// The oldest Python the fixed code must run on: py38 ... py314
     /// [default: the project's `requires-python`, else py38].
     #[arg(long, value_name = "VERSION", value_parser = parse_target_version)]
-    pub target_version: Option<PythonVersion>,
+    pub(crate) target_version: Option<PythonVersion>,
     /// Audit the checkpoint files under this directory and let them decide
     /// the `torch-load` fix of each load whose path names one of them by
     /// file name (`"runs/rng.pt"` -> `DIR/**/rng.pt`).
     #[arg(long, value_name = "DIR")]
-    pub checkpoints: Option<PathBuf>,
+    pub(crate) checkpoints: Option<PathBuf>,
     /// Findings of an earlier `check --format json` (or `bandit -f json`)
     /// that no longer count: matched by rule, file and line text.
     #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Print nothing but findings, diffs or errors.
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Exit 0 even when findings remain (errors still exit 2).
     #[arg(long)]
-    pub exit_zero: bool,
+    pub(crate) exit_zero: bool,
     /// Do not read or write the result cache.
     #[arg(long)]
-    pub no_cache: bool,
+    pub(crate) no_cache: bool,
     /// Parse every file, even those whose trigger words occur only in
     /// strings and comments (for proving the prefilter exact).
     #[arg(long, hide = true)]
-    pub no_prefilter: bool,
+    pub(crate) no_prefilter: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     #[command(flatten)]
-    pub options: RuleOptions,
+    pub(crate) options: RuleOptions,
 }
 
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     #[command(flatten)]
-    pub options: RuleOptions,
+    pub(crate) options: RuleOptions,
     /// Exit 1 when anything would change.
     #[arg(long)]
-    pub exit_code: bool,
+    pub(crate) exit_code: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
+    pub(crate) format: DiffFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
+pub(crate) enum DiffFormat {
     /// A unified diff for `git apply`.
     Text,
     /// Per file: the unified diff and the edits of each fix.
@@ -177,46 +177,46 @@ pub enum DiffFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct FixArgs {
+pub(crate) struct FixArgs {
     #[command(flatten)]
-    pub options: RuleOptions,
+    pub(crate) options: RuleOptions,
     /// Also write a Markdown pull-request body: what was fixed, what remains.
     #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
+    pub(crate) report: Option<PathBuf>,
     /// After the remaining findings, list the fixes applied, per file and rule.
     #[arg(long)]
-    pub show_fixes: bool,
+    pub(crate) show_fixes: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct SuppressArgs {
+pub(crate) struct SuppressArgs {
     #[command(flatten)]
-    pub options: RuleOptions,
+    pub(crate) options: RuleOptions,
     /// Why the findings are accepted, written after the directive:
     /// `# nosec B614  # TEXT`.
     #[arg(long, value_name = "TEXT")]
-    pub reason: String,
+    pub(crate) reason: String,
     /// Also add each rule's ruff codes to a `# noqa:` directive, so that
     /// ruff (which does not read `# nosec`) is silenced too.
     #[arg(long)]
-    pub noqa: bool,
+    pub(crate) noqa: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
-    pub options: RuleOptions,
+    pub(crate) options: RuleOptions,
     /// Print the number of findings per rule instead of the findings
     /// (`--format json` for a JSON list; other formats print the text table).
     #[arg(long)]
-    pub statistics: bool,
+    pub(crate) statistics: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    pub(crate) format: CheckFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckFormat {
+pub(crate) enum CheckFormat {
     /// `path:line:col: rule [code] message`; a code frame on a terminal.
     Text,
     /// The `text` line, the code frame and what the fix does, for every finding, in a pipe too.
@@ -232,88 +232,88 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     /// Show one rule's documentation (id or code).
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
+    pub(crate) format: RulesFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
+pub(crate) enum RulesFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Args)]
-pub struct ModelsArgs {
+pub(crate) struct ModelsArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Model revision pins [default: configs/model_revisions.yaml, when present].
     #[arg(long, value_name = "FILE")]
-    pub revisions: Option<PathBuf>,
+    pub(crate) revisions: Option<PathBuf>,
     /// Output format; `yaml` prints the revisions file with the missing ids added.
     #[arg(long, value_enum, default_value_t = ModelsFormat::Text)]
-    pub format: ModelsFormat,
+    pub(crate) format: ModelsFormat,
     /// Write the output to FILE (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Print nothing but the output or errors.
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelsFormat {
+pub(crate) enum ModelsFormat {
     Text,
     Json,
     Yaml,
 }
 
 #[derive(Debug, Args)]
-pub struct CheckpointsArgs {
+pub(crate) struct CheckpointsArgs {
     /// Checkpoint files, or directories walked for .pt .pth .ckpt .bin .tar .pkl .pickle .safetensors.
     #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckpointsFormat::Text)]
-    pub format: CheckpointsFormat,
+    pub(crate) format: CheckpointsFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CheckpointsFormat {
+pub(crate) enum CheckpointsFormat {
     Text,
     Json,
     Sarif,
 }
 
 #[derive(Debug, Args)]
-pub struct LockArgs {
+pub(crate) struct LockArgs {
     /// Files or directories to scan.
     #[arg(default_value = ".")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// The revisions file to fill [default: configs/model_revisions.yaml].
     #[arg(long, value_name = "FILE")]
-    pub revisions: Option<PathBuf>,
+    pub(crate) revisions: Option<PathBuf>,
     /// Use only the local Hugging Face cache (also when HF_HUB_OFFLINE=1).
     #[arg(long)]
-    pub offline: bool,
+    pub(crate) offline: bool,
     /// Regenerate this run-time pin module (`training.model_revisions`)
     /// from the revisions file once it is written.
     #[arg(long, value_name = "MODULE", value_parser = parse_pin_module)]
-    pub pin_module: Option<String>,
+    pub(crate) pin_module: Option<String>,
     /// Worker threads [default: the number of CPUs].
     #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
 }
 
 /// `py38` ... `py314`, ruff's spelling of a target version.
-pub fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
+pub(crate) fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
     let minor = text
         .strip_prefix("py3")
         .and_then(|m| m.parse::<u8>().ok())
@@ -323,7 +323,7 @@ pub fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
 }
 
 /// A dotted Python module name for `--pin-module`.
-pub fn parse_pin_module(text: &str) -> Result<String, String> {
+pub(crate) fn parse_pin_module(text: &str) -> Result<String, String> {
     if crate::pins::pin_module::is_module_name(text) {
         Ok(text.to_owned())
     } else {

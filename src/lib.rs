@@ -1,4 +1,5 @@
 //! The engine behind the `remediate` command, as a library so that tests
+#![warn(unreachable_pub)]
 //! (the property harness in `tests/`) can drive it in-process. The binary in
 //! `main.rs` is a thin layer over these modules.
 
@@ -9,7 +10,7 @@ pub mod config;
 pub mod fix;
 pub mod notebook;
 pub mod output;
-pub mod pins;
+pub(crate) mod pins;
 pub mod pipeline;
 pub mod python;
 pub mod report;

@@ -45,7 +45,7 @@ pub enum Format {
 
 impl Format {
     /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::TorchZip => "torch-zip",
             Format::TorchScript => "torchscript",
@@ -60,11 +60,11 @@ impl Format {
 
 /// What a file holds: its format, its pickles walked, and why reading stopped early.
 #[derive(Debug)]
-pub struct Contents {
-    pub format: Format,
-    pub pickles: Vec<Walk>,
+pub(crate) struct Contents {
+    pub(crate) format: Format,
+    pub(crate) pickles: Vec<Walk>,
     /// Why the file could not be read whole; the walks hold what was read before.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl Contents {
@@ -83,7 +83,7 @@ const MAX_TAR_NAME: u64 = 1 << 20;
 const MAX_SAFETENSORS_HEADER: u64 = 100 << 20;
 
 /// Reads `path` and walks its pickles; errors end up in [`Contents::error`].
-pub fn read(path: &Path) -> Contents {
+pub(crate) fn read(path: &Path) -> Contents {
     let mut contents = Contents::new(Format::Unknown);
     if let Err(e) = read_into(path, &mut contents) {
         contents.error = Some(format!("{e:#}"));

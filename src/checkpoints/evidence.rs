@@ -14,13 +14,13 @@ use super::{audit_path, Audit, Status, Verdict};
 
 /// The audits of a directory's checkpoints, by file name (`rng.pt`).
 #[derive(Clone, Debug, Default)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     by_name: BTreeMap<String, Vec<Audit>>,
 }
 
 impl Evidence {
     /// Audits every checkpoint under `dir` (see [`super::audit_paths`]).
-    pub fn audit(dir: &Path) -> Result<Evidence> {
+    pub(crate) fn audit(dir: &Path) -> Result<Evidence> {
         if !dir.is_dir() {
             bail!("--checkpoints {}: not a directory", dir.display());
         }
@@ -28,7 +28,7 @@ impl Evidence {
     }
 
     /// Keeps `audits` by the name of each file.
-    pub fn of(audits: Vec<Audit>) -> Evidence {
+    pub(crate) fn of(audits: Vec<Audit>) -> Evidence {
         let mut by_name: BTreeMap<String, Vec<Audit>> = BTreeMap::new();
         for audit in audits {
             if let Some(name) = audit.path.file_name().and_then(|n| n.to_str()) {
@@ -38,20 +38,20 @@ impl Evidence {
         Evidence { by_name }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
 
     /// The audits of the files called `name`: several when directories hold
     /// files of the same name (`a/best.pt`, `b/best.pt`).
-    pub fn named(&self, name: &str) -> Option<&[Audit]> {
+    pub(crate) fn named(&self, name: &str) -> Option<&[Audit]> {
         self.by_name.get(name).map(Vec::as_slice)
     }
 }
 
 /// What the files of one name, together, need from a load.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Judgement {
+pub(crate) enum Judgement {
     /// Every file loads with `weights_only=True` as it is.
     WeightsOnly,
     /// Every file loads with these globals allowlisted (`module.name`,
@@ -64,7 +64,7 @@ pub enum Judgement {
 
 /// Judges the files of one name together: the worst verdict among them
 /// decides, and the globals of files that need an allowlist are merged.
-pub fn judge(audits: &[Audit]) -> Judgement {
+pub(crate) fn judge(audits: &[Audit]) -> Judgement {
     let mut globals: Vec<String> = Vec::new();
     for audit in audits {
         match audit.verdict {

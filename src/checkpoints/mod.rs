@@ -58,10 +58,10 @@
 //! extension. Files are audited in parallel; results keep the walk's order.
 
 mod archive;
-pub mod evidence;
+pub(crate) mod evidence;
 mod pickle;
 pub mod render;
-pub mod verdict;
+pub(crate) mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,7 +70,7 @@ pub use archive::Format;
 pub use verdict::{allowlist_snippet, Allowlist, Global, Source, Status, Uses, Verdict};
 
 /// The extensions a directory walk audits.
-pub const EXTENSIONS: &[&str] = &["pt", "pth", "ckpt", "bin", "tar", "pkl", "pickle", "safetensors"];
+pub(crate) const EXTENSIONS: &[&str] = &["pt", "pth", "ckpt", "bin", "tar", "pkl", "pickle", "safetensors"];
 
 /// The audit of one file.
 #[derive(Clone, Debug)]
@@ -80,7 +80,7 @@ pub struct Audit {
     pub format: Format,
     pub verdict: Verdict,
     /// The highest pickle protocol among the file's pickles (none before protocol 2).
-    pub protocol: Option<u8>,
+    pub(crate) protocol: Option<u8>,
     /// Every global the file's pickles name, in order of first appearance, then
     /// the types that receive `BUILD` without being named (numpy dtype classes).
     pub globals: Vec<Global>,
@@ -102,7 +102,7 @@ impl Audit {
 }
 
 /// Whether a directory walk audits this file.
-pub fn has_checkpoint_extension(path: &Path) -> bool {
+pub(crate) fn has_checkpoint_extension(path: &Path) -> bool {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(extension))
 }

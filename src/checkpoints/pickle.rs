@@ -22,80 +22,80 @@ use std::rc::Rc;
 
 /// Opcodes, as `pickletools` names them.
 mod op {
-    pub const MARK: u8 = b'(';
-    pub const STOP: u8 = b'.';
-    pub const POP: u8 = b'0';
-    pub const POP_MARK: u8 = b'1';
-    pub const DUP: u8 = b'2';
-    pub const FLOAT: u8 = b'F';
-    pub const INT: u8 = b'I';
-    pub const BININT: u8 = b'J';
-    pub const BININT1: u8 = b'K';
-    pub const LONG: u8 = b'L';
-    pub const BININT2: u8 = b'M';
-    pub const NONE: u8 = b'N';
-    pub const PERSID: u8 = b'P';
-    pub const BINPERSID: u8 = b'Q';
-    pub const REDUCE: u8 = b'R';
-    pub const STRING: u8 = b'S';
-    pub const BINSTRING: u8 = b'T';
-    pub const SHORT_BINSTRING: u8 = b'U';
-    pub const UNICODE: u8 = b'V';
-    pub const BINUNICODE: u8 = b'X';
-    pub const APPEND: u8 = b'a';
-    pub const BUILD: u8 = b'b';
-    pub const GLOBAL: u8 = b'c';
-    pub const DICT: u8 = b'd';
-    pub const EMPTY_DICT: u8 = b'}';
-    pub const APPENDS: u8 = b'e';
-    pub const GET: u8 = b'g';
-    pub const BINGET: u8 = b'h';
-    pub const INST: u8 = b'i';
-    pub const LONG_BINGET: u8 = b'j';
-    pub const LIST: u8 = b'l';
-    pub const EMPTY_LIST: u8 = b']';
-    pub const OBJ: u8 = b'o';
-    pub const PUT: u8 = b'p';
-    pub const BINPUT: u8 = b'q';
-    pub const LONG_BINPUT: u8 = b'r';
-    pub const SETITEM: u8 = b's';
-    pub const TUPLE: u8 = b't';
-    pub const EMPTY_TUPLE: u8 = b')';
-    pub const SETITEMS: u8 = b'u';
-    pub const BINFLOAT: u8 = b'G';
-    pub const PROTO: u8 = 0x80;
-    pub const NEWOBJ: u8 = 0x81;
-    pub const EXT1: u8 = 0x82;
-    pub const EXT2: u8 = 0x83;
-    pub const EXT4: u8 = 0x84;
-    pub const TUPLE1: u8 = 0x85;
-    pub const TUPLE2: u8 = 0x86;
-    pub const TUPLE3: u8 = 0x87;
-    pub const NEWTRUE: u8 = 0x88;
-    pub const NEWFALSE: u8 = 0x89;
-    pub const LONG1: u8 = 0x8a;
-    pub const LONG4: u8 = 0x8b;
-    pub const BINBYTES: u8 = b'B';
-    pub const SHORT_BINBYTES: u8 = b'C';
-    pub const SHORT_BINUNICODE: u8 = 0x8c;
-    pub const BINUNICODE8: u8 = 0x8d;
-    pub const BINBYTES8: u8 = 0x8e;
-    pub const EMPTY_SET: u8 = 0x8f;
-    pub const ADDITEMS: u8 = 0x90;
-    pub const FROZENSET: u8 = 0x91;
-    pub const NEWOBJ_EX: u8 = 0x92;
-    pub const STACK_GLOBAL: u8 = 0x93;
-    pub const MEMOIZE: u8 = 0x94;
-    pub const FRAME: u8 = 0x95;
-    pub const BYTEARRAY8: u8 = 0x96;
-    pub const NEXT_BUFFER: u8 = 0x97;
-    pub const READONLY_BUFFER: u8 = 0x98;
+    pub(crate) const MARK: u8 = b'(';
+    pub(crate) const STOP: u8 = b'.';
+    pub(crate) const POP: u8 = b'0';
+    pub(crate) const POP_MARK: u8 = b'1';
+    pub(crate) const DUP: u8 = b'2';
+    pub(crate) const FLOAT: u8 = b'F';
+    pub(crate) const INT: u8 = b'I';
+    pub(crate) const BININT: u8 = b'J';
+    pub(crate) const BININT1: u8 = b'K';
+    pub(crate) const LONG: u8 = b'L';
+    pub(crate) const BININT2: u8 = b'M';
+    pub(crate) const NONE: u8 = b'N';
+    pub(crate) const PERSID: u8 = b'P';
+    pub(crate) const BINPERSID: u8 = b'Q';
+    pub(crate) const REDUCE: u8 = b'R';
+    pub(crate) const STRING: u8 = b'S';
+    pub(crate) const BINSTRING: u8 = b'T';
+    pub(crate) const SHORT_BINSTRING: u8 = b'U';
+    pub(crate) const UNICODE: u8 = b'V';
+    pub(crate) const BINUNICODE: u8 = b'X';
+    pub(crate) const APPEND: u8 = b'a';
+    pub(crate) const BUILD: u8 = b'b';
+    pub(crate) const GLOBAL: u8 = b'c';
+    pub(crate) const DICT: u8 = b'd';
+    pub(crate) const EMPTY_DICT: u8 = b'}';
+    pub(crate) const APPENDS: u8 = b'e';
+    pub(crate) const GET: u8 = b'g';
+    pub(crate) const BINGET: u8 = b'h';
+    pub(crate) const INST: u8 = b'i';
+    pub(crate) const LONG_BINGET: u8 = b'j';
+    pub(crate) const LIST: u8 = b'l';
+    pub(crate) const EMPTY_LIST: u8 = b']';
+    pub(crate) const OBJ: u8 = b'o';
+    pub(crate) const PUT: u8 = b'p';
+    pub(crate) const BINPUT: u8 = b'q';
+    pub(crate) const LONG_BINPUT: u8 = b'r';
+    pub(crate) const SETITEM: u8 = b's';
+    pub(crate) const TUPLE: u8 = b't';
+    pub(crate) const EMPTY_TUPLE: u8 = b')';
+    pub(crate) const SETITEMS: u8 = b'u';
+    pub(crate) const BINFLOAT: u8 = b'G';
+    pub(crate) const PROTO: u8 = 0x80;
+    pub(crate) const NEWOBJ: u8 = 0x81;
+    pub(crate) const EXT1: u8 = 0x82;
+    pub(crate) const EXT2: u8 = 0x83;
+    pub(crate) const EXT4: u8 = 0x84;
+    pub(crate) const TUPLE1: u8 = 0x85;
+    pub(crate) const TUPLE2: u8 = 0x86;
+    pub(crate) const TUPLE3: u8 = 0x87;
+    pub(crate) const NEWTRUE: u8 = 0x88;
+    pub(crate) const NEWFALSE: u8 = 0x89;
+    pub(crate) const LONG1: u8 = 0x8a;
+    pub(crate) const LONG4: u8 = 0x8b;
+    pub(crate) const BINBYTES: u8 = b'B';
+    pub(crate) const SHORT_BINBYTES: u8 = b'C';
+    pub(crate) const SHORT_BINUNICODE: u8 = 0x8c;
+    pub(crate) const BINUNICODE8: u8 = 0x8d;
+    pub(crate) const BINBYTES8: u8 = 0x8e;
+    pub(crate) const EMPTY_SET: u8 = 0x8f;
+    pub(crate) const ADDITEMS: u8 = 0x90;
+    pub(crate) const FROZENSET: u8 = 0x91;
+    pub(crate) const NEWOBJ_EX: u8 = 0x92;
+    pub(crate) const STACK_GLOBAL: u8 = 0x93;
+    pub(crate) const MEMOIZE: u8 = 0x94;
+    pub(crate) const FRAME: u8 = 0x95;
+    pub(crate) const BYTEARRAY8: u8 = 0x96;
+    pub(crate) const NEXT_BUFFER: u8 = 0x97;
+    pub(crate) const READONLY_BUFFER: u8 = 0x98;
 }
 
-pub use op::*;
+pub(crate) use op::*;
 
 /// The name `pickletools` gives an opcode byte, or `None` for a byte that is no opcode.
-pub fn opcode_name(byte: u8) -> Option<&'static str> {
+pub(crate) fn opcode_name(byte: u8) -> Option<&'static str> {
     Some(match byte {
         MARK => "MARK",
         STOP => "STOP",
@@ -182,7 +182,7 @@ const MAX_TUPLE_DEPTH: u8 = 6;
 
 /// How a pickle names a global object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Reference {
+pub(crate) enum Reference {
     /// `module` and `name` exactly as written (before any Python 2 renaming).
     Named { module: String, name: String },
     /// An `EXT1/2/4` code: resolved through `copyreg`'s extension registry, empty by default.
@@ -193,21 +193,21 @@ pub enum Reference {
 
 /// A global the pickle names, and what it does with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GlobalUse {
-    pub reference: Reference,
+pub(crate) struct GlobalUse {
+    pub(crate) reference: Reference,
     /// The opcode that first named it (`GLOBAL`, `STACK_GLOBAL`, `INST`, `EXT1`...).
-    pub opcode: &'static str,
+    pub(crate) opcode: &'static str,
     /// Called: `REDUCE`, `INST` or `OBJ`.
-    pub called: bool,
+    pub(crate) called: bool,
     /// Instantiated without a call: the class of `NEWOBJ` or `NEWOBJ_EX`.
-    pub instantiated: bool,
+    pub(crate) instantiated: bool,
     /// The type of an object that `BUILD` sets state on.
-    pub built: bool,
+    pub(crate) built: bool,
 }
 
 /// What the walker knows about an object the unpickler would hold.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
     None,
     Bool,
     Int,
@@ -240,7 +240,7 @@ pub enum Kind {
 
 /// The container-filling opcodes, grouped by what they require of their target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Fill {
+pub(crate) enum Fill {
     /// `SETITEM`, `SETITEMS`.
     Items,
     /// `APPEND`, `APPENDS`.
@@ -251,7 +251,7 @@ pub enum Fill {
 
 /// What a `BINPERSID` or `PERSID` id looks like.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PersistentId {
+pub(crate) enum PersistentId {
     /// A tuple whose first element is the string `storage`: torch's tensor storages.
     Storage,
     /// A tuple with another first string (the legacy format's `module`).
@@ -262,14 +262,14 @@ pub enum PersistentId {
 
 /// Why a walk stopped before `STOP`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WalkError {
+pub(crate) struct WalkError {
     /// Offset of the opcode being read.
-    pub offset: usize,
-    pub kind: ErrorKind,
+    pub(crate) offset: usize,
+    pub(crate) kind: ErrorKind,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The data ends inside an opcode, or before `STOP`.
     Truncated,
     /// A byte that is no opcode.
@@ -293,42 +293,42 @@ impl fmt::Display for WalkError {
 
 /// Everything one walk learned.
 #[derive(Clone, Debug, Default)]
-pub struct Walk {
+pub(crate) struct Walk {
     /// The protocol of the first `PROTO` opcode; none before protocol 2.
-    pub protocol: Option<u8>,
+    pub(crate) protocol: Option<u8>,
     /// Every global named, deduplicated, in order of first appearance.
-    pub globals: Vec<GlobalUse>,
+    pub(crate) globals: Vec<GlobalUse>,
     /// Which opcode bytes appear.
-    pub opcodes: OpcodeSet,
+    pub(crate) opcodes: OpcodeSet,
     /// The kinds of objects `BUILD` sets state on, deduplicated.
-    pub builds: Vec<Kind>,
+    pub(crate) builds: Vec<Kind>,
     /// The kinds of containers filled, deduplicated.
-    pub fills: Vec<(Fill, Kind)>,
+    pub(crate) fills: Vec<(Fill, Kind)>,
     /// The kinds of non-global objects called (`REDUCE`) or instantiated (`NEWOBJ`), deduplicated.
-    pub called_values: Vec<Kind>,
+    pub(crate) called_values: Vec<Kind>,
     /// The persistent ids, deduplicated.
-    pub persistent_ids: Vec<PersistentId>,
+    pub(crate) persistent_ids: Vec<PersistentId>,
     /// The value `STOP` returns, when it is an integer that fits (torch's legacy magic number).
-    pub result_int: Option<i128>,
+    pub(crate) result_int: Option<i128>,
     /// Offset just after `STOP`, or where the walk stopped.
-    pub end: usize,
-    pub error: Option<WalkError>,
+    pub(crate) end: usize,
+    pub(crate) error: Option<WalkError>,
 }
 
 /// A set of opcode bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct OpcodeSet([u64; 4]);
+pub(crate) struct OpcodeSet([u64; 4]);
 
 impl OpcodeSet {
-    pub fn insert(&mut self, byte: u8) {
+    pub(crate) fn insert(&mut self, byte: u8) {
         self.0[usize::from(byte >> 6)] |= 1 << (byte & 63);
     }
 
-    pub fn contains(&self, byte: u8) -> bool {
+    pub(crate) fn contains(&self, byte: u8) -> bool {
         self.0[usize::from(byte >> 6)] & (1 << (byte & 63)) != 0
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u8> + '_ {
         (0..=255u8).filter(|b| self.contains(*b))
     }
 }
@@ -431,7 +431,7 @@ impl Memo {
 }
 
 /// Walks the pickle that starts at `data[0]` up to its `STOP`.
-pub fn walk(data: &[u8]) -> Walk {
+pub(crate) fn walk(data: &[u8]) -> Walk {
     let mut walker = Walker::new(data);
     if let Err(error) = walker.run() {
         walker.walk.error = Some(error);

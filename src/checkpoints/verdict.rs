@@ -60,7 +60,7 @@ impl Verdict {
         }
     }
 
-    pub const ALL: [Verdict; 5] =
+    pub(crate) const ALL: [Verdict; 5] =
         [Verdict::WeightsOnly, Verdict::NeedsAllowlist, Verdict::Unsupported, Verdict::Dangerous, Verdict::Unknown];
 }
 
@@ -78,7 +78,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Allowed => "allowed",
             Status::NeedsAllowlist => "needs-allowlist",
@@ -105,16 +105,16 @@ pub enum Source {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Uses {
     /// Called (`REDUCE`, `INST`, `OBJ`): a function run, or a class built from arguments.
-    pub called: bool,
+    pub(crate) called: bool,
     /// Instantiated without `__init__` (`NEWOBJ`).
-    pub instantiated: bool,
+    pub(crate) instantiated: bool,
     /// The type of an object whose state is set (`BUILD`: `__setstate__` or `__dict__` update).
     pub built: bool,
 }
 
 impl Uses {
     /// `called`, `instantiated`, `built`, or `referenced` when none (an argument, a storage type...).
-    pub fn names(self) -> Vec<&'static str> {
+    pub(crate) fn names(self) -> Vec<&'static str> {
         let all = [(self.called, "called"), (self.instantiated, "instantiated"), (self.built, "built")];
         let names: Vec<_> = all.into_iter().filter(|(on, _)| *on).map(|(_, n)| n).collect();
         if names.is_empty() {
@@ -136,14 +136,14 @@ impl Uses {
 pub struct Global {
     /// Module and name after torch's Python 2 renames (`__builtin__` is `builtins`).
     pub module: String,
-    pub name: String,
+    pub(crate) name: String,
     /// The spelling in the file, when torch renames it.
-    pub written: Option<String>,
+    pub(crate) written: Option<String>,
     pub source: Source,
     pub uses: Uses,
     pub status: Status,
     /// Why it is dangerous or invalid.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 impl Global {
@@ -160,13 +160,13 @@ impl Global {
 /// A file's verdict, its globals, and the reasons behind the verdict.
 #[derive(Debug)]
 pub(crate) struct Judgement {
-    pub verdict: Verdict,
-    pub globals: Vec<Global>,
-    pub reasons: Vec<String>,
+    pub(crate) verdict: Verdict,
+    pub(crate) globals: Vec<Global>,
+    pub(crate) reasons: Vec<String>,
 }
 
 /// The opcodes `torch/_weights_only_unpickler.py` implements.
-pub const TORCH_OPCODES: &[u8] = &[
+pub(crate) const TORCH_OPCODES: &[u8] = &[
     pickle::APPEND,
     pickle::APPENDS,
     pickle::BINFLOAT,
@@ -208,7 +208,7 @@ pub const TORCH_OPCODES: &[u8] = &[
 /// Older 2.x releases allow a subset; a file judged against this table may need
 /// more allowlisting there, never less.
 #[rustfmt::skip]
-pub const TORCH_DEFAULTS: &[&str] = &[
+pub(crate) const TORCH_DEFAULTS: &[&str] = &[
     "_codecs.encode", "builtins.bytearray", "builtins.complex", "builtins.set", "collections.Counter",
     "collections.OrderedDict", "torch.BFloat16Storage", "torch.BFloat16Tensor", "torch.BoolStorage",
     "torch.BoolTensor", "torch.ByteStorage", "torch.ByteTensor", "torch.CharStorage", "torch.CharTensor",
@@ -286,7 +286,7 @@ const MODULE_RENAMES: &[(&str, &str)] = &[
 ];
 
 /// The module and name torch looks up for a `GLOBAL module name`.
-pub fn torch_name(module: &str, name: &str) -> (String, String) {
+pub(crate) fn torch_name(module: &str, name: &str) -> (String, String) {
     if let Some((_, (m, n))) = NAME_RENAMES.iter().find(|((m, n), _)| *m == module && *n == name) {
         return ((*m).to_owned(), (*n).to_owned());
     }
@@ -420,7 +420,7 @@ const DANGEROUS_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Why a global is dangerous, or `None`.
-pub fn dangerous(module: &str, name: &str) -> Option<String> {
+pub(crate) fn dangerous(module: &str, name: &str) -> Option<String> {
     let in_module = |m: &str| module == m || module.strip_prefix(m).is_some_and(|rest| rest.starts_with('.'));
     if let Some((_, why)) = DANGEROUS_MODULES.iter().find(|(m, _)| in_module(m)) {
         return Some((*why).to_owned());
@@ -739,28 +739,28 @@ fn decide(contents: &Contents, globals: &[Global], findings: Findings) -> (Verdi
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Allowlist {
     /// Import statements, one per line, `import torch` included.
-    pub imports: Vec<String>,
+    pub(crate) imports: Vec<String>,
     /// The list's elements, Python expressions: objects, or `(object, "module.name")` tuples.
     pub entries: Vec<String>,
     /// Names the entries use that no import provides: classes the saving script defined in `__main__`,
     /// which the loading code must define or import itself.
-    pub unresolved: Vec<String>,
+    pub(crate) unresolved: Vec<String>,
 }
 
 impl Allowlist {
     /// The list expression, `[a, b]`.
-    pub fn list(&self) -> String {
+    pub(crate) fn list(&self) -> String {
         format!("[{}]", self.entries.join(", "))
     }
 
     /// `with torch.serialization.safe_globals([...]):`
-    pub fn with_statement(&self) -> String {
+    pub(crate) fn with_statement(&self) -> String {
         format!("with torch.serialization.safe_globals({}):", self.list())
     }
 
     /// The names the imports bind, one each (`np`, `torch`, `_reconstruct`...), for a fixer to check
     /// against the names its module already uses.
-    pub fn bound_names(&self) -> Vec<&str> {
+    pub(crate) fn bound_names(&self) -> Vec<&str> {
         self.imports.iter().filter_map(|line| line.rsplit(' ').next()).collect()
     }
 

@@ -29,7 +29,7 @@ mod lock;
 mod models;
 mod projects;
 mod rules_list;
-pub mod settings;
+pub(crate) mod settings;
 mod suppress;
 
 /// Runs the command line; the exit code on success, an error otherwise.

@@ -15,7 +15,7 @@ use crate::python::parse::PythonVersion;
 
 /// Where a value in effect came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     Default,
     CommandLine,
     /// The settings file.
@@ -40,9 +40,9 @@ impl fmt::Display for Origin {
 
 /// A value and where it came from.
 #[derive(Debug, Clone)]
-pub struct Sourced<T> {
-    pub value: T,
-    pub origin: Origin,
+pub(crate) struct Sourced<T> {
+    pub(crate) value: T,
+    pub(crate) origin: Origin,
 }
 
 fn sourced<T>(value: T, origin: Origin) -> Sourced<T> {
@@ -51,29 +51,29 @@ fn sourced<T>(value: T, origin: Origin) -> Sourced<T> {
 
 /// Every setting a scanning command uses.
 #[derive(Debug, Clone)]
-pub struct Effective {
-    pub project: Option<ProjectFile>,
+pub(crate) struct Effective {
+    pub(crate) project: Option<ProjectFile>,
     /// Where default files are looked for and patterns are relative to.
-    pub root: PathBuf,
-    pub select: Sourced<Vec<String>>,
-    pub extend_select: Sourced<Vec<String>>,
-    pub ignore: Sourced<Vec<String>>,
-    pub exclude: Sourced<Vec<String>>,
-    pub extend_exclude: Sourced<Vec<String>>,
-    pub force_exclude: Sourced<bool>,
-    pub per_file_ignores: Sourced<Vec<(String, Vec<String>)>>,
-    pub unsafe_fixes: Sourced<bool>,
-    pub strict_except: Sourced<bool>,
-    pub revisions: Sourced<Option<PathBuf>>,
-    pub timeouts: Sourced<Option<PathBuf>>,
-    pub pin_module: Sourced<Option<String>>,
-    pub target_version: Sourced<PythonVersion>,
+    pub(crate) root: PathBuf,
+    pub(crate) select: Sourced<Vec<String>>,
+    pub(crate) extend_select: Sourced<Vec<String>>,
+    pub(crate) ignore: Sourced<Vec<String>>,
+    pub(crate) exclude: Sourced<Vec<String>>,
+    pub(crate) extend_exclude: Sourced<Vec<String>>,
+    pub(crate) force_exclude: Sourced<bool>,
+    pub(crate) per_file_ignores: Sourced<Vec<(String, Vec<String>)>>,
+    pub(crate) unsafe_fixes: Sourced<bool>,
+    pub(crate) strict_except: Sourced<bool>,
+    pub(crate) revisions: Sourced<Option<PathBuf>>,
+    pub(crate) timeouts: Sourced<Option<PathBuf>>,
+    pub(crate) pin_module: Sourced<Option<String>>,
+    pub(crate) target_version: Sourced<PythonVersion>,
 }
 
 impl Effective {
     /// Finds the project's settings file from the paths given and merges it
     /// with the command line.
-    pub fn resolve(options: &RuleOptions) -> Result<Effective> {
+    pub(crate) fn resolve(options: &RuleOptions) -> Result<Effective> {
         let project = discover_one(&options.paths)?;
         let root = match &project {
             Some(file) => file.dir().to_path_buf(),
@@ -170,7 +170,7 @@ impl Effective {
     }
 
     /// The rules to select (empty for all) and to skip.
-    pub fn rule_names(&self) -> (Vec<String>, Vec<String>) {
+    pub(crate) fn rule_names(&self) -> (Vec<String>, Vec<String>) {
         let mut select = self.select.value.clone();
         if !select.is_empty() {
             select.extend(self.extend_select.value.iter().cloned());
@@ -178,12 +178,12 @@ impl Effective {
         (select, self.ignore.value.clone())
     }
 
-    pub fn config_paths(&self) -> ConfigPaths {
+    pub(crate) fn config_paths(&self) -> ConfigPaths {
         ConfigPaths { revisions: self.revisions.value.clone(), timeouts: self.timeouts.value.clone() }
     }
 
     /// The patterns are relative to the settings file, or to the project root without one.
-    pub fn exclusions(&self) -> Result<Exclusions> {
+    pub(crate) fn exclusions(&self) -> Result<Exclusions> {
         let patterns: Vec<String> = self.exclude.value.iter().chain(&self.extend_exclude.value).cloned().collect();
         let patterns = PathPatterns::new(&self.root, &patterns).map_err(|e| self.file_error("exclude", e))?;
         let keep_packages = matches!(self.exclude.origin, Origin::Default);
@@ -193,7 +193,7 @@ impl Effective {
     /// Only the patterns the settings file itself gives (`exclude`,
     /// `extend-exclude`): for a nested project, whose files the walk has
     /// already passed through the default list.
-    pub fn own_exclusions(&self) -> Result<Option<PathPatterns>> {
+    pub(crate) fn own_exclusions(&self) -> Result<Option<PathPatterns>> {
         let patterns: Vec<String> = [&self.exclude, &self.extend_exclude]
             .into_iter()
             .filter(|list| matches!(list.origin, Origin::File(_)))
@@ -205,7 +205,7 @@ impl Effective {
         PathPatterns::new(&self.root, &patterns).map(Some).map_err(|e| self.file_error("exclude", e))
     }
 
-    pub fn per_file_ignores(&self) -> Result<PerFileIgnores> {
+    pub(crate) fn per_file_ignores(&self) -> Result<PerFileIgnores> {
         let mut entries = Vec::new();
         for (pattern, rules) in &self.per_file_ignores.value {
             let matcher = PathPatterns::new(&self.root, std::slice::from_ref(pattern))
@@ -221,7 +221,7 @@ impl Effective {
     }
 
     /// `key = value  # origin` lines, for `remediate config`.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let list = |v: &[String]| format!("[{}]", v.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", "));
         let path =
             |p: &Option<PathBuf>| p.as_ref().map_or_else(|| "(none)".to_owned(), |p| format!("{:?}", display_path(p)));
@@ -304,17 +304,17 @@ fn discover_one(paths: &[PathBuf]) -> Result<Option<ProjectFile>> {
 
 /// `per-file-ignores`: the rules each file pattern turns off.
 #[derive(Debug, Clone, Default)]
-pub struct PerFileIgnores {
+pub(crate) struct PerFileIgnores {
     entries: Vec<(PathPatterns, Vec<String>)>,
 }
 
 impl PerFileIgnores {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// The rule names turned off for `path`.
-    pub fn names_for(&self, path: &Path) -> Vec<&str> {
+    pub(crate) fn names_for(&self, path: &Path) -> Vec<&str> {
         self.entries
             .iter()
             .filter(|(pattern, _)| pattern.matches(path, false))

@@ -10,36 +10,36 @@ use serde::Deserialize;
 
 use crate::python::parse::PythonVersion;
 
-pub mod project;
+pub(crate) mod project;
 mod revisions;
 mod timeouts;
 
-pub use revisions::{is_commit_sha, ModelPin, ModelRevisions, Revision};
-pub use timeouts::{override_variable, Seconds, TimeoutSet, Timeouts};
+pub(crate) use revisions::{is_commit_sha, ModelPin, ModelRevisions, Revision};
+pub(crate) use timeouts::{Seconds, TimeoutSet, Timeouts};
 
-pub const DEFAULT_REVISIONS: &str = "configs/model_revisions.yaml";
-pub const DEFAULT_TIMEOUTS: &str = "configs/timeouts.yaml";
+pub(crate) const DEFAULT_REVISIONS: &str = "configs/model_revisions.yaml";
+pub(crate) const DEFAULT_TIMEOUTS: &str = "configs/timeouts.yaml";
 
 /// Everything the rules read besides the source.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub revisions: ModelRevisions,
-    pub timeouts: Timeouts,
+    pub(crate) revisions: ModelRevisions,
+    pub(crate) timeouts: Timeouts,
     /// `--strict-except`: except-pass/continue flag every exception type.
-    pub strict_except: bool,
+    pub(crate) strict_except: bool,
     /// The oldest Python the fixed code must run on: no fix emits syntax
     /// or uses an API newer than this.
     pub target_version: PythonVersion,
     /// The generated module (`training.model_revisions`) whose
     /// `pinned_revision(repo_id)` pins downloads known only at run time.
-    pub pin_module: Option<String>,
+    pub(crate) pin_module: Option<String>,
     /// The project's line length (`[tool.ruff]` / `[tool.black]`
     /// `line-length`): a call a fix would push past it is split, one
     /// argument per line.
-    pub line_length: usize,
+    pub(crate) line_length: usize,
     /// `--checkpoints DIR`: audits of real checkpoint files, by file name,
     /// that decide the fix of a load whose path names one.
-    pub checkpoints: crate::checkpoints::evidence::Evidence,
+    pub(crate) checkpoints: crate::checkpoints::evidence::Evidence,
 }
 
 impl Default for Config {
@@ -57,7 +57,7 @@ impl Default for Config {
 }
 
 /// The target when the project declares none: the oldest Python accepted.
-pub const DEFAULT_TARGET: PythonVersion = PythonVersion::PY38;
+pub(crate) const DEFAULT_TARGET: PythonVersion = PythonVersion::PY38;
 
 /// Where the configuration comes from; each path given must exist. The
 /// defaults (`configs/...` under the project root) are chosen by the caller.
@@ -92,12 +92,12 @@ const MAX_FLOW_DEPTH: usize = 64;
 
 /// Reads and parses one YAML file, turning any error into
 /// `path:line:column: message`.
-pub fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_yaml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     read_yaml_text(path).map(|(value, _)| value)
 }
 
 /// Like [`read_yaml`], also returning the file's text.
-pub fn read_yaml_text<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<(T, String)> {
+pub(crate) fn read_yaml_text<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<(T, String)> {
     let bytes = read_config_bytes(path)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not UTF-8 text (byte {})", path.display(), e.valid_up_to()))?;

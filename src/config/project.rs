@@ -16,11 +16,11 @@ use serde::Deserialize;
 use crate::python::parse::PythonVersion;
 
 /// The settings file of its own, which wins over `pyproject.toml` in the same directory.
-pub const SETTINGS_FILE: &str = "remediate.toml";
-pub const PYPROJECT: &str = "pyproject.toml";
+pub(crate) const SETTINGS_FILE: &str = "remediate.toml";
+pub(crate) const PYPROJECT: &str = "pyproject.toml";
 
 /// Directories never walked unless `exclude` says otherwise: ruff's list.
-pub const DEFAULT_EXCLUDES: &[&str] = &[
+pub(crate) const DEFAULT_EXCLUDES: &[&str] = &[
     ".bzr",
     ".direnv",
     ".eggs",
@@ -52,40 +52,40 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 /// The keys of `[tool.remediate]` (or of `remediate.toml`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Settings {
+pub(crate) struct Settings {
     #[serde(default, deserialize_with = "rule_names")]
-    pub select: Option<Vec<String>>,
+    pub(crate) select: Option<Vec<String>>,
     #[serde(default, deserialize_with = "rule_names")]
-    pub ignore: Option<Vec<String>>,
+    pub(crate) ignore: Option<Vec<String>>,
     #[serde(default, deserialize_with = "rule_names")]
-    pub extend_select: Option<Vec<String>>,
-    pub exclude: Option<Vec<String>>,
-    pub extend_exclude: Option<Vec<String>>,
+    pub(crate) extend_select: Option<Vec<String>>,
+    pub(crate) exclude: Option<Vec<String>>,
+    pub(crate) extend_exclude: Option<Vec<String>>,
     /// Also exclude paths named on the command line (for pre-commit, which
     /// names every changed file).
-    pub force_exclude: Option<bool>,
+    pub(crate) force_exclude: Option<bool>,
     #[serde(default, deserialize_with = "per_file_rule_names")]
-    pub per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
-    pub unsafe_fixes: Option<bool>,
-    pub strict_except: Option<bool>,
-    pub revisions: Option<PathBuf>,
-    pub timeouts: Option<PathBuf>,
+    pub(crate) per_file_ignores: Option<BTreeMap<String, Vec<String>>>,
+    pub(crate) unsafe_fixes: Option<bool>,
+    pub(crate) strict_except: Option<bool>,
+    pub(crate) revisions: Option<PathBuf>,
+    pub(crate) timeouts: Option<PathBuf>,
     #[serde(default, deserialize_with = "pin_module")]
-    pub pin_module: Option<String>,
+    pub(crate) pin_module: Option<String>,
     #[serde(default, deserialize_with = "target_version")]
-    pub target_version: Option<PythonVersion>,
+    pub(crate) target_version: Option<PythonVersion>,
 }
 
 /// A settings file found, and what it says.
 #[derive(Debug, Clone)]
-pub struct ProjectFile {
-    pub path: PathBuf,
-    pub settings: Settings,
+pub(crate) struct ProjectFile {
+    pub(crate) path: PathBuf,
+    pub(crate) settings: Settings,
 }
 
 impl ProjectFile {
     /// The directory its paths are relative to.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.path.parent().unwrap_or(Path::new("."))
     }
 }
@@ -109,7 +109,7 @@ struct ProjectTable {
 }
 
 /// The nearest settings file at or above `start` (a file or directory).
-pub fn discover(start: &Path) -> Result<Option<ProjectFile>> {
+pub(crate) fn discover(start: &Path) -> Result<Option<ProjectFile>> {
     let start = absolute(start)?;
     let dir = if start.is_dir() { start.as_path() } else { start.parent().unwrap_or(&start) };
     for dir in dir.ancestors() {
@@ -122,7 +122,7 @@ pub fn discover(start: &Path) -> Result<Option<ProjectFile>> {
 
 /// The settings file in `dir` itself: `remediate.toml`, else a
 /// `pyproject.toml` with a `[tool.remediate]` table.
-pub fn settings_in(dir: &Path) -> Result<Option<ProjectFile>> {
+pub(crate) fn settings_in(dir: &Path) -> Result<Option<ProjectFile>> {
     let own = dir.join(SETTINGS_FILE);
     if own.is_file() {
         return load_settings_file(&own).map(Some);
@@ -137,7 +137,7 @@ pub fn settings_in(dir: &Path) -> Result<Option<ProjectFile>> {
 /// The project root when no settings file names one: the nearest directory
 /// at or above `start` holding a `pyproject.toml` or a `.git`, else `start`'s
 /// directory.
-pub fn nearest_root(start: &Path) -> Result<PathBuf> {
+pub(crate) fn nearest_root(start: &Path) -> Result<PathBuf> {
     let start = absolute(start)?;
     let dir = if start.is_dir() { start.clone() } else { start.parent().unwrap_or(&start).to_path_buf() };
     let found = dir.ancestors().find(|d| d.join(PYPROJECT).is_file() || d.join(".git").exists());
@@ -146,7 +146,7 @@ pub fn nearest_root(start: &Path) -> Result<PathBuf> {
 
 /// `[project] requires-python` of the `pyproject.toml` in `dir`, as the
 /// oldest version it allows; None when there is no such file or key.
-pub fn requires_python(dir: &Path) -> Result<Option<(PythonVersion, String)>> {
+pub(crate) fn requires_python(dir: &Path) -> Result<Option<(PythonVersion, String)>> {
     let path = dir.join(PYPROJECT);
     if !path.is_file() {
         return Ok(None);
@@ -162,7 +162,7 @@ pub fn requires_python(dir: &Path) -> Result<Option<(PythonVersion, String)>> {
 
 /// The oldest Python 3 minor version a PEP 440 specifier set admits,
 /// clamped to the versions we support (py38 ... py314).
-pub fn lowest_allowed(spec: &str) -> PythonVersion {
+pub(crate) fn lowest_allowed(spec: &str) -> PythonVersion {
     let mut minor = 8u8;
     for clause in spec.split(',') {
         let clause = clause.trim();
@@ -237,7 +237,7 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// `path` made absolute against the current directory, with `.` and `..`
 /// removed by name (links are not resolved: the user's view of the tree).
-pub fn absolute(path: &Path) -> Result<PathBuf> {
+pub(crate) fn absolute(path: &Path) -> Result<PathBuf> {
     let joined = std::path::absolute(path).with_context(|| format!("resolving {}", path.display()))?;
     let mut normal = PathBuf::new();
     for part in joined.components() {

@@ -12,16 +12,16 @@ use super::{read_yaml_text, DEFAULT_REVISIONS};
 
 /// The pin for one model id.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ModelPin {
-    pub revision: Revision,
-    pub trust_remote_code: Option<bool>,
+pub(crate) struct ModelPin {
+    pub(crate) revision: Revision,
+    pub(crate) trust_remote_code: Option<bool>,
     /// Keys of the user's own (`notes`, `owner`) with their values: kept,
     /// and otherwise ignored.
-    pub extra: Vec<(String, serde_yaml::Value)>,
+    pub(crate) extra: Vec<(String, serde_yaml::Value)>,
 }
 
 impl ModelPin {
-    pub fn new(revision: impl Into<String>, trust_remote_code: Option<bool>) -> ModelPin {
+    pub(crate) fn new(revision: impl Into<String>, trust_remote_code: Option<bool>) -> ModelPin {
         ModelPin { revision: Revision(revision.into()), trust_remote_code, extra: Vec::new() }
     }
 }
@@ -79,16 +79,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A revision string: a commit SHA, tag or branch name.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Revision(pub String);
+pub(crate) struct Revision(pub String);
 
 impl Revision {
     /// 7 to 40 hexadecimal digits: an immutable commit.
-    pub fn is_commit_sha(&self) -> bool {
+    pub(crate) fn is_commit_sha(&self) -> bool {
         is_commit_sha(&self.0)
     }
 }
 
-pub fn is_commit_sha(s: &str) -> bool {
+pub(crate) fn is_commit_sha(s: &str) -> bool {
     (7..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -113,13 +113,13 @@ impl<'de> Deserialize<'de> for Revision {
 
 /// `model_revisions.yaml`: model id → pin, in file order, plus `default`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelRevisions {
-    pub pins: Vec<(String, ModelPin)>,
-    pub default: Option<ModelPin>,
+pub(crate) struct ModelRevisions {
+    pub(crate) pins: Vec<(String, ModelPin)>,
+    pub(crate) default: Option<ModelPin>,
     /// The file they came from, for messages.
-    pub path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
     /// Keys kept but ignored, as `path:line: ...` messages.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -160,7 +160,7 @@ impl<'de> Deserialize<'de> for PinTable {
 }
 
 impl ModelRevisions {
-    pub fn load(path: &Path) -> Result<ModelRevisions> {
+    pub(crate) fn load(path: &Path) -> Result<ModelRevisions> {
         let (file, text): (RevisionsFile, String) = read_yaml_text(path)?;
         let mut pins = file.model_revisions.0;
         let default = pins.iter().position(|(id, _)| id == "default").map(|i| pins.remove(i).1);
@@ -187,16 +187,16 @@ impl ModelRevisions {
     }
 
     /// The pin for `id`; the `default` entry when the id has none.
-    pub fn pin_for(&self, id: &str) -> Option<&ModelPin> {
+    pub(crate) fn pin_for(&self, id: &str) -> Option<&ModelPin> {
         self.exact(id).or(self.default.as_ref())
     }
 
-    pub fn exact(&self, id: &str) -> Option<&ModelPin> {
+    pub(crate) fn exact(&self, id: &str) -> Option<&ModelPin> {
         self.pins.iter().find(|(k, _)| k == id).map(|(_, p)| p)
     }
 
     /// Where a user should add a pin, for messages.
-    pub fn file_hint(&self) -> String {
+    pub(crate) fn file_hint(&self) -> String {
         self.path.as_ref().map_or(DEFAULT_REVISIONS.to_owned(), |p| p.display().to_string())
     }
 }

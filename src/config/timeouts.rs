@@ -12,7 +12,7 @@ use super::read_yaml;
 
 /// Seconds, a positive finite number.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Seconds(pub f64);
+pub(crate) struct Seconds(pub f64);
 
 impl fmt::Display for Seconds {
     /// Always with a decimal point, as the plan writes them: `10.0`.
@@ -27,11 +27,11 @@ impl fmt::Display for Seconds {
 
 /// One set of httpx-style timeouts.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TimeoutSet {
-    pub connect: Seconds,
-    pub read: Seconds,
-    pub write: Seconds,
-    pub pool: Seconds,
+pub(crate) struct TimeoutSet {
+    pub(crate) connect: Seconds,
+    pub(crate) read: Seconds,
+    pub(crate) write: Seconds,
+    pub(crate) pool: Seconds,
 }
 
 impl<'de> Deserialize<'de> for TimeoutSet {
@@ -79,7 +79,7 @@ const TIMEOUT_KEYS: [&str; 4] = ["connect", "read", "write", "pool"];
 /// and a huge one (`1e303`) would be written into code as a number no HTTP
 /// client takes, or overflow to `inf` when connect and read are added for
 /// aiohttp's `total`.
-pub const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
+pub(crate) const MAX_TIMEOUT_SECONDS: f64 = 86_400.0;
 
 /// Why `value` is not a usable number of seconds, if it is not: it must be
 /// positive, finite and at most [`MAX_TIMEOUT_SECONDS`].
@@ -129,11 +129,11 @@ impl<'de> Deserialize<'de> for PositiveSeconds {
 /// `timeouts.yaml`: plain calls and streaming calls.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Timeouts {
+pub(crate) struct Timeouts {
     #[serde(rename = "HTTP_TIMEOUTS", default = "Timeouts::default_http")]
-    pub http: TimeoutSet,
+    pub(crate) http: TimeoutSet,
     #[serde(rename = "STREAMING_TIMEOUTS", default = "Timeouts::default_streaming")]
-    pub streaming: TimeoutSet,
+    pub(crate) streaming: TimeoutSet,
 }
 
 impl Default for Timeouts {
@@ -152,7 +152,7 @@ impl Timeouts {
         TimeoutSet { read: Seconds(300.0), ..Self::default_http() }
     }
 
-    pub fn load(path: &Path) -> Result<Timeouts> {
+    pub(crate) fn load(path: &Path) -> Result<Timeouts> {
         read_yaml(path)
     }
 
@@ -160,7 +160,7 @@ impl Timeouts {
     /// `REMEDIATE_{HTTP,STREAMING}_{CONNECT,READ,WRITE,POOL}_TIMEOUT`, read
     /// through `lookup`. An empty variable counts as unset; any other value
     /// must be a positive number of seconds, at most a day.
-    pub fn with_overrides(mut self, lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<Timeouts> {
+    pub(crate) fn with_overrides(mut self, lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<Timeouts> {
         for (set_name, set) in [("HTTP", &mut self.http), ("STREAMING", &mut self.streaming)] {
             for key in TIMEOUT_KEYS {
                 let name = override_variable(set_name, key);
@@ -181,7 +181,7 @@ impl Timeouts {
 }
 
 /// `REMEDIATE_HTTP_READ_TIMEOUT` for (`HTTP`, `read`).
-pub fn override_variable(set: &str, key: &str) -> String {
+pub(crate) fn override_variable(set: &str, key: &str) -> String {
     format!("REMEDIATE_{set}_{}_TIMEOUT", key.to_ascii_uppercase())
 }
 

@@ -11,7 +11,7 @@ use crate::python::lines::{line_end, line_start, starts_its_line};
 
 /// The edit that removes `argument` (a positional value or a whole
 /// `keyword_argument` node of `call`), or why it cannot be removed cleanly.
-pub fn remove(call: &Call<'_>, argument: Node<'_>, src: &str) -> Result<Edit, String> {
+pub(crate) fn remove(call: &Call<'_>, argument: Node<'_>, src: &str) -> Result<Edit, String> {
     let mut cursor = call.arguments.walk();
     let children: Vec<Node<'_>> = call.arguments.children(&mut cursor).collect();
     let index = children.iter().position(|n| *n == argument).ok_or("the argument is not in the call")?;

@@ -17,7 +17,7 @@ use crate::python::suppress::{locate_directives, Directive, LocatedDirective};
 
 /// How one line ends, for a comment added after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineEnd {
+pub(crate) enum LineEnd {
     /// Code, then the line ending: a comment replaces the blanks between
     /// `code_end` and `line_end`.
     Code { code_end: usize, line_end: usize },
@@ -29,7 +29,7 @@ pub enum LineEnd {
 
 /// Why a line cannot end in a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
+pub(crate) enum Closed {
     /// Its line ending is inside a string (triple-quoted, or an f-string
     /// spanning lines): a `#` there would be part of the string.
     InString,
@@ -38,7 +38,7 @@ pub enum Closed {
 }
 
 impl Closed {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Closed::InString => "ends inside a multi-line string",
             Closed::Continuation => "ends with a line-continuation backslash",
@@ -49,14 +49,14 @@ impl Closed {
 /// How every line of a file ends, and which lines form one statement
 /// (a logical line), from the CPython-faithful token stream.
 #[derive(Debug)]
-pub struct LineEnds {
+pub(crate) struct LineEnds {
     ends: Vec<LineEnd>,
     /// The first and last rows of each logical line, in order.
     logical: Vec<(usize, usize)>,
 }
 
 impl LineEnds {
-    pub fn new(tokens: &Tokens, lines: &LineIndex<'_>) -> LineEnds {
+    pub(crate) fn new(tokens: &Tokens, lines: &LineIndex<'_>) -> LineEnds {
         let text = lines.text();
         let rows = lines.row(text.len()) + 1;
         let mut ends: Vec<Option<LineEnd>> = vec![None; rows];
@@ -76,12 +76,12 @@ impl LineEnds {
     }
 
     /// How 0-based line `row` ends.
-    pub fn get(&self, row: usize) -> Option<&LineEnd> {
+    pub(crate) fn get(&self, row: usize) -> Option<&LineEnd> {
         self.ends.get(row)
     }
 
     /// The first row of the statement (logical line) that holds `row`.
-    pub fn statement_start(&self, row: usize) -> usize {
+    pub(crate) fn statement_start(&self, row: usize) -> usize {
         let i = self.logical.partition_point(|&(first, _)| first <= row);
         match i.checked_sub(1).map(|i| self.logical[i]) {
             Some((first, last)) if row <= last => first,
@@ -148,17 +148,17 @@ fn logical_lines(tokens: &Tokens, lines: &LineIndex<'_>) -> Vec<(usize, usize)> 
 
 /// The codes one line's comment must gain, per directive.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Additions {
+pub(crate) struct Additions {
     /// Bandit test ids, for `# nosec`.
-    pub nosec: Vec<&'static str>,
+    pub(crate) nosec: Vec<&'static str>,
     /// Our rule ids, for `# remediate: ignore[...]`.
-    pub ignore: Vec<&'static str>,
+    pub(crate) ignore: Vec<&'static str>,
     /// ruff codes, for `# noqa:`.
-    pub noqa: Vec<&'static str>,
+    pub(crate) noqa: Vec<&'static str>,
 }
 
 impl Additions {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.nosec.is_empty() && self.ignore.is_empty() && self.noqa.is_empty()
     }
 }
@@ -204,7 +204,7 @@ impl Family {
 /// The edit that gives line `end` (of `text`) the `additions` and, when it
 /// adds anything, `# reason`; `None` when the line's comment already has
 /// them all or the line cannot take a comment.
-pub fn add_directives(text: &str, end: &LineEnd, additions: &Additions, reason: &str) -> Option<Edit> {
+pub(crate) fn add_directives(text: &str, end: &LineEnd, additions: &Additions, reason: &str) -> Option<Edit> {
     match end {
         LineEnd::Closed(_) => None,
         LineEnd::Code { code_end, line_end } => {

@@ -7,11 +7,11 @@ use std::ops::Range;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub range: Range<usize>,
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl Edit {
-    pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+    pub(crate) fn insert(at: usize, text: impl Into<String>) -> Edit {
         Edit { range: at..at, text: text.into() }
     }
 
@@ -51,7 +51,7 @@ fn joined(edits: Vec<Edit>) -> Vec<Edit> {
 /// How much review a fix needs before it is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum FixSafety {
+pub(crate) enum FixSafety {
     /// Keeps behaviour for code that works today; applied by default.
     Safe,
     /// Changes behaviour (for example which exceptions propagate); applied
@@ -60,7 +60,7 @@ pub enum FixSafety {
 }
 
 impl FixSafety {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FixSafety::Safe => "safe",
             FixSafety::Unsafe => "unsafe",
@@ -71,10 +71,10 @@ impl FixSafety {
 /// All the edits one finding needs; applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
-    pub safety: FixSafety,
+    pub(crate) safety: FixSafety,
     pub edits: Vec<Edit>,
     /// What the fix does, for reports: "pin `gpt2` to revision `abc1234`".
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
 }
 
 impl Fix {
@@ -82,11 +82,11 @@ impl Fix {
         Fix { safety: FixSafety::Safe, edits: joined(edits), title: None }
     }
 
-    pub fn unsafe_(edits: Vec<Edit>) -> Fix {
+    pub(crate) fn unsafe_(edits: Vec<Edit>) -> Fix {
         Fix { safety: FixSafety::Unsafe, edits: joined(edits), title: None }
     }
 
-    pub fn titled(mut self, title: impl Into<String>) -> Fix {
+    pub(crate) fn titled(mut self, title: impl Into<String>) -> Fix {
         self.title = Some(title.into());
         self
     }
@@ -120,7 +120,7 @@ pub fn apply(text: &str, edits: &[Edit]) -> Option<String> {
 
 /// Like [`apply`], also returning where each edit's new text landed in the
 /// result, so that a verifier can judge exactly the code a fix wrote.
-pub fn apply_tracked(text: &str, edits: &[Edit]) -> Option<(String, Vec<Range<usize>>)> {
+pub(crate) fn apply_tracked(text: &str, edits: &[Edit]) -> Option<(String, Vec<Range<usize>>)> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out = String::with_capacity(text.len() + 64);
@@ -144,7 +144,7 @@ pub fn apply_tracked(text: &str, edits: &[Edit]) -> Option<(String, Vec<Range<us
 
 /// In a file whose lines end in different ways, each edit's new lines end
 /// like the line it edits, so no existing line changes its ending.
-pub fn match_line_endings(text: &str, edits: &mut [Edit]) {
+pub(crate) fn match_line_endings(text: &str, edits: &mut [Edit]) {
     let has_crlf = text.contains("\r\n");
     let has_lf = text.as_bytes().windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r') || text.starts_with('\n');
     if !(has_crlf && has_lf) {

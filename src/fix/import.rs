@@ -28,7 +28,7 @@ use crate::rules::FileContext;
 
 /// The edit that adds `statement` (one or more lines, joined by `newline`)
 /// to the module's top, or why it cannot go there.
-pub fn add_import(body: &[Stmt], src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
+pub(crate) fn add_import(body: &[Stmt], src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
     let block = import_block(body);
     let imports: Vec<&Stmt> = body
         .iter()
@@ -140,7 +140,7 @@ fn runs(imports: &[&Stmt], src: &str) -> Vec<Vec<usize>> {
 /// `from module import …` (when the file spells `name` nowhere else); else
 /// `import module`, unless `module` already names something else or is
 /// imported only conditionally (an optional dependency must stay optional).
-pub fn name_for(
+pub(crate) fn name_for(
     cx: &FileContext<'_>,
     at: usize,
     module: &str,
@@ -176,14 +176,14 @@ pub fn name_for(
 }
 
 /// `word` as a whole identifier anywhere in `src` (code, strings or comments).
-pub fn contains_word(src: &str, word: &str) -> bool {
+pub(crate) fn contains_word(src: &str, word: &str) -> bool {
     crate::pipeline::prefilter::find_words(src.as_bytes(), word).next().is_some()
 }
 
 /// The edit that adds `statement` after `anchor`'s line; or, when more code follows it on that line
 /// (`from x import y; DOC = """...`), before it, where the new line cannot
 /// land inside that code.
-pub fn insert_after(anchor: &Stmt, src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
+pub(crate) fn insert_after(anchor: &Stmt, src: &str, newline: &str, statement: &str) -> Result<Edit, String> {
     let end = anchor.end().to_usize();
     let rest = src[end..line_end(src, end)].trim_start_matches([' ', '\t', '\x0c']);
     if rest.is_empty() || rest.starts_with('#') {
@@ -206,7 +206,7 @@ pub fn insert_after(anchor: &Stmt, src: &str, newline: &str, statement: &str) ->
 /// import literal_eval`); else the name added to the file's top-level `from
 /// module import ...` when the file spells it nowhere; else `import module`.
 /// Refused when `module` names something else where the code goes.
-pub fn stdlib_name(
+pub(crate) fn stdlib_name(
     model: &SemanticModel<'_>,
     src: &str,
     newline: &str,

@@ -37,29 +37,29 @@ use crate::python::names::nfkc;
 /// at which the callee's signature would also take it (`None` for a
 /// keyword-only parameter).
 #[derive(Debug, Clone)]
-pub struct Keyword {
-    pub name: &'static str,
-    pub value: String,
-    pub position: Option<usize>,
+pub(crate) struct Keyword {
+    pub(crate) name: &'static str,
+    pub(crate) value: String,
+    pub(crate) position: Option<usize>,
     /// A condition (code) under which alone the keyword is passed.
-    pub guard: Option<String>,
+    pub(crate) guard: Option<String>,
 }
 
 impl Keyword {
-    pub fn new(name: &'static str, value: impl Into<String>) -> Keyword {
+    pub(crate) fn new(name: &'static str, value: impl Into<String>) -> Keyword {
         Keyword { name, value: value.into(), position: None, guard: None }
     }
 
     /// Passes the keyword only when `condition` holds at run time, for a
     /// parameter that older releases of a library or of Python lack:
     /// `**({"name": value} if condition else {})`.
-    pub fn guarded(mut self, condition: impl Into<String>) -> Keyword {
+    pub(crate) fn guarded(mut self, condition: impl Into<String>) -> Keyword {
         self.guard = Some(condition.into());
         self
     }
 
     /// The parameter can also be passed as the `index`-th positional argument (0-based).
-    pub fn positional_at(mut self, index: usize) -> Keyword {
+    pub(crate) fn positional_at(mut self, index: usize) -> Keyword {
         self.position = Some(index);
         self
     }
@@ -74,7 +74,7 @@ impl Keyword {
 
 /// The edits that add `keywords` to `call`, or why they cannot be added
 /// without risking a call that passes one twice.
-pub fn insert(
+pub(crate) fn insert(
     call: &Call<'_>,
     src: &str,
     newline: &str,
@@ -180,7 +180,7 @@ fn inside_brackets(node: Node<'_>) -> bool {
 /// Whether `**kwargs`, `*args` or the positional arguments of `call` may
 /// already pass `keyword` (whether it is passed by name is the caller's
 /// question: a fix may mean to replace it).
-pub fn check(call: &Call<'_>, _src: &str, keyword: &Keyword) -> Result<(), String> {
+pub(crate) fn check(call: &Call<'_>, _src: &str, keyword: &Keyword) -> Result<(), String> {
     let name = keyword.name;
     let args = call.args();
     if args.iter().any(|a| matches!(a, Arg::DictSplat)) {
@@ -203,7 +203,7 @@ pub fn check(call: &Call<'_>, _src: &str, keyword: &Keyword) -> Result<(), Strin
 /// keeping the call's layout: `f(a, k=1)` → `f(a)`, `f(k=1, b)` → `f(b)`,
 /// a keyword on a line of its own loses the whole line. Refused when a
 /// comment sits between the keyword and the comma that goes with it.
-pub fn remove(call: &Call<'_>, src: &str, name: &str) -> Result<Vec<Edit>, String> {
+pub(crate) fn remove(call: &Call<'_>, src: &str, name: &str) -> Result<Vec<Edit>, String> {
     let mut cursor = call.arguments.walk();
     let children: Vec<Node<'_>> = call.arguments.children(&mut cursor).collect();
     let named = |n: &Node<'_>| {

@@ -7,10 +7,10 @@
 use std::path::Path;
 
 /// Black's and ruff's default.
-pub const DEFAULT: usize = 88;
+pub(crate) const DEFAULT: usize = 88;
 
 /// The line length of the project around `dir`.
-pub fn discover(dir: &Path) -> usize {
+pub(crate) fn discover(dir: &Path) -> usize {
     for folder in dir.ancestors() {
         let Ok(text) = std::fs::read_to_string(folder.join("pyproject.toml")) else { continue };
         return declared(&text).unwrap_or(DEFAULT);
@@ -20,7 +20,7 @@ pub fn discover(dir: &Path) -> usize {
 
 /// `line-length` of `[tool.ruff]`, else of `[tool.black]`, in a
 /// `pyproject.toml`'s text.
-pub fn declared(text: &str) -> Option<usize> {
+pub(crate) fn declared(text: &str) -> Option<usize> {
     in_table(text, "tool.ruff").or_else(|| in_table(text, "tool.black"))
 }
 

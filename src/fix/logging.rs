@@ -45,7 +45,7 @@ const LOGGING_HOOKS: &[&str] = &[
 ];
 
 /// The edits that log the exception instead of swallowing it, or why not.
-pub fn log_instead(
+pub(crate) fn log_instead(
     cx: &FileContext<'_>,
     handler: &ExceptHandler<'_>,
     swallow: Swallow,

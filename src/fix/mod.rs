@@ -6,11 +6,11 @@
 //! (`logging`), and suppression directives at the end of a line
 //! (`comment`). One engine applies and verifies them.
 
-pub mod argument;
-pub mod comment;
+pub(crate) mod argument;
+pub(crate) mod comment;
 pub mod edit;
-pub mod import;
-pub mod keyword;
-pub mod line_length;
-pub mod logging;
-pub mod statement;
+pub(crate) mod import;
+pub(crate) mod keyword;
+pub(crate) mod line_length;
+pub(crate) mod logging;
+pub(crate) mod statement;

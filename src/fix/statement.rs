@@ -11,7 +11,7 @@ use crate::python::lines::{line_end, line_indent, line_start, starts_its_line};
 
 /// The statements holding `range`, outermost first (a statement inside a
 /// function, inside a class...).
-pub fn statements_holding(body: &[Stmt], range: TextRange) -> Vec<&Stmt> {
+pub(crate) fn statements_holding(body: &[Stmt], range: TextRange) -> Vec<&Stmt> {
     let mut finder = Holders { range, found: Vec::new() };
     finder.visit_body(body);
     finder.found
@@ -39,7 +39,7 @@ impl<'a> Visitor<'a> for Holders<'a> {
 /// - it shares its line with other code (`if x: y = f()`, `a = 1; y = f()`);
 /// - the expression is deferred (in a `lambda` or a generator expression);
 /// - a string in it spans lines (re-indenting would change the string).
-pub fn wrap_in_block(
+pub(crate) fn wrap_in_block(
     src: &str,
     newline: &str,
     stmt: &Stmt,
@@ -83,7 +83,7 @@ pub fn wrap_in_block(
 }
 
 /// A line inserted before the statement holding the expression, at its indentation.
-pub fn line_before(src: &str, newline: &str, stmt: &Stmt, line: &str) -> Edit {
+pub(crate) fn line_before(src: &str, newline: &str, stmt: &Stmt, line: &str) -> Edit {
     let start = line_start(src, stmt.start().to_usize());
     Edit::insert(start, format!("{}{line}{newline}", line_indent(src, start)))
 }

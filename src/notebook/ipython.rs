@@ -29,8 +29,8 @@ pub(super) enum CellSyntax {
 /// and its line structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct MaskedCell {
-    pub text: String,
-    pub masks: Vec<Mask>,
+    pub(crate) text: String,
+    pub(crate) masks: Vec<Mask>,
 }
 
 /// One masked stretch of a cell.
@@ -40,11 +40,11 @@ pub(super) struct Mask {
     /// line ending (for a whole line), or through the IPython prefix (for
     /// `%time code`). A last line without an ending reaches one past the
     /// cell's end, over the newline that ends the cell in the virtual source.
-    pub protected: Range<usize>,
+    pub(crate) protected: Range<usize>,
     /// The bytes replaced in the text Python sees.
-    pub replaced: Range<usize>,
+    pub(crate) replaced: Range<usize>,
     /// The 1-based line in the cell, for messages.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 /// Cell magics whose body is Python run in the notebook's namespace (or, for

@@ -11,15 +11,15 @@ use std::ops::Range;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct SourceSpan {
     /// The whole value: a string token, or an array from `[` to `]`.
-    pub value: Range<usize>,
+    pub(crate) value: Range<usize>,
     /// The string tokens, quotes included: the value itself when it is a
     /// string, else one per item.
-    pub tokens: Vec<Range<usize>>,
-    pub is_list: bool,
+    pub(crate) tokens: Vec<Range<usize>>,
+    pub(crate) is_list: bool,
     /// Where the `"source"` key and the cell's `{` start: the indentation of
     /// a list written where the file had `[]`.
-    pub key_start: usize,
-    pub cell_start: usize,
+    pub(crate) key_start: usize,
+    pub(crate) cell_start: usize,
 }
 
 /// The `source` span of every cell, in file order (`None` for a cell without
@@ -192,8 +192,8 @@ impl Scanner<'_> {
 /// an escape such as `\n`, `\u00e9` or a surrogate pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Spelling {
-    pub raw: Range<usize>,
-    pub ch: char,
+    pub(crate) raw: Range<usize>,
+    pub(crate) ch: char,
 }
 
 /// The characters of a string token (quotes included) with their spellings,

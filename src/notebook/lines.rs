@@ -5,9 +5,9 @@
 /// a last line that has none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Line {
-    pub start: usize,
-    pub end: usize,
-    pub next: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) next: usize,
 }
 
 /// The lines of `text`. A text ending in a line ending has no empty last

@@ -231,7 +231,7 @@ impl Notebook {
     }
 
     /// The file's bytes, as read (or as written back by `apply_edits`).
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
@@ -239,7 +239,7 @@ impl Notebook {
     /// `cell` (1-based among all cells): the list item that holds it when
     /// the source is a list of one item a line, else where the source
     /// starts. `None` for a cell that is not there.
-    pub fn file_line(&self, cell: usize, line: usize) -> Option<usize> {
+    pub(crate) fn file_line(&self, cell: usize, line: usize) -> Option<usize> {
         let cell = self.cells.get(cell.checked_sub(1)?)?;
         let lines = lines::split(&cell.source).len().max(1);
         let token = match cell.span.is_list && cell.span.tokens.len() == lines {
@@ -252,7 +252,7 @@ impl Notebook {
 
     /// The cell (1-based among all cells) that holds `line` (1-based) of
     /// the `.ipynb` file: the last one starting on or before it.
-    pub fn cell_at_file_line(&self, line: usize) -> Option<usize> {
+    pub(crate) fn cell_at_file_line(&self, line: usize) -> Option<usize> {
         let newlines = memchr::memchr_iter(b'\n', &self.bytes);
         let offset = match line {
             0 => return None,

@@ -15,7 +15,7 @@ use crate::pipeline::walk::{display_path_bytes, FileKind};
 /// shows it. A notebook's diff is the diff of its JSON, which `git apply`
 /// takes as any other; each hunk header names the cell it changes
 /// (`@@ -42,7 +42,7 @@ cell 3`), in the place `git diff` gives a function's name.
-pub fn of_file(path: &Path, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+pub(crate) fn of_file(path: &Path, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     let shown = display_path_bytes(path);
     let notebook = match FileKind::of_file(path) {
         FileKind::Notebook => Notebook::parse(old).ok(),
@@ -27,7 +27,7 @@ pub fn of_file(path: &Path, old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
 
 /// The `--- a/` `+++ b/` diff turning `old` into `new`; colour wraps whole
 /// lines. `path` is the file's name as bytes, as the file system has it.
-pub fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+pub(crate) fn unified(path: &[u8], old: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     labelled(path, old, new, colour, &|_| None)
 }
 
@@ -66,7 +66,7 @@ fn labelled(path: &[u8], old: &[u8], new: &[u8], colour: bool, label: &dyn Fn(us
 
 /// The diff that creates the file `path` holding `new` (`git apply` takes
 /// `--- /dev/null` as "a new file").
-pub fn created(path: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
+pub(crate) fn created(path: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
     let lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
     let mut out = Vec::new();
     let mut header = b"--- /dev/null\n+++ ".to_vec();
@@ -84,7 +84,7 @@ pub fn created(path: &[u8], new: &[u8], colour: bool) -> Vec<u8> {
 /// `\\`) and three octal digits for any other such byte: `"a/caf\303\251.py"`.
 /// A plain name with a space is followed by a tab, which ends the name for
 /// `git apply` and `patch`.
-pub fn header_name(prefix: &str, path: &[u8]) -> Vec<u8> {
+pub(crate) fn header_name(prefix: &str, path: &[u8]) -> Vec<u8> {
     let needs_quotes = path.iter().any(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\');
     let mut out = Vec::with_capacity(prefix.len() + path.len() + 3);
     if !needs_quotes {

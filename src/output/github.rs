@@ -8,7 +8,7 @@ use crate::report::{Diagnostic, FileErrorKind, PathError};
 
 /// One `::warning` a finding and one `::error` (or `::warning` for a skipped
 /// file) a file or path that could not be processed.
-pub fn annotations(results: &[FileResult], unwalked: &[PathError]) -> String {
+pub(crate) fn annotations(results: &[FileResult], unwalked: &[PathError]) -> String {
     let mut out = String::new();
     for e in unwalked {
         out += &command("error", &[("file", display_path(&e.path)), ("title", "remediate".to_owned())], &e.to_string());

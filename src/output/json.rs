@@ -8,7 +8,7 @@ use crate::report::{Diagnostic, FileError, FileErrorKind, PathError};
 
 /// A finding; `fixable` says whether `remediate fix` with the run's options
 /// would fix it (an unsafe fix counts only with `--unsafe-fixes`).
-pub fn finding(path: &str, d: &Diagnostic, unsafe_fixes: bool) -> Value {
+pub(crate) fn finding(path: &str, d: &Diagnostic, unsafe_fixes: bool) -> Value {
     with_cell(
         d,
         json!({
@@ -38,7 +38,7 @@ fn with_cell(d: &Diagnostic, mut value: Value) -> Value {
     value
 }
 
-pub fn error(path: &str, e: &FileError) -> Value {
+pub(crate) fn error(path: &str, e: &FileError) -> Value {
     json!({
         "path": path,
         "cell": e.cell,
@@ -52,7 +52,7 @@ pub fn error(path: &str, e: &FileError) -> Value {
 /// The report: findings, errors (files that could not be processed and paths
 /// that could not be walked, so that an exit code of 2 always has an entry
 /// here) and the summary.
-pub fn report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
+pub(crate) fn report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
     for e in unwalked {
@@ -73,7 +73,7 @@ fn io_error(path: &str, message: &str) -> Value {
     json!({"path": path, "line": null, "column": null, "kind": "io", "message": message})
 }
 
-pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
+pub(crate) fn rule(meta: &crate::rules::RuleMeta) -> Value {
     json!({
         "id": meta.id,
         "bandit": meta.bandit,
@@ -90,7 +90,7 @@ pub fn rule(meta: &crate::rules::RuleMeta) -> Value {
 /// file its unified diff and each applied fix with its edits. Edit positions
 /// refer to the text the fix was applied to: the original file, unless an
 /// overlapping fix had to wait for a later pass.
-pub fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
+pub(crate) fn diff_report(results: &[FileResult], unwalked: &[PathError], summary: &Summary) -> Value {
     let mut files = Vec::new();
     for r in results.iter().filter(|r| r.changed()) {
         let (Some(old), Some(new)) = (&r.original, &r.outcome.fixed_bytes) else { continue };

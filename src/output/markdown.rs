@@ -10,7 +10,7 @@ use crate::report::FileResult;
 use crate::report::{Diagnostic, FileErrorKind, PathError};
 use crate::rules::RuleMeta;
 
-pub fn tables(
+pub(crate) fn tables(
     results: &[FileResult],
     unwalked: &[PathError],
     summary: &Summary,
@@ -65,7 +65,7 @@ pub fn tables(
 
 /// The files and paths that were not processed, as a table (empty when there
 /// are none).
-pub fn problems(results: &[FileResult], unwalked: &[PathError]) -> String {
+pub(crate) fn problems(results: &[FileResult], unwalked: &[PathError]) -> String {
     let mut rows = String::new();
     for e in unwalked {
         rows += &row(&[code_span(&display_path(&e.path)), "I/O error".to_owned(), cell(&e.reason)]);
@@ -91,7 +91,7 @@ pub fn problems(results: &[FileResult], unwalked: &[PathError]) -> String {
 }
 
 /// `n thing` or `n things`.
-pub fn count(n: usize, thing: &str) -> String {
+pub(crate) fn count(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")
     } else {
@@ -99,17 +99,17 @@ pub fn count(n: usize, thing: &str) -> String {
     }
 }
 
-pub fn row(cells: &[String]) -> String {
+pub(crate) fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
 /// Text made safe for one table cell: no line breaks, no bare `|`.
-pub fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('\r', "").replace('\n', " ").replace('|', "\\|")
 }
 
 /// A code span that survives backticks and `|` in its text.
-pub fn code_span(text: &str) -> String {
+pub(crate) fn code_span(text: &str) -> String {
     let text = cell(text);
     if text.contains('`') {
         format!("`` {text} ``")
@@ -118,11 +118,11 @@ pub fn code_span(text: &str) -> String {
     }
 }
 
-pub fn codes(code: Option<&str>) -> String {
+pub(crate) fn codes(code: Option<&str>) -> String {
     code.unwrap_or("–").to_owned()
 }
 
-pub fn ruff(meta: &RuleMeta) -> String {
+pub(crate) fn ruff(meta: &RuleMeta) -> String {
     if meta.ruff.is_empty() {
         "–".to_owned()
     } else {

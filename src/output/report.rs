@@ -19,7 +19,7 @@ use crate::rules::RuleMeta;
 /// Long tables are cut so the body stays within what a pull request accepts.
 const MAX_ROWS: usize = 200;
 
-pub fn pull_request_body(
+pub(crate) fn pull_request_body(
     results: &[FileResult],
     unwalked: &[PathError],
     summary: &Summary,

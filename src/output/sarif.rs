@@ -14,12 +14,18 @@ use crate::report::FileResult;
 use crate::report::{Diagnostic, FileErrorKind, LocatedEdit, PathError, Position};
 use crate::rules::RuleMeta;
 
-pub const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+pub(crate) const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const ROOT_ID: &str = "%SRCROOT%";
 
 /// The whole log: one run, with every enabled rule described, one result a
 /// finding, and the files that could not be processed as notifications.
-pub fn report(results: &[FileResult], unwalked: &[PathError], rules: &[&'static RuleMeta], root: &Path) -> Value {
+pub(crate) fn report(
+    results: &[FileResult],
+    unwalked: &[PathError],
+    rules: &[&'static RuleMeta],
+    root: &Path,
+) -> Value {
     let mut findings = Vec::new();
     let mut notifications = Vec::new();
     for e in unwalked {

@@ -9,14 +9,14 @@ use serde_json::{json, Value};
 use crate::report::FileResult;
 
 /// One rule's count.
-pub struct RuleCount {
-    pub code: &'static str,
-    pub id: &'static str,
-    pub count: usize,
-    pub fixable: usize,
+pub(crate) struct RuleCount {
+    pub(crate) code: &'static str,
+    pub(crate) id: &'static str,
+    pub(crate) count: usize,
+    pub(crate) fixable: usize,
 }
 
-pub fn counts(results: &[FileResult], unsafe_fixes: bool) -> Vec<RuleCount> {
+pub(crate) fn counts(results: &[FileResult], unsafe_fixes: bool) -> Vec<RuleCount> {
     let mut by_rule: BTreeMap<&'static str, RuleCount> = BTreeMap::new();
     for d in results.iter().flat_map(|r| &r.outcome.diagnostics) {
         let code = d.rule.bandit.unwrap_or(d.rule.id);
@@ -29,7 +29,7 @@ pub fn counts(results: &[FileResult], unsafe_fixes: bool) -> Vec<RuleCount> {
     counts
 }
 
-pub fn text(counts: &[RuleCount]) -> String {
+pub(crate) fn text(counts: &[RuleCount]) -> String {
     let width = counts.iter().map(|c| c.count.to_string().len()).max().unwrap_or(1);
     let code_width = counts.iter().map(|c| c.code.len()).max().unwrap_or(0);
     let mut out = String::new();
@@ -40,7 +40,7 @@ pub fn text(counts: &[RuleCount]) -> String {
     out
 }
 
-pub fn json(counts: &[RuleCount]) -> Value {
+pub(crate) fn json(counts: &[RuleCount]) -> Value {
     Value::Array(
         counts
             .iter()

@@ -6,11 +6,11 @@ use crate::report::FileResult;
 use crate::report::{Diagnostic, FileError};
 
 /// The Bandit code, else the first ruff code, for the `[code]` column.
-pub fn code(d: &Diagnostic) -> Option<&'static str> {
+pub(crate) fn code(d: &Diagnostic) -> Option<&'static str> {
     d.rule.bandit.or(d.rule.ruff.first().copied())
 }
 
-pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
+pub(crate) fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
     let code = code(d).map(|c| format!(" [{c}]")).unwrap_or_default();
     let marker = match d.fix_safety {
         Some(crate::fix::edit::FixSafety::Safe) => " (fixable)",
@@ -28,7 +28,7 @@ pub fn finding_line(path: &str, d: &Diagnostic, paint: Paint) -> String {
     )
 }
 
-pub fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
+pub(crate) fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
     let cell = e.cell.map(|c| format!(":cell {c}")).unwrap_or_default();
     let at = match (e.line, e.column, e.cell) {
         (Some(l), Some(c), Some(_)) => format!(":line {l}:col {c}"),
@@ -46,7 +46,7 @@ pub fn error_line(path: &str, e: &FileError, paint: Paint) -> String {
 }
 
 /// Every finding of every file; with `frame`, each followed by its source line.
-pub fn findings(results: &[FileResult], paint: Paint, frame: bool) -> String {
+pub(crate) fn findings(results: &[FileResult], paint: Paint, frame: bool) -> String {
     let mut out = String::new();
     for r in results {
         let path = r.path.to_string_lossy();
@@ -64,7 +64,7 @@ pub fn findings(results: &[FileResult], paint: Paint, frame: bool) -> String {
 /// `check --format full`: each finding's line, then its code frame and what
 /// its fix does, whether the output is a terminal or not (ruff's "full"
 /// output). The first line of each block is the `text` format's line.
-pub fn full(results: &[FileResult], paint: Paint) -> String {
+pub(crate) fn full(results: &[FileResult], paint: Paint) -> String {
     let mut out = String::new();
     for r in results {
         let path = r.path.to_string_lossy();
@@ -98,7 +98,7 @@ use crate::report::FRAME_WIDTH;
 
 /// The finding's first line with its number, and carets under the flagged
 /// part (to the end of the line when the finding spans several).
-pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
+pub(crate) fn code_frame(d: &Diagnostic, paint: Paint) -> String {
     let number = d.start.line.to_string();
     let gutter = " ".repeat(number.len());
     let chars: Vec<char> = d.line_text.chars().collect();
@@ -125,7 +125,7 @@ pub fn code_frame(d: &Diagnostic, paint: Paint) -> String {
 }
 
 /// `remediate rules`: the table, then each rule's documentation.
-pub fn rule_table(rules: &[&'static dyn crate::rules::Rule]) -> String {
+pub(crate) fn rule_table(rules: &[&'static dyn crate::rules::Rule]) -> String {
     // The id column fits the longest id.
     let width = rules.iter().map(|r| r.meta().id.len()).max().unwrap_or(0).max(16);
     let mut out = format!("{:<width$} {:<6} {:<10} {:<7} {}\n", "RULE", "BANDIT", "RUFF", "FIX", "SUMMARY");

@@ -24,31 +24,31 @@ use crate::rules::{CallSite, FileContext};
 
 /// One download in the code.
 #[derive(Debug, Clone)]
-pub struct Usage {
-    pub path: PathBuf,
-    pub line: usize,
-    pub column: usize,
+pub(crate) struct Usage {
+    pub(crate) path: PathBuf,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
     /// The repository id, when it is a literal, a module-level constant or
     /// a value the project proves.
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// How the project proves the id, when it is not written at the call.
-    pub proven_by: Option<String>,
+    pub(crate) proven_by: Option<String>,
     /// For an id known only at run time: values it may hold, and where
     /// each was seen.
-    pub candidates: Vec<Candidate>,
+    pub(crate) candidates: Vec<Candidate>,
     /// The id argument as written (`MODEL`, `cfg.name`), or the callee when
     /// there is none (`snapshot_download(**kw)`).
-    pub expression: String,
+    pub(crate) expression: String,
     /// `None` when `repo_type=` is not a literal.
-    pub repo_type: Option<RepoType>,
-    pub revision: CodeRevision,
+    pub(crate) repo_type: Option<RepoType>,
+    pub(crate) revision: CodeRevision,
     /// A literal `trust_remote_code=True`.
-    pub trust_remote_code: bool,
+    pub(crate) trust_remote_code: bool,
 }
 
 /// The revision the call itself asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodeRevision {
+pub(crate) enum CodeRevision {
     Absent,
     /// A literal commit SHA.
     Commit(String),
@@ -87,7 +87,12 @@ fn on_pool<T: Send>(count: usize, jobs: usize, work: impl Fn(usize) -> T + Sync)
     results.into_iter().map(|(_, v)| v).collect()
 }
 
-pub fn scan(files: &[PathBuf], roots: &[PathBuf], revisions: Option<&Path>, jobs: usize) -> (Vec<Usage>, Vec<String>) {
+pub(crate) fn scan(
+    files: &[PathBuf],
+    roots: &[PathBuf],
+    revisions: Option<&Path>,
+    jobs: usize,
+) -> (Vec<Usage>, Vec<String>) {
     let (rules, config) = match RuleSet::new(Vec::new()) {
         Ok(rules) => (rules, Config::default()),
         Err(e) => return (Vec::new(), vec![format!("{e:#}")]),
@@ -178,7 +183,7 @@ fn usage(path: &Path, cx: &FileContext<'_>, site: &CallSite<'_>) -> Option<Usage
 }
 
 /// How a download is pinned, given the code and the revisions file.
-pub fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
+pub(crate) fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
     let file = revisions.file_hint();
     let kind = |rev: &str| if is_commit_sha(rev) { "commit" } else { "branch or tag" };
     match &usage.revision {
@@ -209,19 +214,19 @@ pub fn status(usage: &Usage, revisions: &ModelRevisions) -> String {
 /// Each id found, once, in order of first appearance, with its repository
 /// type and whether any call trusts its remote code. Values a run-time id
 /// may hold count too, marked as candidates.
-pub struct FoundId {
+pub(crate) struct FoundId {
     /// Seen only as a value a run-time id may hold.
-    pub candidate: bool,
-    pub id: String,
-    pub repo_type: Option<RepoType>,
-    pub trust_remote_code: bool,
+    pub(crate) candidate: bool,
+    pub(crate) id: String,
+    pub(crate) repo_type: Option<RepoType>,
+    pub(crate) trust_remote_code: bool,
     /// The SHA every call of this id pins in code, if all of them do.
-    pub commit_in_code: Option<String>,
+    pub(crate) commit_in_code: Option<String>,
     /// A branch or tag some call names literally.
-    pub ref_in_code: Option<String>,
+    pub(crate) ref_in_code: Option<String>,
 }
 
-pub fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
+pub(crate) fn distinct_ids(usages: &[Usage]) -> Vec<FoundId> {
     let mut order: Vec<String> = Vec::new();
     let mut by_id: BTreeMap<String, Vec<&Usage>> = BTreeMap::new();
     let mut candidates: Vec<(String, Option<RepoType>)> = Vec::new();
@@ -287,7 +292,7 @@ const CANDIDATE_NOTE: &str = "a value an id known only at run time may hold; not
 
 /// Adds an entry for every id the file lacks: the commit the code pins,
 /// else a placeholder branch for `lock` to resolve. Returns how many.
-pub fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
+pub(crate) fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
     let mut added = 0;
     for f in found {
         if file.revisions.exact(&f.id).is_some() {
@@ -307,7 +312,7 @@ pub fn add_missing(file: &mut PinFile, found: &[FoundId]) -> usize {
 }
 
 /// `--format text`: one line per download.
-pub fn render_text(usages: &[Usage], revisions: &ModelRevisions) -> String {
+pub(crate) fn render_text(usages: &[Usage], revisions: &ModelRevisions) -> String {
     let mut out = String::new();
     for u in usages {
         let shown = match &u.id {
@@ -331,7 +336,7 @@ pub fn render_text(usages: &[Usage], revisions: &ModelRevisions) -> String {
 }
 
 /// `--format json`.
-pub fn render_json(usages: &[Usage], revisions: &ModelRevisions) -> serde_json::Value {
+pub(crate) fn render_json(usages: &[Usage], revisions: &ModelRevisions) -> serde_json::Value {
     let list: Vec<serde_json::Value> = usages
         .iter()
         .map(|u| {

@@ -20,13 +20,13 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_ANSWER_BYTES: u64 = 4 << 20;
 
 /// Where the commits come from, read from the environment once.
-pub struct Resolver {
+pub(crate) struct Resolver {
     cache: PathBuf,
     hub: Option<HubClient>,
 }
 
 /// How one id was resolved.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Pinned { from: String, to: String, source: &'static str },
     Failed { reference: String, reason: String },
 }
@@ -34,7 +34,7 @@ pub enum Outcome {
 impl Resolver {
     /// `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`;
     /// the Hub at `$HF_ENDPOINT` unless offline (`--offline` or `HF_HUB_OFFLINE`).
-    pub fn from_env(offline: bool) -> Resolver {
+    pub(crate) fn from_env(offline: bool) -> Resolver {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
         let cache = var("HF_HUB_CACHE")
             .or_else(|| var("HF_HOME").map(|h| h.join("hub")))
@@ -45,12 +45,17 @@ impl Resolver {
         Resolver { cache, hub }
     }
 
-    pub fn is_offline(&self) -> bool {
+    pub(crate) fn is_offline(&self) -> bool {
         self.hub.is_none()
     }
 
     /// The commit `reference` (a branch or tag) of `id` points at.
-    pub fn resolve(&self, repo_type: RepoType, id: &str, reference: &str) -> Result<(String, &'static str), String> {
+    pub(crate) fn resolve(
+        &self,
+        repo_type: RepoType,
+        id: &str,
+        reference: &str,
+    ) -> Result<(String, &'static str), String> {
         if let Some(sha) = from_cache(&self.cache, repo_type, id, reference) {
             return Ok((sha, "the local cache"));
         }
@@ -162,7 +167,7 @@ fn reference_for(file: &PinFile, found: &FoundId) -> Option<String> {
 }
 
 /// Locks every id that lacks a commit; returns each attempt in order.
-pub fn lock(file: &mut PinFile, found: &[FoundId], resolver: &Resolver) -> Vec<(String, Outcome)> {
+pub(crate) fn lock(file: &mut PinFile, found: &[FoundId], resolver: &Resolver) -> Vec<(String, Outcome)> {
     let mut outcomes = Vec::new();
     for f in found {
         let Some(reference) = reference_for(file, f) else { continue };

@@ -2,7 +2,7 @@
 //! of downloads (`remediate models`), resolving references to commits
 //! (`remediate lock`), and editing the YAML in place (`pin_file`).
 
-pub mod inventory;
-pub mod lock;
-pub mod pin_file;
-pub mod pin_module;
+pub(crate) mod inventory;
+pub(crate) mod lock;
+pub(crate) mod pin_file;
+pub(crate) mod pin_module;

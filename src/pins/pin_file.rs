@@ -12,11 +12,11 @@ use crate::config::{ModelPin, ModelRevisions, Revision};
 
 /// The pins file: its text as read and the pins it must hold once edited.
 #[derive(Debug)]
-pub struct PinFile {
+pub(crate) struct PinFile {
     /// The text as read; empty for a file that does not exist yet.
     original: String,
     /// What the file holds now, with the edits applied.
-    pub revisions: ModelRevisions,
+    pub(crate) revisions: ModelRevisions,
     /// Edits in the order they were made.
     edits: Vec<PinEdit>,
 }
@@ -32,11 +32,11 @@ enum PinEdit {
 
 /// The comment `models --format yaml` puts on an entry that is not a
 /// commit yet; `lock` replaces it.
-pub const UNLOCKED_NOTE: &str = "not a commit yet: run `remediate lock`";
+pub(crate) const UNLOCKED_NOTE: &str = "not a commit yet: run `remediate lock`";
 
 impl PinFile {
     /// Reads and validates `path`; a missing file is an empty one.
-    pub fn open(path: &Path) -> Result<PinFile> {
+    pub(crate) fn open(path: &Path) -> Result<PinFile> {
         let (original, revisions) = if path.exists() {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             (text, ModelRevisions::load(path)?)
@@ -46,19 +46,25 @@ impl PinFile {
         Ok(PinFile { original, revisions, edits: Vec::new() })
     }
 
-    pub fn original(&self) -> &str {
+    pub(crate) fn original(&self) -> &str {
         &self.original
     }
 
     /// Adds an entry for `id`, which must not have one yet.
-    pub fn add(&mut self, id: &str, pin: ModelPin, note: Option<&str>) {
+    pub(crate) fn add(&mut self, id: &str, pin: ModelPin, note: Option<&str>) {
         debug_assert!(self.revisions.exact(id).is_none());
         self.revisions.pins.push((id.to_owned(), pin.clone()));
         self.edits.push(PinEdit::Add { id: id.to_owned(), pin, note: note.map(str::to_owned) });
     }
 
     /// Sets the revision of `id`, adding an entry when it has none.
-    pub fn set_revision(&mut self, id: &str, revision: &str, trust_remote_code: Option<bool>, note: Option<&str>) {
+    pub(crate) fn set_revision(
+        &mut self,
+        id: &str,
+        revision: &str,
+        trust_remote_code: Option<bool>,
+        note: Option<&str>,
+    ) {
         match self.revisions.pins.iter_mut().find(|(k, _)| k == id) {
             Some((_, pin)) => {
                 pin.revision = Revision(revision.to_owned());
@@ -74,7 +80,7 @@ impl PinFile {
 
     /// The file's new text: the original edited line by line when that
     /// gives exactly the pins expected, else the whole file rendered anew.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         if self.edits.is_empty() && !self.original.trim().is_empty() {
             return self.original.clone();
         }

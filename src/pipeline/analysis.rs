@@ -49,7 +49,7 @@ impl RuleSet {
         Ok(RuleSet { rules })
     }
 
-    pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
+    pub(crate) fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
         self.rules.iter().map(|(r, _)| r.meta())
     }
 

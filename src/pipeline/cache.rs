@@ -28,7 +28,7 @@ const MAX_ENTRIES: usize = 500_000;
 /// A cache file larger than this is not read (and starts over).
 const MAX_CACHE_BYTES: u64 = 512 << 20;
 
-pub struct Cache {
+pub(crate) struct Cache {
     file: PathBuf,
     entries: Mutex<HashMap<u64, Entry>>,
     changed: AtomicBool,
@@ -36,27 +36,27 @@ pub struct Cache {
 
 /// One file's result, as stored.
 #[derive(Clone, Default, Serialize, Deserialize)]
-pub struct Entry {
-    pub diagnostics: Vec<Diagnostic>,
-    pub error: Option<FileError>,
+pub(crate) struct Entry {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) error: Option<FileError>,
     /// The file's facts for the index, when it has any.
-    pub facts: Option<FileFacts>,
+    pub(crate) facts: Option<FileFacts>,
     /// Rules that read the index apply to the file: its findings are stored
     /// apart, under a key that includes the index.
-    pub deferred: bool,
+    pub(crate) deferred: bool,
 }
 
 impl Entry {
-    pub fn of(outcome: &Outcome, facts: Option<FileFacts>) -> Entry {
+    pub(crate) fn of(outcome: &Outcome, facts: Option<FileFacts>) -> Entry {
         Entry { diagnostics: outcome.diagnostics.clone(), error: outcome.error.clone(), facts, deferred: false }
     }
 
-    pub fn outcome(&self) -> Outcome {
+    pub(crate) fn outcome(&self) -> Outcome {
         Outcome { diagnostics: self.diagnostics.clone(), error: self.error.clone(), ..Outcome::default() }
     }
 
     /// Nothing to fix or report: `diff` and `fix` can skip the file.
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         self.diagnostics.is_empty() && self.error.is_none()
     }
 }
@@ -64,7 +64,7 @@ impl Entry {
 impl Cache {
     /// Opens the cache for these settings (anything `Debug` that decides
     /// findings); a missing or unreadable cache file starts empty.
-    pub fn open(settings: &impl std::fmt::Debug) -> Option<Cache> {
+    pub(crate) fn open(settings: &impl std::fmt::Debug) -> Option<Cache> {
         let dir = cache_dir()?;
         let mut hasher = DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
@@ -77,17 +77,17 @@ impl Cache {
         Some(Cache { file, entries: Mutex::new(entries), changed: AtomicBool::new(false) })
     }
 
-    pub fn key(bytes: &[u8]) -> u64 {
+    pub(crate) fn key(bytes: &[u8]) -> u64 {
         let mut hasher = DefaultHasher::new();
         bytes.hash(&mut hasher);
         hasher.finish()
     }
 
-    pub fn get(&self, key: u64) -> Option<Entry> {
+    pub(crate) fn get(&self, key: u64) -> Option<Entry> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
     }
 
-    pub fn put(&self, key: u64, entry: Entry) {
+    pub(crate) fn put(&self, key: u64, entry: Entry) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -97,7 +97,7 @@ impl Cache {
     }
 
     /// Writes the cache back if anything was added; failures only cost speed.
-    pub fn save(&self) {
+    pub(crate) fn save(&self) {
         if !self.changed.load(Ordering::Relaxed) {
             return;
         }

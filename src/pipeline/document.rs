@@ -18,20 +18,20 @@ use crate::report::{Diagnostic, FileError, FileErrorKind, Position};
 
 /// A file read for the rules.
 #[derive(Debug, Clone)]
-pub enum Document {
+pub(crate) enum Document {
     Source(Source),
     Notebook(Notebook),
 }
 
 /// Why a file's bytes hold no Python the rules can read.
 #[derive(Debug, Clone)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     Decode(DecodeError),
     Notebook(String),
 }
 
 impl Document {
-    pub fn read(bytes: &[u8], kind: FileKind) -> Result<Document, ReadError> {
+    pub(crate) fn read(bytes: &[u8], kind: FileKind) -> Result<Document, ReadError> {
         match kind {
             FileKind::Source => Source::decode(bytes).map(Document::Source).map_err(ReadError::Decode),
             FileKind::Notebook => {
@@ -41,7 +41,7 @@ impl Document {
     }
 
     /// The Python the rules read.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         match self {
             Document::Source(source) => &source.text,
             Document::Notebook(notebook) => notebook.virtual_source(),
@@ -49,7 +49,7 @@ impl Document {
     }
 
     /// The line ending inserted lines use.
-    pub fn newline(&self) -> &'static str {
+    pub(crate) fn newline(&self) -> &'static str {
         match self {
             Document::Source(source) => source.newline,
             // A cell written with `\r\n` gets them when the edit is written back.
@@ -59,7 +59,7 @@ impl Document {
 
     /// The notebook after `edits` of its text (whose result is `new_text`);
     /// `None` for a source file, whose bytes are encoded once at the end.
-    pub fn edited(&self, edits: &[Edit], new_text: &str) -> Result<Option<Document>, String> {
+    pub(crate) fn edited(&self, edits: &[Edit], new_text: &str) -> Result<Option<Document>, String> {
         let Document::Notebook(notebook) = self else { return Ok(None) };
         let bytes = notebook.apply_edits(edits.iter().map(|e| (e.range.clone(), e.text.as_str())));
         let bytes = bytes.map_err(|e| format!("the notebook cannot hold this fix: {e}"))?;
@@ -72,7 +72,7 @@ impl Document {
 
     /// The file's new bytes once its text became `text` (for a notebook,
     /// `self` is the notebook that holds `text`).
-    pub fn bytes(&self, text: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn bytes(&self, text: &str) -> Result<Vec<u8>, String> {
         match self {
             Document::Source(source) => source.encode(text).and_then(|bytes| round_trips(source, text, bytes)),
             Document::Notebook(notebook) => Ok(notebook.bytes().to_vec()),
@@ -82,7 +82,7 @@ impl Document {
     /// Gives `diagnostics`, located in `text` (this document's text), the
     /// positions a reader of the file knows: unchanged in a source file, in
     /// cells in a notebook.
-    pub fn place(&self, text: &str, diagnostics: &mut [Diagnostic]) {
+    pub(crate) fn place(&self, text: &str, diagnostics: &mut [Diagnostic]) {
         let Document::Notebook(notebook) = self else { return };
         let lines = LineIndex::new(text);
         for d in diagnostics.iter_mut() {
@@ -97,7 +97,7 @@ impl Document {
     }
 
     /// A problem located in this document's text, placed as [`Document::place`] does.
-    pub fn place_error(&self, mut error: FileError) -> FileError {
+    pub(crate) fn place_error(&self, mut error: FileError) -> FileError {
         let (Document::Notebook(notebook), Some(line)) = (self, error.line) else { return error };
         let lines = LineIndex::new(notebook.virtual_source());
         let at = in_cell(notebook, &lines, Position::new(line, error.column.unwrap_or(1)));
@@ -110,7 +110,7 @@ impl Document {
 
 impl ReadError {
     /// The problem as reported for the file.
-    pub fn file_error(&self) -> FileError {
+    pub(crate) fn file_error(&self) -> FileError {
         match self {
             ReadError::Decode(e) => decode_error(e),
             ReadError::Notebook(why) => FileError {

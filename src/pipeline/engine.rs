@@ -48,7 +48,7 @@ pub struct Engine<'a> {
 
 /// What the first phase made of a file.
 #[derive(Debug)]
-pub enum FirstPass {
+pub(crate) enum FirstPass {
     /// No rule can match and the file holds nothing the index needs.
     Nothing,
     /// Analysed (and fixed, in fix mode) without reading the index. Its
@@ -60,7 +60,7 @@ pub enum FirstPass {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(rules: &'a RuleSet, config: &'a Config) -> Engine<'a> {
+    pub(crate) fn new(rules: &'a RuleSet, config: &'a Config) -> Engine<'a> {
         Engine::for_target(rules, config, config.target_version)
     }
 
@@ -74,29 +74,29 @@ impl<'a> Engine<'a> {
     }
 
     /// Rules (indexes into the rule set) not run on the next file.
-    pub fn set_ignored(&mut self, ignored: Vec<usize>) {
+    pub(crate) fn set_ignored(&mut self, ignored: Vec<usize>) {
         self.ignored = ignored;
     }
 
     /// Rules see `index` (for the second phase).
-    pub fn set_index(&mut self, index: &'a ProjectIndex) {
+    pub(crate) fn set_index(&mut self, index: &'a ProjectIndex) {
         self.analyzer.index = index;
     }
 
     /// The module the next file is, as the index names it.
-    pub fn set_module(&mut self, module: &str) {
+    pub(crate) fn set_module(&mut self, module: &str) {
         self.analyzer.module.clear();
         self.analyzer.module.push_str(module);
     }
 
     /// The facts of a file the index wants although no rule runs on it.
-    pub fn facts(&mut self, bytes: &[u8], kind: FileKind) -> Option<FileFacts> {
+    pub(crate) fn facts(&mut self, bytes: &[u8], kind: FileKind) -> Option<FileFacts> {
         Document::read(bytes, kind).ok().map(|document| self.analyzer.facts(document.text()))
     }
 
     /// The first phase for one file: its facts for the index, and its whole
     /// analysis when no enabled rule that reads the index can match it.
-    pub fn first_pass(&mut self, bytes: &[u8], kind: FileKind, mode: Mode) -> FirstPass {
+    pub(crate) fn first_pass(&mut self, bytes: &[u8], kind: FileKind, mode: Mode) -> FirstPass {
         timings::count(timings::Count::FilesRead, 1);
         timings::count(timings::Count::BytesRead, bytes.len());
         let Ok(source) = timings::time(Stage::Prefilter, || Document::read(bytes, kind)) else {
@@ -129,7 +129,7 @@ impl<'a> Engine<'a> {
 
     /// With the prefilter off every rule runs on every file, and every
     /// file is parsed whole (for proving both shortcuts exact).
-    pub fn set_prefilter(&mut self, on: bool) {
+    pub(crate) fn set_prefilter(&mut self, on: bool) {
         self.prefilter = on;
         self.analyzer.partial = on;
     }

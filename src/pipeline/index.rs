@@ -20,32 +20,32 @@ use crate::python::payload;
 /// Code that makes a file worth indexing even when no rule can match it:
 /// a checkpoint save (`torch.save(`, `th.save(`, `from torch import save
 /// as keep`), an argparse default.
-pub const TRIGGERS: Triggers = &[&["torch", "save("], &["torch", "save as"], &["add_argument("]];
+pub(crate) const TRIGGERS: Triggers = &[&["torch", "save("], &["torch", "save as"], &["add_argument("]];
 
 /// One indexed file.
 #[derive(Debug, Clone)]
-pub struct IndexedFile {
-    pub path: PathBuf,
+pub(crate) struct IndexedFile {
+    pub(crate) path: PathBuf,
     /// Its dotted module name, relative to the root it was found under.
-    pub module: String,
-    pub facts: FileFacts,
+    pub(crate) module: String,
+    pub(crate) facts: FileFacts,
 }
 
 /// A string value in a configuration file that looks like a Hub id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ConfigValue {
-    pub path: PathBuf,
+pub(crate) struct ConfigValue {
+    pub(crate) path: PathBuf,
     /// The innermost key it is under (`hf_name`).
-    pub key: String,
-    pub value: String,
-    pub line: usize,
+    pub(crate) key: String,
+    pub(crate) value: String,
+    pub(crate) line: usize,
 }
 
 /// Facts of the whole project. Every field a rule can read is [`Watched`]:
 /// an analysis that never read one does not depend on the index, and phase
 /// 1 keeps its result instead of analysing the file again in phase 2.
 #[derive(Debug, Default)]
-pub struct ProjectIndex {
+pub(crate) struct ProjectIndex {
     files: Watched<Vec<IndexedFile>>,
     by_module: Watched<HashMap<String, usize>>,
     configs: Watched<Vec<ConfigValue>>,
@@ -82,7 +82,7 @@ pub(crate) fn consulted() -> bool {
 }
 
 impl ProjectIndex {
-    pub fn new(mut files: Vec<IndexedFile>, configs: Vec<ConfigValue>) -> ProjectIndex {
+    pub(crate) fn new(mut files: Vec<IndexedFile>, configs: Vec<ConfigValue>) -> ProjectIndex {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         for file in &mut files {
             qualify_local_names(file);
@@ -97,28 +97,28 @@ impl ProjectIndex {
     }
 
     /// The empty index: nothing is known about other files.
-    pub fn empty() -> &'static ProjectIndex {
+    pub(crate) fn empty() -> &'static ProjectIndex {
         static EMPTY: std::sync::OnceLock<ProjectIndex> = std::sync::OnceLock::new();
         EMPTY.get_or_init(ProjectIndex::default)
     }
 
     /// Changes whenever any fact does: part of the cache key of results
     /// that read the index.
-    pub fn digest(&self) -> u64 {
+    pub(crate) fn digest(&self) -> u64 {
         *self.digest.get_or_init(|| digest(&self.files.0, &self.configs.0))
     }
 
-    pub fn files(&self) -> &[IndexedFile] {
+    pub(crate) fn files(&self) -> &[IndexedFile] {
         &self.files
     }
 
-    pub fn configs(&self) -> &[ConfigValue] {
+    pub(crate) fn configs(&self) -> &[ConfigValue] {
         &self.configs
     }
 
     /// The file of a module: by its full dotted name, else the one file whose
     /// name ends with it (`pkg.utils` for `utils` under a `src/` layout).
-    pub fn module(&self, name: &str) -> Option<&IndexedFile> {
+    pub(crate) fn module(&self, name: &str) -> Option<&IndexedFile> {
         if let Some(&i) = self.by_module.get(name) {
             return Some(&self.files[i]);
         }
@@ -129,27 +129,30 @@ impl ProjectIndex {
     }
 
     /// `MODEL` of module `config`, for `from config import MODEL`.
-    pub fn constant(&self, qualified: &str) -> Option<(&IndexedFile, &Constant)> {
+    pub(crate) fn constant(&self, qualified: &str) -> Option<(&IndexedFile, &Constant)> {
         let (module, name) = qualified.rsplit_once('.')?;
         let file = self.module(module)?;
         file.facts.constants.iter().find(|c| c.name == name).map(|c| (file, c))
     }
 
     /// A function or method by module and qualified name.
-    pub fn function(&self, module: &str, qualname: &str) -> Option<(&IndexedFile, &Function)> {
+    pub(crate) fn function(&self, module: &str, qualname: &str) -> Option<(&IndexedFile, &Function)> {
         let file = self.module(module)?;
         file.facts.functions.iter().find(|f| f.qualname == qualname).map(|f| (file, f))
     }
 
     /// Every recorded call whose callee is `qualified` (module-qualified).
-    pub fn callers<'i>(&'i self, qualified: &'i str) -> impl Iterator<Item = (&'i IndexedFile, &'i CallFact)> + 'i {
+    pub(crate) fn callers<'i>(
+        &'i self,
+        qualified: &'i str,
+    ) -> impl Iterator<Item = (&'i IndexedFile, &'i CallFact)> + 'i {
         self.files
             .iter()
             .flat_map(move |f| f.facts.calls.iter().filter(move |c| c.callee == qualified).map(move |c| (f, c)))
     }
 
     /// `add_argument(...)` defaults whose destination is `dest`.
-    pub fn arguments(&self, dest: &str) -> Vec<(&IndexedFile, &Argument)> {
+    pub(crate) fn arguments(&self, dest: &str) -> Vec<(&IndexedFile, &Argument)> {
         self.files
             .iter()
             .flat_map(|f| f.facts.arguments.iter().filter(|a| a.dest == dest).map(move |a| (f, a)))
@@ -157,23 +160,27 @@ impl ProjectIndex {
     }
 
     /// `.get(key, default)` defaults for `key`.
-    pub fn key_defaults(&self, key: &str) -> Vec<(&IndexedFile, &KeyDefault)> {
+    pub(crate) fn key_defaults(&self, key: &str) -> Vec<(&IndexedFile, &KeyDefault)> {
         self.files.iter().flat_map(|f| f.facts.defaults.iter().filter(|d| d.key == key).map(move |d| (f, d))).collect()
     }
 
     /// Configuration values under `key`.
-    pub fn config_values(&self, key: &str) -> Vec<&ConfigValue> {
+    pub(crate) fn config_values(&self, key: &str) -> Vec<&ConfigValue> {
         self.configs.iter().filter(|c| c.key == key).collect()
     }
 
     /// Every `torch.save` of the project.
-    pub fn saves(&self) -> impl Iterator<Item = (&IndexedFile, &SaveFact)> {
+    pub(crate) fn saves(&self) -> impl Iterator<Item = (&IndexedFile, &SaveFact)> {
         self.files.iter().flat_map(|f| f.facts.saves.iter().map(move |s| (f, s)))
     }
 
     /// The saves whose checkpoints a load in `module` may read, each with
     /// the first evidence that ties it (see [`Tie`]).
-    pub fn saves_read_by<'i>(&'i self, module: &str, load: &LoadSite) -> Vec<(&'i IndexedFile, &'i SaveFact, Tie)> {
+    pub(crate) fn saves_read_by<'i>(
+        &'i self,
+        module: &str,
+        load: &LoadSite,
+    ) -> Vec<(&'i IndexedFile, &'i SaveFact, Tie)> {
         self.saves().filter_map(|(file, save)| Some((file, save, Tie::between(module, load, file, save)?))).collect()
     }
 }
@@ -181,7 +188,7 @@ impl ProjectIndex {
 /// Why a load is taken to read what a save writes. Evidence, strongest
 /// first; a load is tied to every save any of it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tie {
+pub(crate) enum Tie {
     /// Both name the same file: the file name a string literal in their path
     /// expressions ends with (`"best.pt"`, `os.path.join(d, "best.pt")`).
     FileName,
@@ -226,7 +233,7 @@ impl Tie {
         !target.is_empty() && (!lone_name || !target.chars().any(char::is_lowercase))
     }
 
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Tie::FileName => "the same file name",
             Tie::SamePath => "the same path expression",
@@ -249,7 +256,7 @@ fn qualify_local_names(file: &mut IndexedFile) {
 }
 
 /// `..utils.build` seen from `pkg.train.loop` is `pkg.utils.build`.
-pub fn absolute(module: &str, relative: &str) -> String {
+pub(crate) fn absolute(module: &str, relative: &str) -> String {
     let level = relative.len() - relative.trim_start_matches('.').len();
     let mut base: Vec<&str> = module.split('.').collect();
     for _ in 0..level {
@@ -313,7 +320,7 @@ const FILE_EXTENSIONS: &[&str] = &[
 /// Hub-id-shaped values in the YAML, JSON and TOML files under `roots`
 /// (`hf_name: microsoft/deberta-v3-small`), skipping `skip` (the revisions
 /// file itself). Read line by line: the key is the one on the value's line.
-pub fn scan_configs(roots: &[PathBuf], skip: Option<&Path>) -> Vec<ConfigValue> {
+pub(crate) fn scan_configs(roots: &[PathBuf], skip: Option<&Path>) -> Vec<ConfigValue> {
     let mut found = Vec::new();
     for root in roots.iter().filter(|r| r.is_dir()) {
         let walker = ignore::WalkBuilder::new(root).follow_links(false).require_git(false).build();
@@ -363,7 +370,7 @@ fn key_and_value(line: &str) -> Option<(&str, &str)> {
 }
 
 /// `namespace/name` of Hub characters, not a file name.
-pub fn looks_like_hub_id(value: &str) -> bool {
+pub(crate) fn looks_like_hub_id(value: &str) -> bool {
     let Some((namespace, name)) = value.split_once('/') else { return false };
     let part = |p: &str| {
         !p.is_empty()
@@ -376,25 +383,25 @@ pub fn looks_like_hub_id(value: &str) -> bool {
 
 /// The dotted module name of `path` under `root`: `pkg/sub/mod.py` →
 /// `pkg.sub.mod`, `pkg/__init__.py` → `pkg`.
-pub fn module_name(path: &Path, roots: &[PathBuf]) -> String {
+pub(crate) fn module_name(path: &Path, roots: &[PathBuf]) -> String {
     ModuleNames::new(roots).of(path)
 }
 
 /// Names modules relative to the paths the user named; each path's base
 /// (a file's directory) is found once, not once per file.
-pub struct ModuleNames {
+pub(crate) struct ModuleNames {
     bases: Vec<PathBuf>,
 }
 
 impl ModuleNames {
-    pub fn new(roots: &[PathBuf]) -> ModuleNames {
+    pub(crate) fn new(roots: &[PathBuf]) -> ModuleNames {
         let base =
             |root: &Path| if root.is_file() { root.parent().unwrap_or(root).to_owned() } else { root.to_owned() };
         ModuleNames { bases: roots.iter().map(|root| base(root)).collect() }
     }
 
     /// The dotted module name of `path`.
-    pub fn of(&self, path: &Path) -> String {
+    pub(crate) fn of(&self, path: &Path) -> String {
         let relative = self
             .bases
             .iter()

@@ -5,14 +5,14 @@
 //! threads (`pool`), reusing earlier results (`cache`) and writing fixed
 //! files atomically (`write`). `timings` says where the time went.
 
-pub mod analysis;
-pub mod cache;
-pub mod document;
+pub(crate) mod analysis;
+pub(crate) mod cache;
+pub(crate) mod document;
 pub mod engine;
-pub mod index;
+pub(crate) mod index;
 pub mod pool;
-pub mod prefilter;
+pub(crate) mod prefilter;
 pub mod source;
-pub mod timings;
+pub(crate) mod timings;
 pub mod walk;
 pub mod write;

@@ -35,13 +35,13 @@ use crate::report::{FileResult, Outcome};
 
 /// How the run should treat each file.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    pub mode: Mode,
+pub(crate) struct Plan {
+    pub(crate) mode: Mode,
     /// Write fixed files in place (`fix`), or only compute them (`diff`).
-    pub write: bool,
-    pub jobs: usize,
+    pub(crate) write: bool,
+    pub(crate) jobs: usize,
     /// Parse only files where some rule's trigger words occur in code.
-    pub prefilter: bool,
+    pub(crate) prefilter: bool,
 }
 
 thread_local! {
@@ -51,10 +51,10 @@ thread_local! {
 
 /// Workers get a generous stack: the engine walks trees iteratively, but a
 /// deeply nested generated file should never abort the whole run.
-pub const WORKER_STACK: usize = 64 << 20;
+pub(crate) const WORKER_STACK: usize = 64 << 20;
 
 /// The file this thread is processing, if any.
-pub fn current_file() -> Option<PathBuf> {
+pub(crate) fn current_file() -> Option<PathBuf> {
     CURRENT_FILE.with(|f| f.borrow().clone())
 }
 
@@ -70,16 +70,16 @@ pub fn install_panic_hook() {
 }
 
 /// Everything a run needs besides the files.
-pub struct Job<'a> {
-    pub rules: &'a RuleSet,
-    pub config: &'a Config,
-    pub plan: Plan,
-    pub cache: Option<&'a Cache>,
+pub(crate) struct Job<'a> {
+    pub(crate) rules: &'a RuleSet,
+    pub(crate) config: &'a Config,
+    pub(crate) plan: Plan,
+    pub(crate) cache: Option<&'a Cache>,
     /// The paths the user named: modules are named relative to them.
-    pub roots: &'a [PathBuf],
+    pub(crate) roots: &'a [PathBuf],
     /// The rules (indexes into the rule set) turned off for a file
     /// (`per-file-ignores`).
-    pub ignored: &'a (dyn Fn(&Path) -> Vec<usize> + Sync),
+    pub(crate) ignored: &'a (dyn Fn(&Path) -> Vec<usize> + Sync),
 }
 
 /// The cache key of a file's content with `ignored` rules off: the same
@@ -115,7 +115,7 @@ fn cache_key(bytes: &[u8], kind: FileKind) -> u64 {
 /// index as well as on the file.
 const INDEXED_RESULT: u64 = 0x696e_6465_7865_6421;
 
-pub fn run(files: &[PathBuf], job: &Job<'_>) -> Vec<FileResult> {
+pub(crate) fn run(files: &[PathBuf], job: &Job<'_>) -> Vec<FileResult> {
     let names = ModuleNames::new(job.roots);
     let modules: Vec<String> = files.iter().map(|f| names.of(f)).collect();
     let facts: Mutex<Vec<IndexedFile>> = Mutex::new(Vec::new());
@@ -196,7 +196,7 @@ fn parallel<T: Send>(
 /// the name `path`): the same two phases as [`run`], the index holding this
 /// file alone, as it would for `remediate fix path`. Nothing is written,
 /// whatever the plan says.
-pub fn run_bytes(path: &Path, bytes: Vec<u8>, job: &Job<'_>) -> FileResult {
+pub(crate) fn run_bytes(path: &Path, bytes: Vec<u8>, job: &Job<'_>) -> FileResult {
     let plan = Plan { write: false, ..job.plan };
     let job = Job { plan, ..*job };
     let work = || one_file(path, bytes, &job);

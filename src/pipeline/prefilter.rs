@@ -40,9 +40,9 @@ use crate::python::bidi;
 /// body begins with `pass`, `continue` or `...`; `"<in string>TEXT"`
 /// ([`IN_STRING`]) for a string literal whose value may contain `TEXT`;
 /// [`BIDI_CONTROL`] for a bidirectional control character.
-pub type Triggers = &'static [&'static [&'static str]];
+pub(crate) type Triggers = &'static [&'static [&'static str]];
 
-pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
+pub(crate) const SWALLOWING_EXCEPT: &str = "<except: pass>";
 
 /// The prefix of a pseudo-word `"<not after .>NAME"`: the word `NAME` where
 /// no `.` precedes it on its line (blanks allowed between), so a builtin's
@@ -52,7 +52,7 @@ pub const SWALLOWING_EXCEPT: &str = "<except: pass>";
 /// last dot of `...`. A dot right before a name is otherwise always an
 /// attribute access: a number's trailing dot (`1.`) followed by a name is a
 /// syntax error.
-pub const NOT_AFTER_DOT: &str = "<not after .>";
+pub(crate) const NOT_AFTER_DOT: &str = "<not after .>";
 
 /// The prefix of a pseudo-word `"<in string>TEXT"`: some string literal's
 /// value may contain `TEXT` (ASCII, case-sensitive), where value means the
@@ -64,15 +64,15 @@ pub const NOT_AFTER_DOT: &str = "<not after .>";
 /// that continues the line in a non-raw literal is left out of the joined
 /// contents, as it is left out of the value. Joining every literal's contents covers implicit concatenation
 /// (`"/t" "mp"`) and f-string literal text split by replacement fields.
-pub const IN_STRING: &str = "<in string>";
+pub(crate) const IN_STRING: &str = "<in string>";
 
 /// Pseudo-word: a bidirectional control character (Trojan Source, see
 /// [`crate::python::bidi`]) anywhere in the text, code and comments included.
-pub const BIDI_CONTROL: &str = "<bidi control>";
+pub(crate) const BIDI_CONTROL: &str = "<bidi control>";
 
 /// The code-only copy of one file, reused between files by one thread.
 #[derive(Default)]
-pub struct CodeScan {
+pub(crate) struct CodeScan {
     code: Vec<u8>,
     /// The file as given, for [`IN_STRING`] and [`BIDI_CONTROL`].
     text: String,
@@ -94,11 +94,11 @@ pub struct CodeScan {
 }
 
 impl CodeScan {
-    pub fn new(strict_except: bool) -> CodeScan {
+    pub(crate) fn new(strict_except: bool) -> CodeScan {
         CodeScan { strict_except, ..CodeScan::default() }
     }
 
-    pub fn scan(&mut self, src: &str) {
+    pub(crate) fn scan(&mut self, src: &str) {
         self.code.clear();
         self.code.extend_from_slice(src.as_bytes());
         self.text.clear();
@@ -111,7 +111,7 @@ impl CodeScan {
     }
 
     /// Could a rule with these triggers match in the scanned file?
-    pub fn may_match(&self, triggers: Triggers) -> bool {
+    pub(crate) fn may_match(&self, triggers: Triggers) -> bool {
         self.unsure || triggers.iter().any(|group| group.iter().all(|w| self.has(w)))
     }
 
@@ -326,7 +326,7 @@ fn followed_by_word(code: &[u8], at: usize, word: &[u8]) -> bool {
 }
 
 /// Offsets where `word` occurs as a whole identifier or keyword.
-pub fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
+pub(crate) fn find_words<'a>(code: &'a [u8], word: &'a str) -> impl Iterator<Item = usize> + 'a {
     memmem::find_iter(code, word.as_bytes()).filter(move |&at| {
         let end = at + word.len();
         (at == 0 || !is_ident_byte(code[at - 1])) && (end == code.len() || !is_ident_byte(code[end]))

@@ -11,7 +11,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The encodings we can round-trip byte for byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Utf8,
     /// ISO-8859-1: every byte is the code point of the same value.
     Latin1,
@@ -23,10 +23,10 @@ pub enum Encoding {
 #[derive(Debug, Clone)]
 pub struct Source {
     pub text: String,
-    pub bom: bool,
-    pub encoding: Encoding,
+    pub(crate) bom: bool,
+    pub(crate) encoding: Encoding,
     /// The newline inserted text should use: the file's first line ending.
-    pub newline: &'static str,
+    pub(crate) newline: &'static str,
 }
 
 /// Why a file's bytes cannot be treated as Python source.
@@ -97,7 +97,7 @@ impl Source {
 
     /// Encodes `text` (this file's text after edits) back into bytes.
     /// Fails only when inserted text cannot be represented in the file's encoding.
-    pub fn encode(&self, text: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn encode(&self, text: &str) -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(text.len() + 3);
         if self.bom {
             out.extend_from_slice(BOM);

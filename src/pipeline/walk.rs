@@ -44,7 +44,7 @@ pub enum FileKind {
 impl FileKind {
     /// What a directory walk takes `path` for, by its extension; `None` for
     /// a file it passes over.
-    pub fn of(path: &Path) -> Option<FileKind> {
+    pub(crate) fn of(path: &Path) -> Option<FileKind> {
         match path.extension()?.to_str()? {
             "py" => Some(FileKind::Source),
             "ipynb" => Some(FileKind::Notebook),
@@ -54,27 +54,27 @@ impl FileKind {
 
     /// How a file to process is read: a file named on the command line
     /// is Python source unless it is a notebook.
-    pub fn of_file(path: &Path) -> FileKind {
+    pub(crate) fn of_file(path: &Path) -> FileKind {
         FileKind::of(path).unwrap_or(FileKind::Source)
     }
 }
 
 /// The files to process, in a stable order, and the paths that could not be read.
 #[derive(Debug, Default)]
-pub struct Walked {
-    pub files: Vec<PathBuf>,
-    pub errors: Vec<PathError>,
+pub(crate) struct Walked {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) errors: Vec<PathError>,
 }
 
 /// Glob patterns as `.gitignore` reads them (`venv`, `tests/fixtures/`,
 /// `scripts/*.py`), relative to the directory of the file that holds them.
 #[derive(Debug, Clone)]
-pub struct PathPatterns {
+pub(crate) struct PathPatterns {
     matcher: Arc<Gitignore>,
 }
 
 impl PathPatterns {
-    pub fn new(base: &Path, patterns: &[String]) -> anyhow::Result<PathPatterns> {
+    pub(crate) fn new(base: &Path, patterns: &[String]) -> anyhow::Result<PathPatterns> {
         let mut builder = GitignoreBuilder::new(base);
         for pattern in patterns {
             builder.add_line(None, pattern).map_err(|e| anyhow::anyhow!("pattern `{pattern}`: {e}"))?;
@@ -86,13 +86,13 @@ impl PathPatterns {
     /// Does a pattern match `path` itself (not a directory above it: a walk
     /// never enters an excluded directory, and one named explicitly is
     /// walked)?
-    pub fn matches_entry(&self, path: &Path, is_dir: bool) -> bool {
+    pub(crate) fn matches_entry(&self, path: &Path, is_dir: bool) -> bool {
         let Ok(path) = crate::config::project::absolute(path) else { return false };
         self.matcher.matched(&path, is_dir).is_ignore()
     }
 
     /// Does a pattern match `path` or a directory above it?
-    pub fn matches(&self, path: &Path, is_dir: bool) -> bool {
+    pub(crate) fn matches(&self, path: &Path, is_dir: bool) -> bool {
         let Ok(path) = crate::config::project::absolute(path) else { return false };
         if !path.starts_with(self.matcher.path()) {
             return self.matcher.matched(&path, is_dir).is_ignore();
@@ -103,20 +103,20 @@ impl PathPatterns {
 
 /// What a walk passes over.
 #[derive(Debug, Clone)]
-pub struct Exclusions {
-    pub patterns: PathPatterns,
+pub(crate) struct Exclusions {
+    pub(crate) patterns: PathPatterns,
     /// Also for paths named on the command line.
-    pub force: bool,
+    pub(crate) force: bool,
     /// The patterns are the default list: a directory it names that is a
     /// Python package (holds `__init__.py`, as `mmengine/dist/` does) is
     /// source code, not a build artifact, and is walked anyway; Bandit
     /// reads it too.
-    pub keep_packages: bool,
+    pub(crate) keep_packages: bool,
 }
 
 impl Exclusions {
     /// Ruff's default list, relative to `base`.
-    pub fn defaults(base: &Path) -> Exclusions {
+    pub(crate) fn defaults(base: &Path) -> Exclusions {
         let names: Vec<String> = crate::config::project::DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
         let patterns =
             PathPatterns::new(base, &names).unwrap_or_else(|_| unreachable!("the default patterns are valid"));
@@ -124,7 +124,7 @@ impl Exclusions {
     }
 }
 
-pub fn python_files(roots: &[PathBuf], exclusions: &Exclusions) -> Walked {
+pub(crate) fn python_files(roots: &[PathBuf], exclusions: &Exclusions) -> Walked {
     let mut walked = Walked::default();
     let mut seen = Seen::default();
     let mut named = HashSet::new();
@@ -259,12 +259,12 @@ fn walk_error(root: &Path, error: &ignore::Error) -> PathError {
 /// On Windows `\\` separators become `/`; elsewhere a backslash is part of a
 /// file's name and stays. Bytes that are not UTF-8 are replaced: use
 /// [`display_path_bytes`] where the exact name matters (diff headers).
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     String::from_utf8_lossy(&display_path_bytes(path)).into_owned()
 }
 
 /// [`display_path`] with the name's bytes exactly as the file system has them.
-pub fn display_path_bytes(path: &Path) -> Vec<u8> {
+pub(crate) fn display_path_bytes(path: &Path) -> Vec<u8> {
     let shown = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))

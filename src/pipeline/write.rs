@@ -33,7 +33,7 @@ use anyhow::{bail, Context, Result};
 
 /// Every temporary file `remediate` names is this prefix and
 /// [`TEMP_RANDOM_LEN`] ASCII letters and digits.
-pub const TEMP_PREFIX: &str = ".remediate-";
+pub(crate) const TEMP_PREFIX: &str = ".remediate-";
 const TEMP_RANDOM_LEN: usize = 6;
 /// An unlocked temporary of ours older than this belongs to no live run.
 const STALE_AFTER: Duration = Duration::from_secs(60);
@@ -50,7 +50,7 @@ pub fn ignore_file_size_signal() {
     }
 }
 
-pub fn replace_file(path: &Path, original: &[u8], new: &[u8]) -> Result<()> {
+pub(crate) fn replace_file(path: &Path, original: &[u8], new: &[u8]) -> Result<()> {
     let meta = fs::symlink_metadata(path).with_context(|| format!("{}: reading metadata", path.display()))?;
     if meta.file_type().is_symlink() {
         bail!("{}: is a symbolic link; not rewritten through the link", path.display());
@@ -91,7 +91,7 @@ pub fn replace_file(path: &Path, original: &[u8], new: &[u8]) -> Result<()> {
 /// Writes a whole file that `remediate` owns (the revisions file, a report)
 /// atomically: a temporary file beside it, renamed over it. An existing file
 /// is replaced with the same care as a fixed source file.
-pub fn write_new_contents(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_new_contents(path: &Path, text: &str) -> Result<()> {
     let dir = parent_dir(path);
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     if path.exists() {
@@ -105,13 +105,13 @@ pub fn write_new_contents(path: &Path, text: &str) -> Result<()> {
 /// `fix --report` finds out that it cannot write the report before it
 /// rewrites any source file. The temporary file is created beside the
 /// destination now, and renamed over it by [`PendingFile::write`].
-pub struct PendingFile {
+pub(crate) struct PendingFile {
     path: PathBuf,
     temp: Staged,
 }
 
 impl PendingFile {
-    pub fn create(path: &Path) -> Result<PendingFile> {
+    pub(crate) fn create(path: &Path) -> Result<PendingFile> {
         if let Ok(meta) = fs::symlink_metadata(path) {
             if meta.is_dir() {
                 bail!("{}: is a directory", path.display());
@@ -125,7 +125,7 @@ impl PendingFile {
         Ok(PendingFile { path: path.to_owned(), temp })
     }
 
-    pub fn write(mut self, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(mut self, bytes: &[u8]) -> Result<()> {
         let path = &self.path;
         self.temp.file.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
         self.temp.file.sync_all().with_context(|| format!("flushing {}", path.display()))?;

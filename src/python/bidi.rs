@@ -14,30 +14,30 @@
 /// The characters B613 flags, in the order Bandit tries them on a line.
 /// U+200E (LEFT-TO-RIGHT MARK) and U+061C (ARABIC LETTER MARK) are not among
 /// them.
-pub const BIDI_CONTROLS: [char; 10] = [
+pub(crate) const BIDI_CONTROLS: [char; 10] = [
     '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
     '\u{200f}',
 ];
 
 /// Whether `c` is one of [`BIDI_CONTROLS`].
-pub fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200f}')
 }
 
 /// U+061C ARABIC LETTER MARK: invisible, and it changes the direction of
 /// neutral text around it like U+200F does. Not one of Bandit's ten; ruff's
 /// PLE2502 flags it.
-pub const ARABIC_LETTER_MARK: char = '\u{061c}';
+pub(crate) const ARABIC_LETTER_MARK: char = '\u{061c}';
 
 /// The characters the `trojan-source` rule reports: Bandit's ten and
 /// [`ARABIC_LETTER_MARK`].
-pub fn is_trojan_source(c: char) -> bool {
+pub(crate) fn is_trojan_source(c: char) -> bool {
     is_bidi_control(c) || c == ARABIC_LETTER_MARK
 }
 
 /// The Unicode name of a bidirectional control character, `None` for any
 /// other character.
-pub fn name(c: char) -> Option<&'static str> {
+pub(crate) fn name(c: char) -> Option<&'static str> {
     Some(match c {
         '\u{202a}' => "LEFT-TO-RIGHT EMBEDDING",
         '\u{202b}' => "RIGHT-TO-LEFT EMBEDDING",
@@ -55,31 +55,31 @@ pub fn name(c: char) -> Option<&'static str> {
 
 /// One bidirectional control character in a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BidiChar {
-    pub ch: char,
+pub(crate) struct BidiChar {
+    pub(crate) ch: char,
     /// Byte offset in the text.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// 1-based line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column, in characters (not bytes) from the start of the line.
-    pub column: usize,
+    pub(crate) column: usize,
 }
 
 impl BidiChar {
     /// `U+202E`, the way messages name it.
-    pub fn code_point(&self) -> String {
+    pub(crate) fn code_point(&self) -> String {
         format!("U+{:04X}", u32::from(self.ch))
     }
 
     /// Its Unicode name.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         name(self.ch).unwrap_or("UNKNOWN")
     }
 }
 
 /// Every bidirectional control character in `text`, in order. Lines end at
 /// `\n` only (a `\r\n` file counts the same; a lone `\r` does not end a line).
-pub fn find_all(text: &str) -> Vec<BidiChar> {
+pub(crate) fn find_all(text: &str) -> Vec<BidiChar> {
     let mut found = Vec::new();
     let mut line = 1;
     let mut column = 1;
@@ -106,7 +106,7 @@ fn is_python_line_break(c: char) -> bool {
 /// (as `str.splitlines` counts them) holding a bidirectional control, and on
 /// it the first of [`BIDI_CONTROLS`] *in that list's order* that the line
 /// holds (not the leftmost one), at its first occurrence.
-pub fn bandit_first(text: &str) -> Option<BidiChar> {
+pub(crate) fn bandit_first(text: &str) -> Option<BidiChar> {
     let mut line = 1;
     let mut start = 0;
     let mut chars = text.char_indices().peekable();

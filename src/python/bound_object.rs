@@ -18,7 +18,7 @@ use crate::python::parse::text_size;
 use crate::rules::FileContext;
 
 /// The kind of object a call of a qualified name creates, if any.
-pub type Classifier<'c, K> = &'c dyn Fn(&str) -> Option<K>;
+pub(crate) type Classifier<'c, K> = &'c dyn Fn(&str) -> Option<K>;
 
 /// What one binding assigns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ enum Bound<K> {
 /// The kind of the object a method is called on (a tree-sitter node): a
 /// constructor call, a name bound to one where it is used, or
 /// `self.<attr>` bound to one in the enclosing class.
-pub fn receiver_kind<K: Copy + PartialEq>(
+pub(crate) fn receiver_kind<K: Copy + PartialEq>(
     cx: &FileContext<'_>,
     receiver: Node<'_>,
     classify: Classifier<'_, K>,
@@ -47,7 +47,7 @@ pub fn receiver_kind<K: Copy + PartialEq>(
 }
 
 /// The kind a call of `callee` creates.
-pub fn made_by<K>(model: &SemanticModel<'_>, callee: &Expr, classify: Classifier<'_, K>) -> Option<K> {
+pub(crate) fn made_by<K>(model: &SemanticModel<'_>, callee: &Expr, classify: Classifier<'_, K>) -> Option<K> {
     classify(&model.resolve_expr(callee)?.qualified)
 }
 

@@ -7,7 +7,7 @@ use crate::python::names::nfkc;
 
 /// One argument of a call, as written.
 #[derive(Debug, Clone, Copy)]
-pub enum Arg<'t> {
+pub(crate) enum Arg<'t> {
     Positional(Node<'t>),
     Keyword {
         name: Node<'t>,
@@ -22,15 +22,15 @@ pub enum Arg<'t> {
 /// A call: its callee and its arguments, a parenthesised list or a lone
 /// generator (`f(x for x in y)`).
 #[derive(Debug, Clone, Copy)]
-pub struct Call<'t> {
-    pub node: Node<'t>,
-    pub callee: Node<'t>,
-    pub arguments: Node<'t>,
+pub(crate) struct Call<'t> {
+    pub(crate) node: Node<'t>,
+    pub(crate) callee: Node<'t>,
+    pub(crate) arguments: Node<'t>,
 }
 
 impl<'t> Call<'t> {
     /// `node` must be a `call`.
-    pub fn new(node: Node<'t>) -> Option<Call<'t>> {
+    pub(crate) fn new(node: Node<'t>) -> Option<Call<'t>> {
         let callee = node.child_by_field_name("function")?;
         let arguments = node.child_by_field_name("arguments")?;
         let listed = matches!(arguments.kind(), "argument_list" | "generator_expression");
@@ -42,7 +42,7 @@ impl<'t> Call<'t> {
         self.arguments.kind() == "generator_expression"
     }
 
-    pub fn args(&self) -> Vec<Arg<'t>> {
+    pub(crate) fn args(&self) -> Vec<Arg<'t>> {
         if self.lone_generator() {
             return vec![Arg::Positional(self.arguments)];
         }
@@ -64,14 +64,14 @@ impl<'t> Call<'t> {
 
     /// The value of keyword argument `name`, if passed (under any spelling
     /// CPython reads as `name`).
-    pub fn keyword(&self, src: &str, name: &str) -> Option<Node<'t>> {
+    pub(crate) fn keyword(&self, src: &str, name: &str) -> Option<Node<'t>> {
         self.args().into_iter().find_map(|a| match a {
             Arg::Keyword { name: n, value } if nfkc(text(n, src)) == name => Some(value),
             _ => None,
         })
     }
 
-    pub fn positional(&self) -> Vec<Node<'t>> {
+    pub(crate) fn positional(&self) -> Vec<Node<'t>> {
         self.args()
             .into_iter()
             .filter_map(|a| match a {
@@ -82,12 +82,12 @@ impl<'t> Call<'t> {
     }
 
     /// `**kwargs`: the dict may already hold any keyword we would add.
-    pub fn has_dict_splat(&self) -> bool {
+    pub(crate) fn has_dict_splat(&self) -> bool {
         self.args().iter().any(|a| matches!(a, Arg::DictSplat))
     }
 
     /// `*args`: may fill any positional parameter.
-    pub fn has_list_splat(&self) -> bool {
+    pub(crate) fn has_list_splat(&self) -> bool {
         self.args().iter().any(|a| matches!(a, Arg::ListSplat(_)))
     }
 
@@ -117,6 +117,6 @@ impl<'t> Call<'t> {
 }
 
 /// The source text of a node.
-pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
+pub(crate) fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
     &src[node.byte_range()]
 }

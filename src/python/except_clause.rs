@@ -15,25 +15,25 @@ const BROAD_TYPES: &[&str] = &["Exception", "BaseException", "builtins.Exception
 
 /// One `except` (or `except*`) clause, taken apart.
 #[derive(Debug, Clone)]
-pub struct ExceptHandler<'t> {
-    pub node: Node<'t>,
+pub(crate) struct ExceptHandler<'t> {
+    pub(crate) node: Node<'t>,
     /// The `except` keyword.
-    pub keyword: Node<'t>,
+    pub(crate) keyword: Node<'t>,
     /// `except*` (a handler of exception groups).
-    pub star: bool,
+    pub(crate) star: bool,
     /// The exception types as written: none for a bare `except:`, one
     /// expression (possibly a tuple), or several for `except A, B:`.
-    pub types: Vec<Node<'t>>,
+    pub(crate) types: Vec<Node<'t>>,
     /// The name after `as`.
-    pub alias: Option<Node<'t>>,
-    pub colon: Node<'t>,
+    pub(crate) alias: Option<Node<'t>>,
+    pub(crate) colon: Node<'t>,
     /// The statements of the body, comments left out.
-    pub statements: Vec<Node<'t>>,
+    pub(crate) statements: Vec<Node<'t>>,
 }
 
 /// How a handler swallows the exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Swallow {
+pub(crate) enum Swallow {
     /// `pass` or `...`
     Pass,
     /// `continue`
@@ -42,7 +42,7 @@ pub enum Swallow {
 
 impl<'t> ExceptHandler<'t> {
     /// `node` must be an `except_clause`.
-    pub fn new(node: Node<'t>) -> Option<ExceptHandler<'t>> {
+    pub(crate) fn new(node: Node<'t>) -> Option<ExceptHandler<'t>> {
         if node.kind() != "except_clause" {
             return None;
         }
@@ -74,13 +74,13 @@ impl<'t> ExceptHandler<'t> {
         Some(ExceptHandler { node, keyword: keyword?, star, types, alias, colon: colon?, statements })
     }
 
-    pub fn is_bare(&self) -> bool {
+    pub(crate) fn is_bare(&self) -> bool {
         self.types.is_empty()
     }
 
     /// Does the body re-raise with a bare `raise` as one of its own
     /// statements (not nested in an `if`)? ruff's E722 exempts such handlers.
-    pub fn reraises(&self) -> bool {
+    pub(crate) fn reraises(&self) -> bool {
         self.statements
             .iter()
             .any(|s| s.kind() == "raise_statement" && s.named_children(&mut s.walk()).all(|c| c.kind() == "comment"))
@@ -89,12 +89,12 @@ impl<'t> ExceptHandler<'t> {
     /// Does the handler catch `Exception` or `BaseException`: bare, either
     /// name (also as `builtins.X`, and literally spelt even if rebound, as
     /// Bandit reads it), or a tuple holding one?
-    pub fn catches_broadly(&self, cx: &FileContext<'_>) -> bool {
+    pub(crate) fn catches_broadly(&self, cx: &FileContext<'_>) -> bool {
         self.is_bare() || self.types.iter().any(|t| is_broad(*t, cx))
     }
 
     /// The lone `pass`, `...` or `continue` that makes up the whole body.
-    pub fn swallows(&self) -> Option<(Swallow, Node<'t>)> {
+    pub(crate) fn swallows(&self) -> Option<(Swallow, Node<'t>)> {
         let [only] = self.statements[..] else { return None };
         match only.kind() {
             "pass_statement" => Some((Swallow::Pass, only)),
@@ -109,7 +109,7 @@ impl<'t> ExceptHandler<'t> {
     }
 
     /// How the clause reads in messages: `except:`, `except Exception:`.
-    pub fn header(&self, src: &str) -> String {
+    pub(crate) fn header(&self, src: &str) -> String {
         let star = if self.star { "*" } else { "" };
         match (self.types.first(), self.types.last()) {
             (Some(first), Some(last)) => {
@@ -123,7 +123,7 @@ impl<'t> ExceptHandler<'t> {
 
     /// A finding at the `except` keyword that spans the whole handler, so a
     /// suppression on any of its lines counts, as in Bandit.
-    pub fn finding(&self, meta: &'static RuleMeta, message: impl Into<String>) -> Finding {
+    pub(crate) fn finding(&self, meta: &'static RuleMeta, message: impl Into<String>) -> Finding {
         let mut finding = Finding::new(meta, self.node, message);
         let end = self.statements.last().map_or(self.colon, |s| *s);
         finding.range = self.node.start_byte()..end.end_byte();
@@ -147,13 +147,13 @@ fn is_broad(node: Node<'_>, cx: &FileContext<'_>) -> bool {
 impl<'t> ExceptHandler<'t> {
     /// The lone `expected` statement, when that is the handler's whole body
     /// and it catches everything (anything, with `--strict-except`).
-    pub fn swallowed(&self, cx: &FileContext<'_>, expected: Swallow) -> Option<Node<'t>> {
+    pub(crate) fn swallowed(&self, cx: &FileContext<'_>, expected: Swallow) -> Option<Node<'t>> {
         let (swallow, statement) = self.swallows()?;
         (swallow == expected && (cx.config.strict_except || self.catches_broadly(cx))).then_some(statement)
     }
 
     /// What the except rules say about a swallowing handler.
-    pub fn swallow_message(&self, src: &str, swallow: Swallow, statement: Node<'_>) -> String {
+    pub(crate) fn swallow_message(&self, src: &str, swallow: Swallow, statement: Node<'_>) -> String {
         let header = self.header(src);
         match swallow {
             Swallow::Pass => format!(
@@ -168,6 +168,6 @@ impl<'t> ExceptHandler<'t> {
 }
 
 /// The edit that makes `except:` catch `Exception` only.
-pub fn narrow_bare_except(handler: &ExceptHandler<'_>) -> Edit {
+pub(crate) fn narrow_bare_except(handler: &ExceptHandler<'_>) -> Edit {
     Edit::replace(handler.keyword.end_byte()..handler.colon.start_byte(), " Exception")
 }

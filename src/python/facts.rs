@@ -14,70 +14,70 @@ use crate::python::payload::{self, Payload};
 
 /// Everything the index keeps about one file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FileFacts {
+pub(crate) struct FileFacts {
     /// Module-level names bound exactly once, to a string literal.
-    pub constants: Vec<Constant>,
+    pub(crate) constants: Vec<Constant>,
     /// Functions and methods, with their parameters and literal defaults.
-    pub functions: Vec<Function>,
+    pub(crate) functions: Vec<Function>,
     /// Calls passing at least one string literal, by callee.
-    pub calls: Vec<CallFact>,
+    pub(crate) calls: Vec<CallFact>,
     /// `parser.add_argument("--model", default="org/m")`.
-    pub arguments: Vec<Argument>,
+    pub(crate) arguments: Vec<Argument>,
     /// `mapping.get("key", "default")`.
-    pub defaults: Vec<KeyDefault>,
+    pub(crate) defaults: Vec<KeyDefault>,
     /// What each `torch.save(obj, ...)` stores.
-    pub saves: Vec<SaveFact>,
+    pub(crate) saves: Vec<SaveFact>,
     /// `if __name__ == "__main__":` at module level: a script.
-    pub is_script: bool,
+    pub(crate) is_script: bool,
     /// Imported names whose values rules need from other files: names
     /// passed to a Hugging Face loader (`from config import MODEL`), as
     /// qualified names (relative ones with their dots).
-    pub wanted: Vec<String>,
+    pub(crate) wanted: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Constant {
-    pub name: String,
-    pub value: String,
-    pub line: usize,
+pub(crate) struct Constant {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    pub(crate) line: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Function {
+pub(crate) struct Function {
     /// `load` or `Model.load`.
-    pub qualname: String,
-    pub parameters: Vec<Parameter>,
-    pub line: usize,
+    pub(crate) qualname: String,
+    pub(crate) parameters: Vec<Parameter>,
+    pub(crate) line: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Parameter {
-    pub name: String,
+pub(crate) struct Parameter {
+    pub(crate) name: String,
     /// Its index among positional parameters; `None` for keyword-only ones.
-    pub position: Option<usize>,
+    pub(crate) position: Option<usize>,
     /// The default when it is a string literal.
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
 }
 
 /// A call of a function, with what is known of its arguments:
 /// `build("org/m", name=args.model_name)`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct CallFact {
+pub(crate) struct CallFact {
     /// The callee as resolved: `pkg.models.build`, or this module's
     /// function as `<module>.build` (the index fills the module in).
-    pub callee: String,
+    pub(crate) callee: String,
     /// Positional arguments.
-    pub args: Vec<ArgFact>,
+    pub(crate) args: Vec<ArgFact>,
     /// Keyword arguments, by name.
-    pub keywords: Vec<(String, ArgFact)>,
+    pub(crate) keywords: Vec<(String, ArgFact)>,
     /// The call passes `*args` or `**kwargs`: other values may arrive.
-    pub splat: bool,
-    pub line: usize,
+    pub(crate) splat: bool,
+    pub(crate) line: usize,
 }
 
 /// What a call passes for one parameter.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub enum ArgFact {
+pub(crate) enum ArgFact {
     /// A string literal.
     Literal(String),
     /// A value read under a name: `args.model_name`, `cfg["model_name"]`,
@@ -102,7 +102,7 @@ impl ArgFact {
         }
     }
 
-    pub fn literal(&self) -> Option<&str> {
+    pub(crate) fn literal(&self) -> Option<&str> {
         match self {
             ArgFact::Literal(value) => Some(value),
             _ => None,
@@ -111,34 +111,34 @@ impl ArgFact {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Argument {
+pub(crate) struct Argument {
     /// The attribute the parsed namespace gets: `model_name` for `--model-name`.
-    pub dest: String,
-    pub default: String,
-    pub line: usize,
+    pub(crate) dest: String,
+    pub(crate) default: String,
+    pub(crate) line: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct KeyDefault {
-    pub key: String,
-    pub default: String,
-    pub line: usize,
+pub(crate) struct KeyDefault {
+    pub(crate) key: String,
+    pub(crate) default: String,
+    pub(crate) line: usize,
 }
 
 /// One `torch.save(obj, f)`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SaveFact {
-    pub line: usize,
+pub(crate) struct SaveFact {
+    pub(crate) line: usize,
     /// The function it is in (`Trainer.save_checkpoint`), if any.
-    pub function: Option<String>,
+    pub(crate) function: Option<String>,
     /// The file argument as written, whitespace-normalised.
-    pub target: String,
-    pub payload: Payload,
+    pub(crate) target: String,
+    pub(crate) payload: Payload,
 }
 
 impl FileFacts {
     /// Summarises a file's model. `module` is its dotted name in the project.
-    pub fn extract(model: &SemanticModel<'_>, module: &str, lines: &LineIndex<'_>) -> FileFacts {
+    pub(crate) fn extract(model: &SemanticModel<'_>, module: &str, lines: &LineIndex<'_>) -> FileFacts {
         let line = |at: TextSize| lines.position(at.to_usize()).line;
         let mut facts = FileFacts { is_script: has_main_guard(&model.module.body), ..FileFacts::default() };
         facts.constants = constants(model, &line);
@@ -199,7 +199,7 @@ impl FileFacts {
 }
 
 /// A string literal's value (implicit concatenation joined; not f-strings).
-pub fn string_value(expr: &Expr) -> Option<String> {
+pub(crate) fn string_value(expr: &Expr) -> Option<String> {
     match expr {
         Expr::StringLiteral(s) => Some(s.value.to_str().to_owned()),
         _ => None,

@@ -11,7 +11,7 @@ use crate::python::model::SemanticModel;
 
 /// Does the module-level binding made by `statement` (its name at `name`)
 /// exist whenever the code at `at` runs?
-pub fn bound_in_time(model: &SemanticModel<'_>, statement: TextRange, name: TextRange, at: TextSize) -> bool {
+pub(crate) fn bound_in_time(model: &SemanticModel<'_>, statement: TextRange, name: TextRange, at: TextSize) -> bool {
     let Some(holder) = model.top_level_statement(at) else { return statement.end() <= at };
     if statement.end() <= holder.start() {
         return true;
@@ -33,7 +33,7 @@ pub fn bound_in_time(model: &SemanticModel<'_>, statement: TextRange, name: Text
 /// Statements that cannot call anything defined earlier in the module:
 /// undecorated functions with constant defaults, imports, assignments of
 /// constants or names, docstrings, `pass`.
-pub fn is_inert(statement: &Stmt) -> bool {
+pub(crate) fn is_inert(statement: &Stmt) -> bool {
     match statement {
         Stmt::FunctionDef(f) => {
             f.decorator_list.is_empty() && f.parameters.iter().all(|p| p.default().is_none_or(is_constant))

@@ -16,7 +16,7 @@ use crate::rules::FileContext;
 
 /// The client objects whose methods take a timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientKind {
+pub(crate) enum ClientKind {
     RequestsSession,
     HttpxClient,
     AiohttpSession,
@@ -24,13 +24,13 @@ pub enum ClientKind {
 
 /// Does the file call a client constructor anywhere? A method call can be a
 /// client's only then, so files without one skip the per-call search.
-pub fn constructs_clients(model: &SemanticModel<'_>) -> bool {
+pub(crate) fn constructs_clients(model: &SemanticModel<'_>) -> bool {
     model.calls().iter().any(|(call, _)| constructor_kind(model, &call.func).is_some())
 }
 
 impl ClientKind {
     /// The kind of client a call of `qualified` creates.
-    pub fn created_by(qualified: &str) -> Option<ClientKind> {
+    pub(crate) fn created_by(qualified: &str) -> Option<ClientKind> {
         match qualified {
             "requests.Session" | "requests.session" | "requests.sessions.Session" | "requests.sessions.session" => {
                 Some(ClientKind::RequestsSession)
@@ -42,7 +42,7 @@ impl ClientKind {
     }
 
     /// How messages name it: "a `requests.Session`".
-    pub fn described(self) -> &'static str {
+    pub(crate) fn described(self) -> &'static str {
         match self {
             ClientKind::RequestsSession => "a `requests.Session`",
             ClientKind::HttpxClient => "an httpx client",
@@ -54,7 +54,7 @@ impl ClientKind {
 /// The client kind of the object a method is called on (a tree-sitter
 /// node): a constructor call, a name bound to a client where it is used,
 /// or `self.<attr>` bound to a client in the enclosing class.
-pub fn receiver_kind(cx: &FileContext<'_>, receiver: Node<'_>) -> Option<ClientKind> {
+pub(crate) fn receiver_kind(cx: &FileContext<'_>, receiver: Node<'_>) -> Option<ClientKind> {
     bound_object::receiver_kind(cx, receiver, &ClientKind::created_by)
 }
 
@@ -65,7 +65,7 @@ fn constructor_kind(model: &SemanticModel<'_>, callee: &Expr) -> Option<ClientKi
 /// Is the client a constructor call creates used for streaming: `.stream(`
 /// called on it directly, or on the name or `self.<attr>` it is bound to
 /// (in the binding's scope, or the class for an attribute)?
-pub fn client_streams(cx: &FileContext<'_>, constructor: Node<'_>) -> bool {
+pub(crate) fn client_streams(cx: &FileContext<'_>, constructor: Node<'_>) -> bool {
     let Some(parent) = constructor.parent() else { return false };
     let receiver = match parent.kind() {
         "attribute" => return parent.child_by_field_name("attribute").is_some_and(|a| text(a, cx.src) == "stream"),

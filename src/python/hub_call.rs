@@ -13,10 +13,10 @@ use crate::python::parse::text_size;
 use crate::rules::{CallSite, FileContext};
 
 /// The callee names of every Hub download: the call rules' `calls`.
-pub const LOADER_NAMES: &[&str] = TRIGGERS;
+pub(crate) const LOADER_NAMES: &[&str] = TRIGGERS;
 
 /// The strings one of which a file must contain to hold a Hub download.
-pub const TRIGGERS: &[&str] = &[
+pub(crate) const TRIGGERS: &[&str] = &[
     "from_pretrained",
     "load_dataset",
     "hf_hub_download",
@@ -35,7 +35,7 @@ pub const TRIGGERS: &[&str] = &[
 /// the name it is written with (`from_pretrained(`), or by another name it
 /// was imported as (`SentenceTransformer as ST`): a name assigned from it is
 /// not followed, so a mention alone (a type annotation) cannot match.
-pub const PREFILTER: crate::pipeline::prefilter::Triggers = &[
+pub(crate) const PREFILTER: crate::pipeline::prefilter::Triggers = &[
     &["from_pretrained(", "transformers"],
     &["from_pretrained(", "diffusers"],
     &["from_pretrained(", "peft"],
@@ -97,7 +97,7 @@ const PACKAGED_BUILDERS: &[&str] = &[
 
 /// Which download function a call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Loader {
+pub(crate) enum Loader {
     /// `<Class>.from_pretrained(...)`.
     FromPretrained,
     /// `datasets.load_dataset(...)`.
@@ -117,7 +117,7 @@ pub enum Loader {
 
 /// The kind of Hub repository, which decides where `lock` looks it up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RepoType {
+pub(crate) enum RepoType {
     Model,
     Dataset,
     Space,
@@ -125,7 +125,7 @@ pub enum RepoType {
 
 impl RepoType {
     /// The plural the Hub API and cache directories use.
-    pub fn plural(self) -> &'static str {
+    pub(crate) fn plural(self) -> &'static str {
         match self {
             RepoType::Model => "models",
             RepoType::Dataset => "datasets",
@@ -136,7 +136,7 @@ impl RepoType {
 
 /// What the call's repository argument is.
 #[derive(Debug, Clone)]
-pub enum Repo<'t> {
+pub(crate) enum Repo<'t> {
     /// A Hub id written as a literal, or a module-level constant holding one.
     Id { id: String, node: Node<'t> },
     /// A literal local path (`./ckpt`, `/models/x`, `~/x`, `C:\x`, `a/b/c`).
@@ -150,28 +150,28 @@ pub enum Repo<'t> {
 
 /// A call that downloads from the Hugging Face Hub.
 #[derive(Debug, Clone)]
-pub struct HubCall<'t> {
-    pub call: Call<'t>,
+pub(crate) struct HubCall<'t> {
+    pub(crate) call: Call<'t>,
     /// The callee's qualified name: `transformers.AutoModel.from_pretrained`.
-    pub qualname: String,
+    pub(crate) qualname: String,
     /// Whether the callee's library is imported under that name here.
-    pub origin: Origin,
-    pub loader: Loader,
-    pub repo_type: Option<RepoType>,
-    pub repo: Repo<'t>,
+    pub(crate) origin: Origin,
+    pub(crate) loader: Loader,
+    pub(crate) repo_type: Option<RepoType>,
+    pub(crate) repo: Repo<'t>,
 }
 
 impl HubCall<'_> {
     /// Is this `from_pretrained` on a class imported from `transformers`?
     /// Only then is `trust_remote_code=` meaningful to add.
-    pub fn is_transformers_class(&self) -> bool {
+    pub(crate) fn is_transformers_class(&self) -> bool {
         self.loader == Loader::FromPretrained
             && self.qualname.starts_with("transformers.")
             && self.origin == Origin::Imported
     }
 
     /// The class name before `.from_pretrained`, if any.
-    pub fn class_name(&self) -> Option<&str> {
+    pub(crate) fn class_name(&self) -> Option<&str> {
         let mut parts = self.qualname.rsplit('.');
         parts.next()?;
         parts.next()
@@ -179,14 +179,14 @@ impl HubCall<'_> {
 
     /// Does this call download from the Hub at all (not a local path or a
     /// packaged builder)?
-    pub fn is_remote(&self) -> bool {
+    pub(crate) fn is_remote(&self) -> bool {
         !matches!(self.repo, Repo::LocalPath | Repo::PackagedBuilder)
     }
 }
 
 /// The call if it downloads from the Hub. Libraries are matched by their
 /// top-level package: `lavis.datasets.load_dataset` is not Hugging Face's.
-pub fn recognise<'t>(cx: &FileContext<'t>, site: &CallSite<'t>) -> Option<HubCall<'t>> {
+pub(crate) fn recognise<'t>(cx: &FileContext<'t>, site: &CallSite<'t>) -> Option<HubCall<'t>> {
     let (loader, qualname, origin) = match site.callee.as_ref().and_then(|c| Some((loader_of(c)?, c))) {
         Some((loader, callee)) => (loader, callee.qualified.clone(), callee.origin),
         None => hf_api_method(cx, site)?,
@@ -331,7 +331,7 @@ fn classify_repo<'t>(cx: &FileContext<'t>, value: Node<'t>, loader: Loader) -> R
 /// The quote a string literal inserted into `node` should use: `"`, or `'`
 /// inside an f-string replacement field delimited by `"` (reusing the
 /// delimiter there needs Python 3.12).
-pub fn quote_for(node: Node<'_>, src: &str) -> char {
+pub(crate) fn quote_for(node: Node<'_>, src: &str) -> char {
     let mut current = node.parent();
     while let Some(n) = current {
         if n.kind() == "string" && text(n, src).trim_start_matches(|c: char| c.is_ascii_alphabetic()).starts_with('"') {
@@ -344,7 +344,7 @@ pub fn quote_for(node: Node<'_>, src: &str) -> char {
 
 /// A literal that cannot be a Hub id (`name` or `namespace/name` of
 /// letters, digits, `-`, `_`, `.`) is a local path.
-pub fn is_local_path(s: &str) -> bool {
+pub(crate) fn is_local_path(s: &str) -> bool {
     let valid_id = !s.is_empty()
         && s.matches('/').count() <= 1
         && !s.starts_with('/')
@@ -357,7 +357,7 @@ pub fn is_local_path(s: &str) -> bool {
 
 /// The revision a call asks for.
 #[derive(Debug, Clone)]
-pub enum RevisionArg<'t> {
+pub(crate) enum RevisionArg<'t> {
     /// No `revision=`: the default branch, whatever it holds today.
     Absent,
     /// A literal commit SHA.
@@ -370,7 +370,7 @@ pub enum RevisionArg<'t> {
 
 /// The revision a download asks for: Bandit's reading of `revision=` (see
 /// [`keyword_revision`]), or for timm the part after `@` in the id.
-pub fn revision<'t>(hub: &HubCall<'t>, src: &str) -> RevisionArg<'t> {
+pub(crate) fn revision<'t>(hub: &HubCall<'t>, src: &str) -> RevisionArg<'t> {
     if hub.loader != Loader::TimmHub {
         return keyword_revision(&hub.call, src);
     }
@@ -434,7 +434,7 @@ fn string_prefix(node: Node<'_>, src: &str) -> String {
 
 /// The value of a plain string literal (also implicitly concatenated), or
 /// `None` for an f-string, a bytes literal or an escape we do not decode.
-pub fn string_literal(node: Node<'_>, src: &str) -> Option<String> {
+pub(crate) fn string_literal(node: Node<'_>, src: &str) -> Option<String> {
     match node.kind() {
         "string" => single_string(node, src),
         "concatenated_string" => {

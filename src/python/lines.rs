@@ -8,7 +8,7 @@ use std::cell::OnceCell;
 use crate::report::Position;
 
 /// Line starts of one text; locating an offset is a binary search.
-pub struct LineIndex<'s> {
+pub(crate) struct LineIndex<'s> {
     src: &'s str,
     starts: Vec<usize>,
     /// Per line: is it ASCII, so that its columns are byte offsets? Found
@@ -22,7 +22,7 @@ pub struct LineIndex<'s> {
 const LONG_PREFIX: usize = 256;
 
 impl<'s> LineIndex<'s> {
-    pub fn new(src: &'s str) -> LineIndex<'s> {
+    pub(crate) fn new(src: &'s str) -> LineIndex<'s> {
         let bytes = src.as_bytes();
         let mut starts = vec![0];
         for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
@@ -34,22 +34,22 @@ impl<'s> LineIndex<'s> {
         LineIndex { src, starts, ascii: OnceCell::new() }
     }
 
-    pub fn text(&self) -> &'s str {
+    pub(crate) fn text(&self) -> &'s str {
         self.src
     }
 
     /// The 0-based line holding `offset`.
-    pub fn row(&self, offset: usize) -> usize {
+    pub(crate) fn row(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset) - 1
     }
 
     /// The offset where 0-based line `row` starts (the text's end past the last line).
-    pub fn line_start(&self, row: usize) -> usize {
+    pub(crate) fn line_start(&self, row: usize) -> usize {
         self.starts.get(row).copied().unwrap_or(self.src.len())
     }
 
     /// The 1-based line and character column of a byte offset.
-    pub fn position(&self, offset: usize) -> Position {
+    pub(crate) fn position(&self, offset: usize) -> Position {
         let row = self.row(offset);
         let start = self.starts[row];
         let column = if offset - start > LONG_PREFIX && self.ascii_lines()[row] {
@@ -68,25 +68,25 @@ impl<'s> LineIndex<'s> {
     }
 
     /// The 0-based line and byte column, as tree-sitter counts points.
-    pub fn point(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn point(&self, offset: usize) -> (usize, usize) {
         let row = self.row(offset);
         (row, offset - self.starts[row])
     }
 
     /// The offset of the start of the line after the one holding `offset`
     /// (the text's end on the last line).
-    pub fn next_line_start(&self, offset: usize) -> usize {
+    pub(crate) fn next_line_start(&self, offset: usize) -> usize {
         self.line_start(self.row(offset) + 1)
     }
 }
 
 /// The 1-based line and character column of a byte offset.
-pub fn position(src: &str, offset: usize) -> Position {
+pub(crate) fn position(src: &str, offset: usize) -> Position {
     LineIndex::new(src).position(offset)
 }
 
 /// Is `pos` the first non-blank character on its line?
-pub fn starts_its_line(src: &str, pos: usize) -> bool {
+pub(crate) fn starts_its_line(src: &str, pos: usize) -> bool {
     // Backwards from `pos`, stopping at the first character that decides:
     // constant time for a call in the middle of a long line.
     for c in src[..pos].chars().rev() {
@@ -100,19 +100,19 @@ pub fn starts_its_line(src: &str, pos: usize) -> bool {
 }
 
 /// The offset where the line holding `pos` starts.
-pub fn line_start(src: &str, pos: usize) -> usize {
+pub(crate) fn line_start(src: &str, pos: usize) -> usize {
     src[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
 /// The offset of the line's end, before its `\n`, `\r\n` or lone `\r`.
-pub fn line_end(src: &str, pos: usize) -> usize {
+pub(crate) fn line_end(src: &str, pos: usize) -> usize {
     src[pos..].find(['\n', '\r']).map_or(src.len(), |i| pos + i)
 }
 
 /// The indentation of the line holding `pos`, as a new line should repeat
 /// it: its leading spaces and tabs. A form feed there only resets CPython's
 /// column count, so it is left out.
-pub fn line_indent(src: &str, pos: usize) -> String {
+pub(crate) fn line_indent(src: &str, pos: usize) -> String {
     let start = line_start(src, pos);
     let len = src[start..].find(|c: char| !matches!(c, ' ' | '\t' | '\x0c')).unwrap_or(src.len() - start);
     let blanks = &src[start..start + len];

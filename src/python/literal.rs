@@ -10,7 +10,7 @@ use ruff_python_ast::{self as ast, Expr, Number, Operator, UnaryOp};
 /// written as itself only when `source` (the literal it comes from, as
 /// written) holds it as itself, so that a fix never puts into a file a
 /// character its encoding may not hold, nor an invisible one it did not have.
-pub fn render_str(value: &str, quote: char, source: &str) -> String {
+pub(crate) fn render_str(value: &str, quote: char, source: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push(quote);
     for c in value.chars() {
@@ -45,7 +45,7 @@ const MAX_DEPTH: usize = 50;
 /// `None`, `...`, and tuples, lists, sets and dicts of these. Not `set()`:
 /// `eval` looks the name up, and 3.8's `literal_eval` refuses it. Both strip
 /// leading spaces and tabs; a NUL byte makes both raise, and is refused here.
-pub fn is_literal_data(text: &str) -> bool {
+pub(crate) fn is_literal_data(text: &str) -> bool {
     if text.contains('\0') {
         return false;
     }

@@ -17,19 +17,19 @@ use crate::python::payload::{function_name, normalised};
 
 /// One load, as the index compares it with saves.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadSite {
+pub(crate) struct LoadSite {
     /// The function it is in (`Trainer.load_checkpoint`), if any.
-    pub function: Option<String>,
+    pub(crate) function: Option<String>,
     /// The file argument as written, whitespace-normalised.
-    pub target: String,
+    pub(crate) target: String,
     /// Literal keys its result is read with, in order of first reading.
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
 }
 
 impl LoadSite {
     /// The load `call`; `keys` caches each body's key index, so a file of
     /// many loads is read once per body, not once per load.
-    pub fn of(model: &SemanticModel<'_>, call: &ast::ExprCall, keys: &KeyCache) -> LoadSite {
+    pub(crate) fn of(model: &SemanticModel<'_>, call: &ast::ExprCall, keys: &KeyCache) -> LoadSite {
         let target = call.arguments.find_argument_value("f", 0).map_or_else(String::new, |f| normalised(model, f));
         let function = function_name(model, call.start());
         LoadSite { function, target, keys: keys_read(model, call, keys) }
@@ -40,7 +40,7 @@ impl LoadSite {
 /// spells one (`"best.pt"`, `os.path.join(d, "best.pt")`, `f"{d}/best.pt"`):
 /// the text after the last `/` of the last literal, if it has an extension
 /// and no placeholder.
-pub fn file_name(target: &str) -> Option<&str> {
+pub(crate) fn file_name(target: &str) -> Option<&str> {
     let end = target.rfind(['"', '\''])?;
     let quote = target.as_bytes()[end] as char;
     let start = target[..end].rfind(quote)? + 1;
@@ -53,7 +53,7 @@ pub fn file_name(target: &str) -> Option<&str> {
 /// `save_checkpoint` for `load_checkpoint`, `Trainer.save` for
 /// `Trainer.load`: the name a function that writes what this one reads would
 /// have (`load`, `restore` and `resume` become `save`).
-pub fn saving_counterpart(function: &str) -> Option<String> {
+pub(crate) fn saving_counterpart(function: &str) -> Option<String> {
     let (class, name) = function.rsplit_once('.').map_or(("", function), |(c, n)| (c, n));
     let renamed = ["load", "restore", "resume"]
         .iter()
@@ -63,7 +63,7 @@ pub fn saving_counterpart(function: &str) -> Option<String> {
 }
 
 /// Key indexes of the bodies read so far, by the body's start offset.
-pub type KeyCache = RefCell<HashMap<u32, Rc<BodyKeys>>>;
+pub(crate) type KeyCache = RefCell<HashMap<u32, Rc<BodyKeys>>>;
 
 /// Keys read from the load's result: directly (`torch.load(f)["k"]`), or
 /// through the one name it is assigned to in the same scope.
@@ -87,7 +87,7 @@ fn keys_read(model: &SemanticModel<'_>, call: &ast::ExprCall, cache: &KeyCache) 
 /// from a call's result directly, through a name, and which call each name
 /// is assigned from. Nested functions and classes are not entered.
 #[derive(Debug, Default)]
-pub struct BodyKeys {
+pub(crate) struct BodyKeys {
     direct: HashMap<(u32, u32), Vec<String>>,
     assigned: HashMap<(u32, u32), String>,
     by_name: HashMap<String, Vec<String>>,

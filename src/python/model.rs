@@ -19,13 +19,13 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 
 /// An index into [`SemanticModel::scopes`]; the module is 0.
-pub type ScopeId = usize;
+pub(crate) type ScopeId = usize;
 /// An index into the model's bindings.
-pub type BindingId = usize;
+pub(crate) type BindingId = usize;
 
 /// What kind of scope, with its definition where it has one.
 #[derive(Debug, Clone, Copy)]
-pub enum ScopeKind<'a> {
+pub(crate) enum ScopeKind<'a> {
     Module,
     Class(&'a ast::StmtClassDef),
     Function(&'a ast::StmtFunctionDef),
@@ -35,12 +35,12 @@ pub enum ScopeKind<'a> {
 
 /// One scope: where its names resolve and what it binds.
 #[derive(Debug)]
-pub struct Scope<'a> {
-    pub kind: ScopeKind<'a>,
-    pub parent: Option<ScopeId>,
+pub(crate) struct Scope<'a> {
+    pub(crate) kind: ScopeKind<'a>,
+    pub(crate) parent: Option<ScopeId>,
     /// The code whose names resolve here: a function's or class's body, a
     /// lambda's body, a whole comprehension (less [`Scope::excluded`]).
-    pub range: TextRange,
+    pub(crate) range: TextRange,
     /// A comprehension's first iterable, evaluated in the enclosing scope.
     excluded: Option<TextRange>,
     names: NameMap<'a>,
@@ -55,7 +55,7 @@ type NameMap<'a> = HashMap<&'a str, Vec<BindingId>, BuildHasherDefault<NameHashe
 /// FNV-1a: identifiers are short, and SipHash's resistance to chosen keys
 /// buys nothing for a file's own names.
 #[derive(Default)]
-pub struct NameHasher(u64);
+pub(crate) struct NameHasher(u64);
 
 impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
@@ -78,32 +78,32 @@ impl Scope<'_> {
 
     /// Does this scope run its code when the module is imported (the module
     /// body or a class body directly in it)?
-    pub fn is_function_like(&self) -> bool {
+    pub(crate) fn is_function_like(&self) -> bool {
         matches!(self.kind, ScopeKind::Function(_) | ScopeKind::Lambda)
     }
 }
 
 /// One binding of a name.
 #[derive(Debug)]
-pub struct Binding<'a> {
-    pub name: &'a str,
-    pub scope: ScopeId,
+pub(crate) struct Binding<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) scope: ScopeId,
     /// Where the binding statement runs: differs from `scope` for a
     /// `global` or `nonlocal` name, or a walrus in a comprehension.
-    pub made_in: ScopeId,
-    pub kind: BindingKind<'a>,
+    pub(crate) made_in: ScopeId,
+    pub(crate) kind: BindingKind<'a>,
     /// The bound name itself.
-    pub range: TextRange,
+    pub(crate) range: TextRange,
     /// The statement that binds it (the whole compound statement for a
     /// `for` or `with` target).
-    pub statement: TextRange,
+    pub(crate) statement: TextRange,
     /// Under `if TYPE_CHECKING:`: bound for type checkers only, never at run time.
-    pub type_checking: bool,
+    pub(crate) type_checking: bool,
 }
 
 /// How a name is bound.
 #[derive(Debug, Clone, Copy)]
-pub enum BindingKind<'a> {
+pub(crate) enum BindingKind<'a> {
     /// An absolute import of `module` (or of `member` from it): `import
     /// a.b` binds `a` to module `a`, `import a.b as c` binds `c` to module
     /// `a.b`, `from a import b` binds `b` to member `b` of module `a`.
@@ -145,7 +145,7 @@ pub enum BindingKind<'a> {
 
 impl BindingKind<'_> {
     /// The dotted name an import binds: `a.b` for `from a import b`.
-    pub fn imported_name(&self) -> Option<String> {
+    pub(crate) fn imported_name(&self) -> Option<String> {
         match self {
             BindingKind::Import { module, member: None } => Some((*module).to_owned()),
             BindingKind::Import { module, member: Some(member) } => Some(format!("{module}.{member}")),
@@ -162,7 +162,7 @@ impl BindingKind<'_> {
 
 /// Where a resolved name comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Every binding visible at the use imports the same thing.
     Imported,
     /// Nothing binds the name: a builtin, or a module used without an
@@ -181,53 +181,53 @@ pub enum Origin {
 
 /// A dotted name an expression refers to, and how sure the model is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    pub qualified: String,
-    pub origin: Origin,
+pub(crate) struct Resolved {
+    pub(crate) qualified: String,
+    pub(crate) origin: Origin,
 }
 
 impl Resolved {
     /// The top-level package: `torch` for `torch.serialization.load`.
-    pub fn package(&self) -> &str {
+    pub(crate) fn package(&self) -> &str {
         self.qualified.split('.').next().unwrap_or_default()
     }
 
     /// The last segment: `load` for `torch.serialization.load`.
-    pub fn last(&self) -> &str {
+    pub(crate) fn last(&self) -> &str {
         self.qualified.rsplit('.').next().unwrap_or_default()
     }
 
-    pub fn is_imported(&self) -> bool {
+    pub(crate) fn is_imported(&self) -> bool {
         self.origin == Origin::Imported
     }
 }
 
 /// `obj.attr = value` (in any scope), for `self.x` bindings.
 #[derive(Debug)]
-pub struct AttributeStore<'a> {
-    pub scope: ScopeId,
-    pub object: &'a str,
-    pub attr: &'a str,
+pub(crate) struct AttributeStore<'a> {
+    pub(crate) scope: ScopeId,
+    pub(crate) object: &'a str,
+    pub(crate) attr: &'a str,
     /// `None` for an augmented assignment or an unpacking.
-    pub value: Option<&'a Expr>,
-    pub range: TextRange,
+    pub(crate) value: Option<&'a Expr>,
+    pub(crate) range: TextRange,
 }
 
 /// `obj[key] = value`, for payloads built up item by item.
 #[derive(Debug)]
-pub struct ItemStore<'a> {
-    pub scope: ScopeId,
-    pub object: &'a str,
-    pub key: &'a Expr,
-    pub value: &'a Expr,
-    pub range: TextRange,
+pub(crate) struct ItemStore<'a> {
+    pub(crate) scope: ScopeId,
+    pub(crate) object: &'a str,
+    pub(crate) key: &'a Expr,
+    pub(crate) value: &'a Expr,
+    pub(crate) range: TextRange,
 }
 
 /// The scopes and bindings of one module.
 #[derive(Debug)]
-pub struct SemanticModel<'a> {
-    pub source: &'a str,
-    pub module: &'a ast::ModModule,
+pub(crate) struct SemanticModel<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) module: &'a ast::ModModule,
     scopes: Vec<Scope<'a>>,
     /// Scope ids ordered by where their range starts, for lookups by offset.
     by_start: Vec<ScopeId>,
@@ -243,7 +243,7 @@ pub struct SemanticModel<'a> {
 
 /// What a lookup of a name finds.
 #[derive(Debug, Clone, Copy)]
-pub enum Lookup<'m> {
+pub(crate) enum Lookup<'m> {
     /// The scope that decides, and its bindings of the name.
     Bound {
         scope: ScopeId,
@@ -254,19 +254,19 @@ pub enum Lookup<'m> {
 
 impl<'a> SemanticModel<'a> {
     /// Builds the model of a parsed module. Walks the tree once.
-    pub fn build(module: &'a ast::ModModule, source: &'a str) -> SemanticModel<'a> {
+    pub(crate) fn build(module: &'a ast::ModModule, source: &'a str) -> SemanticModel<'a> {
         let mut builder = Builder::new(module, source);
         builder.visit_body(&module.body);
         builder.finish()
     }
 
     /// How many scopes the module has; ids run from 0 to this, exclusive.
-    pub fn scope_count(&self) -> usize {
+    pub(crate) fn scope_count(&self) -> usize {
         self.scopes.len()
     }
 
     /// The annotation of the parameter `name` names at `at`, if it is one.
-    pub fn parameter_annotation(&self, name: &str, at: TextSize) -> Option<&'a Expr> {
+    pub(crate) fn parameter_annotation(&self, name: &str, at: TextSize) -> Option<&'a Expr> {
         let Lookup::Bound { bindings, .. } = self.lookup(name, at) else { return None };
         bindings.iter().find_map(|&id| match self.bindings[id].kind {
             BindingKind::Parameter { function: Some(f), .. } => {
@@ -276,21 +276,21 @@ impl<'a> SemanticModel<'a> {
         })
     }
 
-    pub fn scope(&self, id: ScopeId) -> &Scope<'a> {
+    pub(crate) fn scope(&self, id: ScopeId) -> &Scope<'a> {
         &self.scopes[id]
     }
 
-    pub fn binding(&self, id: BindingId) -> &Binding<'a> {
+    pub(crate) fn binding(&self, id: BindingId) -> &Binding<'a> {
         &self.bindings[id]
     }
 
     /// The calls of the module in source order of their start, with their scope.
-    pub fn calls(&self) -> &[(&'a ast::ExprCall, ScopeId)] {
+    pub(crate) fn calls(&self) -> &[(&'a ast::ExprCall, ScopeId)] {
         &self.calls
     }
 
     /// The call spanning exactly `range` (the same call as tree-sitter's node).
-    pub fn call_at(&self, range: TextRange) -> Option<&'a ast::ExprCall> {
+    pub(crate) fn call_at(&self, range: TextRange) -> Option<&'a ast::ExprCall> {
         let first = self.calls.partition_point(|(c, _)| c.start() < range.start());
         self.calls[first..]
             .iter()
@@ -300,20 +300,20 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// The `except` clauses of the module, with the scope they run in.
-    pub fn handlers(&self) -> &[(&'a ast::ExceptHandlerExceptHandler, ScopeId)] {
+    pub(crate) fn handlers(&self) -> &[(&'a ast::ExceptHandlerExceptHandler, ScopeId)] {
         &self.handlers
     }
 
-    pub fn attribute_stores(&self) -> &[AttributeStore<'a>] {
+    pub(crate) fn attribute_stores(&self) -> &[AttributeStore<'a>] {
         &self.attribute_stores
     }
 
-    pub fn item_stores(&self) -> &[ItemStore<'a>] {
+    pub(crate) fn item_stores(&self) -> &[ItemStore<'a>] {
         &self.item_stores
     }
 
     /// The innermost scope whose names are visible at `offset`.
-    pub fn scope_at(&self, offset: TextSize) -> ScopeId {
+    pub(crate) fn scope_at(&self, offset: TextSize) -> ScopeId {
         let after = self.by_start.partition_point(|&id| self.scopes[id].range.start() <= offset);
         let mut candidate = if after == 0 { 0 } else { self.by_start[after - 1] };
         loop {
@@ -325,18 +325,18 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// The scopes from `scope` out to the module.
-    pub fn ancestors(&self, scope: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
+    pub(crate) fn ancestors(&self, scope: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
         std::iter::successors(Some(scope), move |&s| self.scopes[s].parent)
     }
 
     /// The bindings `name` has in `scope` itself.
-    pub fn bindings_in(&self, scope: ScopeId, name: &str) -> &[BindingId] {
+    pub(crate) fn bindings_in(&self, scope: ScopeId, name: &str) -> &[BindingId] {
         self.scopes[scope].names.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The scope that decides what `name` means at `offset`, as Python
     /// looks it up, and its bindings of the name.
-    pub fn lookup(&self, name: &str, offset: TextSize) -> Lookup<'_> {
+    pub(crate) fn lookup(&self, name: &str, offset: TextSize) -> Lookup<'_> {
         let start = self.scope_at(offset);
         let mut skip_to_function = false;
         for id in self.ancestors(start) {
@@ -372,7 +372,7 @@ impl<'a> SemanticModel<'a> {
     /// to; the name itself when nothing binds it (a builtin, or a module
     /// read without an import); or the name as spelled, marked local, when
     /// a parameter, variable or definition holds it.
-    pub fn resolve(&self, name: &str, offset: TextSize) -> Option<Resolved> {
+    pub(crate) fn resolve(&self, name: &str, offset: TextSize) -> Option<Resolved> {
         let bindings = match self.lookup(name, offset) {
             Lookup::Unbound => return Some(Resolved { qualified: name.to_owned(), origin: Origin::Unbound }),
             Lookup::Bound { bindings, .. } => bindings,
@@ -411,7 +411,7 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// What a chain of names (`root.attr.attr`) used at `offset` refers to.
-    pub fn resolve_chain(&self, parts: &[&str], offset: TextSize) -> Option<Resolved> {
+    pub(crate) fn resolve_chain(&self, parts: &[&str], offset: TextSize) -> Option<Resolved> {
         let (root, attributes) = parts.split_first()?;
         let mut resolved = self.resolve(root, offset)?;
         for attribute in attributes {
@@ -422,7 +422,7 @@ impl<'a> SemanticModel<'a> {
     }
 
     /// What an expression that is a name or an attribute chain refers to.
-    pub fn resolve_expr(&self, expr: &Expr) -> Option<Resolved> {
+    pub(crate) fn resolve_expr(&self, expr: &Expr) -> Option<Resolved> {
         let (root, attributes) = name_chain(expr)?;
         let mut parts = vec![root.id.as_str()];
         parts.extend(attributes.iter().rev().map(|a| a.as_str()));
@@ -431,7 +431,7 @@ impl<'a> SemanticModel<'a> {
 
     /// The values `name` may hold at `offset`, when every visible binding is
     /// an assignment (placeholders aside); `None` when any is something else.
-    pub fn assigned_values(&self, name: &str, offset: TextSize) -> Option<Vec<&'a Expr>> {
+    pub(crate) fn assigned_values(&self, name: &str, offset: TextSize) -> Option<Vec<&'a Expr>> {
         let Lookup::Bound { bindings, .. } = self.lookup(name, offset) else { return None };
         let mut values = Vec::new();
         for &id in bindings {
@@ -445,46 +445,46 @@ impl<'a> SemanticModel<'a> {
 
     /// Every name the module reads, writes or binds, anywhere (a walk of
     /// the whole tree: for choosing a new module-level name, which is rare).
-    pub fn names_used(&self) -> HashSet<&'a str> {
+    pub(crate) fn names_used(&self) -> HashSet<&'a str> {
         let mut names = AllNames::default();
         names.visit_body(&self.module.body);
         names.0
     }
 
     /// The innermost function (or lambda) scope around `scope`, itself included.
-    pub fn enclosing_function(&self, scope: ScopeId) -> Option<ScopeId> {
+    pub(crate) fn enclosing_function(&self, scope: ScopeId) -> Option<ScopeId> {
         self.ancestors(scope).find(|&s| self.scopes[s].is_function_like())
     }
 
     /// The module's statement that contains `offset`.
-    pub fn top_level_statement(&self, offset: TextSize) -> Option<&'a Stmt> {
+    pub(crate) fn top_level_statement(&self, offset: TextSize) -> Option<&'a Stmt> {
         let body = &self.module.body;
         let after = body.partition_point(|s| s.start() <= offset);
         body[..after].last().filter(|s| s.range().contains_inclusive(offset))
     }
 
     /// `from x import *` statements in `scope`: each may bind any name.
-    pub fn has_star_import(&self, scope: ScopeId) -> bool {
+    pub(crate) fn has_star_import(&self, scope: ScopeId) -> bool {
         self.star_imports.iter().any(|(s, _)| *s == scope)
     }
 
     /// The deepest nesting of expressions in the file, and where it is.
-    pub fn deepest_expression(&self) -> (usize, TextSize) {
+    pub(crate) fn deepest_expression(&self) -> (usize, TextSize) {
         self.deepest
     }
 
     /// Is there a `from x import *` anywhere in the file?
-    pub fn has_any_star_import(&self) -> bool {
+    pub(crate) fn has_any_star_import(&self) -> bool {
         !self.star_imports.is_empty()
     }
 
-    pub fn all_bindings(&self) -> impl Iterator<Item = &Binding<'a>> {
+    pub(crate) fn all_bindings(&self) -> impl Iterator<Item = &Binding<'a>> {
         self.bindings.iter()
     }
 
     /// Absolute imports made at module level that bind at run time (not
     /// under `if TYPE_CHECKING:`), in source order.
-    pub fn module_imports(&self) -> impl Iterator<Item = &Binding<'a>> {
+    pub(crate) fn module_imports(&self) -> impl Iterator<Item = &Binding<'a>> {
         self.bindings.iter().filter(|b| {
             b.scope == 0 && b.made_in == 0 && !b.type_checking && matches!(b.kind, BindingKind::Import { .. })
         })
@@ -502,7 +502,7 @@ fn relative_name(level: u32, module: Option<&str>, member: &str) -> String {
 
 /// `a.b.c` as its root name and its attributes, innermost last (`[c, b]`).
 /// Iterative: generated files hold chains thousands of links long.
-pub fn name_chain(expr: &Expr) -> Option<(&ast::ExprName, Vec<&ast::Identifier>)> {
+pub(crate) fn name_chain(expr: &Expr) -> Option<(&ast::ExprName, Vec<&ast::Identifier>)> {
     let mut attributes = Vec::new();
     let mut current = expr;
     loop {

@@ -11,7 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// `name` as CPython binds it: unchanged when ASCII (almost always),
 /// NFKC-normalized otherwise.
-pub fn nfkc(name: &str) -> Cow<'_, str> {
+pub(crate) fn nfkc(name: &str) -> Cow<'_, str> {
     if name.is_ascii() {
         Cow::Borrowed(name)
     } else {

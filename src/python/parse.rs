@@ -22,7 +22,7 @@ pub use ruff_python_ast::PythonVersion;
 
 /// Parses a whole module the way CPython would for `target`. Syntax errors
 /// and syntax newer than `target` are recorded in the result, not fatal.
-pub fn parse_module(text: &str, target: PythonVersion) -> Parsed<ModModule> {
+pub(crate) fn parse_module(text: &str, target: PythonVersion) -> Parsed<ModModule> {
     let options = ParseOptions::from(Mode::Module).with_target_version(target);
     match ruff_python_parser::parse_unchecked(text, options).try_into_module() {
         Some(parsed) => parsed,
@@ -34,7 +34,7 @@ pub fn parse_module(text: &str, target: PythonVersion) -> Parsed<ModModule> {
 /// `\n`. CPython ends a line at a lone `\r`; tree-sitter would read the
 /// rest of that line into a comment and hide the code after it. Offsets are
 /// unchanged, so edits computed on this text apply to the original.
-pub fn tree_sitter_text(text: &str) -> Cow<'_, str> {
+pub(crate) fn tree_sitter_text(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let lone = |at: usize| bytes[at] == b'\r' && bytes.get(at + 1) != Some(&b'\n');
     if !memchr::memchr_iter(b'\r', bytes).any(lone) {
@@ -55,7 +55,7 @@ pub fn tree_sitter_text(text: &str) -> Cow<'_, str> {
 /// function and class on the way. A target no statement holds (a comment
 /// between statements) is read as its own lines. Whole lines, sorted and
 /// merged.
-pub fn regions(
+pub(crate) fn regions(
     body: &[Stmt],
     lines: &LineIndex<'_>,
     targets: impl IntoIterator<Item = TextRange>,
@@ -188,7 +188,11 @@ fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
 /// Parses `text` with tree-sitter: all of it, or only `regions` (from
 /// [`regions`], with the lines of `text`), which then read as one module
 /// whose nodes keep their offsets in `text`.
-pub fn parse_tree(parser: &mut Parser, text: &str, regions: Option<(&[Range<usize>], &LineIndex<'_>)>) -> Option<Tree> {
+pub(crate) fn parse_tree(
+    parser: &mut Parser,
+    text: &str,
+    regions: Option<(&[Range<usize>], &LineIndex<'_>)>,
+) -> Option<Tree> {
     let ranges: Vec<tree_sitter::Range> = match regions {
         None => Vec::new(),
         Some((regions, lines)) => regions.iter().map(|r| ts_range(lines, r)).collect(),
@@ -219,12 +223,12 @@ const MAX_INDENTS: usize = 99;
 /// How deep expressions may nest before CPython's compiler gives up with a
 /// `RecursionError` (about 3,000 levels on CPython 3.11; a method-call link
 /// counts twice). Kept a little lower: past it, the file is not CPython's.
-pub const MAX_EXPRESSION_DEPTH: usize = 2_900;
+pub(crate) const MAX_EXPRESSION_DEPTH: usize = 2_900;
 
 /// The limits CPython enforces that ruff's parser does not: too many nested
 /// brackets or indentation levels. `Some` is the offset and the message
 /// CPython gives.
-pub fn beyond_tokenizer_limits(parsed: &Parsed<ModModule>, text: &str) -> Option<(usize, String)> {
+pub(crate) fn beyond_tokenizer_limits(parsed: &Parsed<ModModule>, text: &str) -> Option<(usize, String)> {
     use ruff_python_ast::token::TokenKind;
     let (mut brackets, mut indents) = (0usize, 0usize);
     let mut gap_start = 0;
@@ -270,7 +274,7 @@ pub fn compiles(text: &str) -> bool {
 }
 
 /// A `usize` offset as ruff's text size (files over 4 GiB never get here).
-pub fn text_size(offset: usize) -> TextSize {
+pub(crate) fn text_size(offset: usize) -> TextSize {
     TextSize::try_from(offset).unwrap_or(TextSize::new(u32::MAX))
 }
 

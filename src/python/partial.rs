@@ -13,7 +13,7 @@ use crate::python::model::SemanticModel;
 /// and that passes `keyword` (by name, or possibly through `**kwargs`):
 /// a name assigned one, or an attribute (`obj.attr`) the module stores
 /// one in anywhere in the file.
-pub fn partial_passing<'a>(
+pub(crate) fn partial_passing<'a>(
     model: &SemanticModel<'a>,
     call: &ast::ExprCall,
     keyword: &str,

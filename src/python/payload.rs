@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 6;
 
 /// The structure of a saved object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Payload {
+pub(crate) enum Payload {
     /// Keys (`?` when not a literal) and what each holds.
     Dict(Vec<(String, Payload)>),
     Sequence(Vec<Payload>),
@@ -28,7 +28,7 @@ pub enum Payload {
 
 /// One value, as torch's weights-only unpickler sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Leaf {
+pub(crate) enum Leaf {
     /// Loads with `weights_only=True` as it is.
     Plain(String),
     /// Loads only with these globals allowlisted (qualified names as a
@@ -39,7 +39,7 @@ pub enum Leaf {
 }
 
 /// What every leaf of a payload is, flattened, with the key path to it.
-pub fn leaves(payload: &Payload) -> Vec<(String, &Leaf)> {
+pub(crate) fn leaves(payload: &Payload) -> Vec<(String, &Leaf)> {
     let mut out = Vec::new();
     let mut stack = vec![(String::new(), payload)];
     while let Some((path, node)) = stack.pop() {
@@ -57,7 +57,7 @@ pub fn leaves(payload: &Payload) -> Vec<(String, &Leaf)> {
 }
 
 /// The keys of a payload's top-level dict.
-pub fn top_keys(payload: &Payload) -> Vec<&str> {
+pub(crate) fn top_keys(payload: &Payload) -> Vec<&str> {
     match payload {
         Payload::Dict(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
         _ => Vec::new(),
@@ -68,7 +68,7 @@ pub fn top_keys(payload: &Payload) -> Vec<&str> {
 /// the array and scalar constructors, and the dtype classes of numbers and
 /// booleans (each receives `BUILD` only for its own dtype; listing the
 /// others is harmless).
-pub const NUMPY_VALUE: &[&str] = &[
+pub(crate) const NUMPY_VALUE: &[&str] = &[
     "numpy.core.multiarray._reconstruct",
     "numpy.core.multiarray.scalar",
     "numpy.ndarray",
@@ -99,12 +99,12 @@ pub(crate) fn save_fact(model: &SemanticModel<'_>, call: &ast::ExprCall, line: u
 }
 
 /// An expression's text with whitespace runs collapsed, for comparing paths.
-pub fn normalised(model: &SemanticModel<'_>, expr: &Expr) -> String {
+pub(crate) fn normalised(model: &SemanticModel<'_>, expr: &Expr) -> String {
     model.source[expr.range()].split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `Trainer.save_checkpoint` or `save`, the function holding `at`.
-pub fn function_name(model: &SemanticModel<'_>, at: TextSize) -> Option<String> {
+pub(crate) fn function_name(model: &SemanticModel<'_>, at: TextSize) -> Option<String> {
     let mut names = Vec::new();
     for scope in model.ancestors(model.scope_at(at)) {
         match model.scope(scope).kind {

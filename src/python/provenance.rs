@@ -23,20 +23,20 @@ use crate::rules::FileContext;
 
 /// A value the code guarantees, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proven {
-    pub value: String,
-    pub source: String,
+pub(crate) struct Proven {
+    pub(crate) value: String,
+    pub(crate) source: String,
 }
 
 /// A value the id may hold, and where it was seen.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Candidate {
-    pub value: String,
-    pub source: String,
+pub(crate) struct Candidate {
+    pub(crate) value: String,
+    pub(crate) source: String,
 }
 
 /// The single literal `node` (a name) must hold, when the code proves it.
-pub fn proven(cx: &FileContext<'_>, node: Node<'_>) -> Option<Proven> {
+pub(crate) fn proven(cx: &FileContext<'_>, node: Node<'_>) -> Option<Proven> {
     if node.kind() != "identifier" {
         return None;
     }
@@ -124,7 +124,7 @@ fn where_in(cx: &FileContext<'_>, at: TextSize) -> String {
 /// for `args.attr`, `cfg["key"]` and `kw.get("key", ...)` the argparse
 /// defaults, `.get` defaults and configuration values under that name.
 /// Local paths are left out: a revision means nothing there.
-pub fn candidates(cx: &FileContext<'_>, node: Node<'_>) -> Vec<Candidate> {
+pub(crate) fn candidates(cx: &FileContext<'_>, node: Node<'_>) -> Vec<Candidate> {
     let mut found = Vec::new();
     match node.kind() {
         "identifier" => name_candidates(cx, node, &mut found),

@@ -62,7 +62,7 @@ const PAIRS: &[(&str, &str)] = &[
 
 /// The first security word (or pair, joined by `_`) in `text`, an
 /// identifier or the contents of a string.
-pub fn security_word(text: &str) -> Option<String> {
+pub(crate) fn security_word(text: &str) -> Option<String> {
     let words = split_words(text);
     for (i, word) in words.iter().enumerate() {
         if WORDS.contains(&word.as_str()) {

@@ -10,11 +10,11 @@ use crate::python::literal::render_str;
 use crate::python::shell_words::{classify_parts, Part, Reason};
 
 /// The `subprocess` functions that take `shell=` (Bandit's `subprocess` list).
-pub const SUBPROCESS: &[&str] =
+pub(crate) const SUBPROCESS: &[&str] =
     &["subprocess.Popen", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.run"];
 
 /// Functions that always run their command through a shell (Bandit's `shell` list).
-pub const SHELL: &[&str] = &[
+pub(crate) const SHELL: &[&str] = &[
     "os.system",
     "os.popen",
     "os.popen2",
@@ -33,7 +33,7 @@ pub const SHELL: &[&str] = &[
 
 /// What a literal `shell=` value is worth when Python tests it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Truth {
+pub(crate) enum Truth {
     True,
     False,
     /// Not a literal: known only at run time.
@@ -42,7 +42,7 @@ pub enum Truth {
 
 /// The truth of `value` if it is a literal: `True`, `1`, `"sh"` and `[0]` are
 /// true; `False`, `None`, `0`, `""` and empty containers are false.
-pub fn truthiness(value: &Expr) -> Truth {
+pub(crate) fn truthiness(value: &Expr) -> Truth {
     let truth = |b: bool| if b { Truth::True } else { Truth::False };
     match value {
         Expr::BooleanLiteral(b) => truth(b.value),
@@ -68,7 +68,7 @@ pub fn truthiness(value: &Expr) -> Truth {
 }
 
 /// The command a `subprocess` call runs: its first positional argument, or `args=`.
-pub fn command_argument(call: &ast::ExprCall) -> Option<&Expr> {
+pub(crate) fn command_argument(call: &ast::ExprCall) -> Option<&Expr> {
     match call.arguments.args.first() {
         Some(Expr::Starred(_)) => None,
         Some(first) => Some(first),
@@ -79,14 +79,14 @@ pub fn command_argument(call: &ast::ExprCall) -> Option<&Expr> {
 /// A command that runs the same without a shell: its words, and the
 /// Python list that passes them (`["ls", "-l"]`, in the literal's quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlainCommand {
-    pub words: Vec<String>,
-    pub list: String,
+pub(crate) struct PlainCommand {
+    pub(crate) words: Vec<String>,
+    pub(crate) list: String,
 }
 
 /// Whether the command `command` (an expression; `source` is the file)
 /// can drop its shell, or why not.
-pub fn plain_command(command: &Expr, source: &str) -> Result<PlainCommand, String> {
+pub(crate) fn plain_command(command: &Expr, source: &str) -> Result<PlainCommand, String> {
     match command {
         Expr::StringLiteral(s) => {
             let value = s.value.to_str();

@@ -18,7 +18,7 @@ use std::fmt;
 
 /// Why `shlex.split` rejects a string (its `ValueError` message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyntaxKind {
+pub(crate) enum SyntaxKind {
     /// A quote is opened and never closed: "No closing quotation".
     NoClosingQuotation,
     /// The string ends with a lone backslash: "No escaped character".
@@ -27,7 +27,7 @@ pub enum SyntaxKind {
 
 impl SyntaxKind {
     /// Python's message for it, word for word.
-    pub fn message(self) -> &'static str {
+    pub(crate) fn message(self) -> &'static str {
         match self {
             SyntaxKind::NoClosingQuotation => "No closing quotation",
             SyntaxKind::NoEscapedCharacter => "No escaped character",
@@ -37,10 +37,10 @@ impl SyntaxKind {
 
 /// A string that `shlex.split` rejects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShellSyntax {
-    pub kind: SyntaxKind,
+pub(crate) struct ShellSyntax {
+    pub(crate) kind: SyntaxKind,
     /// Byte offset of the unclosed quote or of the trailing backslash.
-    pub offset: usize,
+    pub(crate) offset: usize,
 }
 
 impl fmt::Display for ShellSyntax {
@@ -53,7 +53,7 @@ impl std::error::Error for ShellSyntax {}
 
 /// `shlex.split(command)`: the words of `command`, with quotes and escapes
 /// removed, or the error Python raises.
-pub fn split(command: &str) -> Result<Vec<String>, ShellSyntax> {
+pub(crate) fn split(command: &str) -> Result<Vec<String>, ShellSyntax> {
     Ok(split_words(command)?.into_iter().map(|w| w.text).collect())
 }
 
@@ -172,7 +172,7 @@ fn split_words(command: &str) -> Result<Vec<Word>, ShellSyntax> {
 /// Why a command string cannot drop its shell: the shell would do something
 /// that the argument list from [`split`] does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
+pub(crate) enum Reason {
     /// `shlex.split` raises on it.
     Syntax(SyntaxKind),
     /// Part of the command is computed at run time (an f-string field, a
@@ -265,11 +265,11 @@ impl fmt::Display for Reason {
 
 /// A command string that cannot be run without its shell.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotSafe {
-    pub reason: Reason,
+pub(crate) struct NotSafe {
+    pub(crate) reason: Reason,
     /// Byte offset in the command (its literal parts, concatenated) of the
     /// first character that needs the shell.
-    pub offset: usize,
+    pub(crate) offset: usize,
 }
 
 impl fmt::Display for NotSafe {
@@ -283,21 +283,21 @@ impl std::error::Error for NotSafe {}
 /// One piece of a command string as written in the source: literal text, or
 /// something computed at run time (an f-string field, a `%` argument).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part<'a> {
+pub(crate) enum Part<'a> {
     Literal(&'a str),
     Dynamic,
 }
 
 /// Whether `/bin/sh -c command` runs exactly `split(command)`. On success,
 /// the argument list to run instead.
-pub fn classify(command: &str) -> Result<Vec<String>, NotSafe> {
+pub(crate) fn classify(command: &str) -> Result<Vec<String>, NotSafe> {
     classify_parts(&[Part::Literal(command)])
 }
 
 /// [`classify`] for a command built from parts. Any [`Part::Dynamic`] makes
 /// it [`Reason::NonLiteral`], unless an earlier character already needs the
 /// shell. Offsets count the literal parts only.
-pub fn classify_parts(parts: &[Part<'_>]) -> Result<Vec<String>, NotSafe> {
+pub(crate) fn classify_parts(parts: &[Part<'_>]) -> Result<Vec<String>, NotSafe> {
     // The text as a sequence of characters, `None` standing for a dynamic part.
     let mut chars: Vec<(usize, Option<char>)> = Vec::new();
     let mut text = String::new();

@@ -19,7 +19,7 @@ use ruff_text_size::{Ranged, TextRange};
 
 /// A node around a string literal.
 #[derive(Debug, Clone, Copy)]
-pub enum Holder<'a> {
+pub(crate) enum Holder<'a> {
     Expr(&'a Expr),
     /// `name=value` in a call.
     Keyword(&'a ast::Keyword),
@@ -32,7 +32,7 @@ impl Holder<'_> {
     /// The lines a suppression comment may sit on for a string it holds, as
     /// Bandit reads them: the whole node, except for a statement with a body
     /// (`if "x" in y:`), whose body is not the string's business.
-    pub fn suppression_range(&self) -> Option<TextRange> {
+    pub(crate) fn suppression_range(&self) -> Option<TextRange> {
         match self {
             Holder::Expr(e) => Some(e.range()),
             Holder::Keyword(k) => Some(k.range()),
@@ -58,17 +58,17 @@ fn has_body(stmt: &Stmt) -> bool {
 
 /// One string literal expression.
 #[derive(Debug)]
-pub struct StringLiteral<'a> {
-    pub expr: &'a Expr,
+pub(crate) struct StringLiteral<'a> {
+    pub(crate) expr: &'a Expr,
     /// The whole expression, every part of an implicit concatenation included.
-    pub range: TextRange,
+    pub(crate) range: TextRange,
     /// The texts the tools compare: a plain string's whole value; for an
     /// f-string, each literal part (ruff) and each stretch of literal text
     /// between replacement fields, format specs on their own (Bandit). Empty
     /// texts are left out.
-    pub texts: Vec<Cow<'a, str>>,
+    pub(crate) texts: Vec<Cow<'a, str>>,
     /// The nodes around it, innermost first, at most three.
-    pub holders: Vec<Holder<'a>>,
+    pub(crate) holders: Vec<Holder<'a>>,
 }
 
 impl<'a> StringLiteral<'a> {
@@ -76,13 +76,13 @@ impl<'a> StringLiteral<'a> {
     /// left as a comment): never a value the program uses, and never read
     /// by Bandit. An f-string statement does not count: Bandit reads its
     /// literal parts.
-    pub fn is_statement(&self) -> bool {
+    pub(crate) fn is_statement(&self) -> bool {
         self.expr.is_string_literal_expr() && matches!(self.holders.first(), Some(Holder::Stmt(Stmt::Expr(_))))
     }
 
     /// The call this string is passed to directly, and how: the keyword's
     /// name, or `None` for a positional argument (then the index).
-    pub fn argument_of(&self) -> Option<(&'a ast::ExprCall, Argument<'a>)> {
+    pub(crate) fn argument_of(&self) -> Option<(&'a ast::ExprCall, Argument<'a>)> {
         match self.holders.as_slice() {
             [Holder::Keyword(k), Holder::Expr(Expr::Call(call)), ..] => {
                 Some((call, k.arg.as_ref().map_or(Argument::Splat, |a| Argument::Keyword(a.as_str()))))
@@ -98,7 +98,7 @@ impl<'a> StringLiteral<'a> {
 
 /// How an argument is passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Argument<'a> {
+pub(crate) enum Argument<'a> {
     Positional(usize),
     Keyword(&'a str),
     /// `**{...}`
@@ -106,14 +106,14 @@ pub enum Argument<'a> {
 }
 
 /// Every string literal of `body` (nested ones included) that `keep` accepts.
-pub fn collect<'a>(body: &'a [Stmt], keep: impl Fn(&StringLiteral<'a>) -> bool) -> Vec<StringLiteral<'a>> {
+pub(crate) fn collect<'a>(body: &'a [Stmt], keep: impl Fn(&StringLiteral<'a>) -> bool) -> Vec<StringLiteral<'a>> {
     let mut collector = Collector { keep, holders: Vec::new(), found: Vec::new() };
     collector.visit_body(body);
     collector.found
 }
 
 /// Does any of the literal's texts contain one of `needles`?
-pub fn contains_any(literal: &StringLiteral<'_>, needles: &[&str]) -> bool {
+pub(crate) fn contains_any(literal: &StringLiteral<'_>, needles: &[&str]) -> bool {
     literal.texts.iter().any(|t| needles.iter().any(|n| t.contains(n)))
 }
 

@@ -12,7 +12,7 @@ use crate::python::lines::LineIndex;
 use crate::rules::RuleMeta;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Directive {
+pub(crate) enum Directive {
     /// `# nosec` alone: every Bandit test.
     NosecAll,
     /// `# nosec B614, B113` or Bandit test names (`pytorch_load`).
@@ -29,7 +29,7 @@ pub enum Directive {
 
 impl Directive {
     /// Does this directive silence `rule` (for the tool that reads it)?
-    pub fn suppresses(&self, rule: &RuleMeta) -> bool {
+    pub(crate) fn suppresses(&self, rule: &RuleMeta) -> bool {
         let has = |codes: &[String], code: Option<&str>| {
             code.is_some_and(|c| codes.iter().any(|x| x.eq_ignore_ascii_case(c)))
         };
@@ -48,14 +48,14 @@ impl Directive {
 
 /// Every suppression directive in one file, by 0-based line.
 #[derive(Debug, Default)]
-pub struct Suppressions {
+pub(crate) struct Suppressions {
     directives: Vec<(usize, Directive)>,
 }
 
 impl Suppressions {
     /// The directives in the file's comments, as CPython's tokenizer finds
     /// them (never text inside strings).
-    pub fn collect(tokens: &Tokens, src: &str, lines: &LineIndex<'_>) -> Suppressions {
+    pub(crate) fn collect(tokens: &Tokens, src: &str, lines: &LineIndex<'_>) -> Suppressions {
         let mut directives = Vec::new();
         for token in tokens.iter().filter(|t| t.kind() == TokenKind::Comment) {
             let comment = &src[token.range()];
@@ -72,7 +72,7 @@ impl Suppressions {
     }
 
     /// Does a directive on any of lines `first..=last` (0-based) cover `rule`?
-    pub fn covers(&self, rule: &RuleMeta, first: usize, last: usize) -> bool {
+    pub(crate) fn covers(&self, rule: &RuleMeta, first: usize, last: usize) -> bool {
         self.directives.iter().any(|(row, d)| (first..=last).contains(row) && d.suppresses(rule))
     }
 }
@@ -80,11 +80,11 @@ impl Suppressions {
 /// A directive as written in a comment, and where a code added to its
 /// list would go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocatedDirective {
-    pub directive: Directive,
+pub(crate) struct LocatedDirective {
+    pub(crate) directive: Directive,
     /// The byte offset in the comment just past the last code of its list,
     /// where `, CODE` extends it; `None` when it has no list to extend.
-    pub list_end: Option<usize>,
+    pub(crate) list_end: Option<usize>,
 }
 
 /// The directives in one comment's text (a comment may hold several:
@@ -95,7 +95,7 @@ fn parse_comment(comment: &str) -> Vec<Directive> {
 
 /// The directives in one comment's text, each with the place its list
 /// ends. Only the first `# nosec` is kept: Bandit reads no other.
-pub fn locate_directives(comment: &str) -> Vec<LocatedDirective> {
+pub(crate) fn locate_directives(comment: &str) -> Vec<LocatedDirective> {
     let mut found: Vec<LocatedDirective> = Vec::new();
     let mut start = 0;
     for part in comment.split('#') {

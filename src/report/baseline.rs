@@ -17,12 +17,12 @@ use super::{Diagnostic, FileResult};
 type Key = (String, String, String);
 
 #[derive(Debug, Default, Clone)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     counts: HashMap<Key, usize>,
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let value: Value = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}:{}:{}: {e}", path.display(), e.line(), e.column()))?;
@@ -47,7 +47,7 @@ impl Baseline {
     }
 
     /// Drops the findings the baseline holds, each entry once.
-    pub fn hide_known(&mut self, results: &mut [FileResult]) {
+    pub(crate) fn hide_known(&mut self, results: &mut [FileResult]) {
         for r in results {
             let path = normal_path(&crate::pipeline::walk::display_path(&r.path));
             r.outcome.diagnostics.retain(|d| {

@@ -12,32 +12,32 @@ use crate::fix::edit::{Fix, FixSafety};
 use crate::python::lines::LineIndex;
 use crate::rules::RuleMeta;
 
-pub mod baseline;
-pub mod summary;
+pub(crate) mod baseline;
+pub(crate) mod summary;
 
 /// What joins a finding's message and the reasons it is not fixed, when
 /// the two are shown as one line.
-pub const NOT_FIXED: &str = "; not fixed: ";
+pub(crate) const NOT_FIXED: &str = "; not fixed: ";
 
 /// One problem in one place, as a rule reports it: byte offsets into the
 /// decoded text, the fix when there is a safe way to make it, and otherwise
 /// the reasons there is none. The message never includes the reasons; the
 /// output formats join them (see [`Diagnostic::full_message`]).
 #[derive(Debug, Clone)]
-pub struct Finding {
-    pub rule: &'static RuleMeta,
+pub(crate) struct Finding {
+    pub(crate) rule: &'static RuleMeta,
     /// The flagged node's bytes in the decoded text.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
     /// 0-based lines the node spans (suppressions on any of them count).
-    pub rows: (usize, usize),
-    pub message: String,
-    pub fix: Option<Fix>,
+    pub(crate) rows: (usize, usize),
+    pub(crate) message: String,
+    pub(crate) fix: Option<Fix>,
     /// Why no fix is offered.
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
 }
 
 impl Finding {
-    pub fn new(rule: &'static RuleMeta, node: Node<'_>, message: impl Into<String>) -> Finding {
+    pub(crate) fn new(rule: &'static RuleMeta, node: Node<'_>, message: impl Into<String>) -> Finding {
         Finding {
             rule,
             range: node.byte_range(),
@@ -48,20 +48,20 @@ impl Finding {
         }
     }
 
-    pub fn with_fix(mut self, fix: Fix) -> Finding {
+    pub(crate) fn with_fix(mut self, fix: Fix) -> Finding {
         self.fix = Some(fix);
         self
     }
 
     /// Drops the fix and records why, so the user knows what to review.
-    pub fn not_fixed(mut self, reason: impl Into<String>) -> Finding {
+    pub(crate) fn not_fixed(mut self, reason: impl Into<String>) -> Finding {
         self.reasons.push(reason.into());
         self.fix = None;
         self
     }
 
     /// The fix, or the reason there is none.
-    pub fn with_fix_or(self, fix: Result<Fix, String>) -> Finding {
+    pub(crate) fn with_fix_or(self, fix: Result<Fix, String>) -> Finding {
         match fix {
             Ok(fix) => self.with_fix(fix),
             Err(reason) => self.not_fixed(reason),
@@ -70,7 +70,7 @@ impl Finding {
 }
 
 /// Code quoted in a message: its first line, marked when cut.
-pub fn one_line(code: &str) -> String {
+pub(crate) fn one_line(code: &str) -> String {
     match code.split_once(['\n', '\r']) {
         Some((first, _)) => format!("{}…", first.trim_end()),
         None => code.to_owned(),
@@ -84,11 +84,11 @@ pub struct Position {
     pub line: usize,
     pub column: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cell: Option<usize>,
+    pub(crate) cell: Option<usize>,
 }
 
 impl Position {
-    pub fn new(line: usize, column: usize) -> Position {
+    pub(crate) fn new(line: usize, column: usize) -> Position {
         Position { line, column, cell: None }
     }
 }
@@ -117,23 +117,23 @@ pub struct LocatedEdit {
 pub struct Diagnostic {
     #[serde(with = "rule_by_id")]
     pub rule: &'static RuleMeta,
-    pub start: Position,
-    pub end: Position,
+    pub(crate) start: Position,
+    pub(crate) end: Position,
     /// What is wrong, without the reasons it is not fixed.
-    pub message: String,
-    pub fix_safety: Option<FixSafety>,
+    pub(crate) message: String,
+    pub(crate) fix_safety: Option<FixSafety>,
     /// What the fix does, when the rule says (pins and timeouts applied).
-    pub fix_title: Option<String>,
+    pub(crate) fix_title: Option<String>,
     pub edits: Vec<LocatedEdit>,
     /// Why no fix is offered.
-    pub reasons: Vec<String>,
+    pub(crate) reasons: Vec<String>,
     /// The text of the finding's first line, without its line ending, for
     /// code frames: at most [`FRAME_WIDTH`] characters and one more.
-    pub line_text: String,
+    pub(crate) line_text: String,
     /// In a notebook, the line of the `.ipynb` file that holds the finding's
     /// first line (for reports that point into the file itself, as SARIF).
     #[serde(default)]
-    pub notebook_line: Option<usize>,
+    pub(crate) notebook_line: Option<usize>,
 }
 
 impl Diagnostic {
@@ -145,7 +145,7 @@ impl Diagnostic {
     /// Would be fixed by `remediate fix` given `--unsafe-fixes` or not: a
     /// safe fix always, an unsafe one only with the flag. Every report counts
     /// "fixable" this way.
-    pub fn fixable_with(&self, unsafe_fixes: bool) -> bool {
+    pub(crate) fn fixable_with(&self, unsafe_fixes: bool) -> bool {
         match self.fix_safety {
             Some(FixSafety::Safe) => true,
             Some(FixSafety::Unsafe) => unsafe_fixes,
@@ -154,7 +154,7 @@ impl Diagnostic {
     }
 
     /// The message followed by each reason it is not fixed, as one line.
-    pub fn full_message(&self) -> String {
+    pub(crate) fn full_message(&self) -> String {
         let mut text = self.message.clone();
         for reason in &self.reasons {
             text.push_str(NOT_FIXED);
@@ -170,11 +170,11 @@ mod rule_by_id {
 
     use crate::rules::RuleMeta;
 
-    pub fn serialize<S: Serializer>(rule: &&'static RuleMeta, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(rule: &&'static RuleMeta, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(rule.id)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static RuleMeta, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static RuleMeta, D::Error> {
         let id = String::deserialize(deserializer)?;
         crate::rules::all()
             .into_iter()
@@ -185,12 +185,12 @@ mod rule_by_id {
 }
 
 /// Findings with positions instead of byte offsets.
-pub fn locate_all(src: &str, findings: &[Finding]) -> Vec<Diagnostic> {
+pub(crate) fn locate_all(src: &str, findings: &[Finding]) -> Vec<Diagnostic> {
     let lines = LineIndex::new(src);
     findings.iter().map(|f| locate(&lines, f)).collect()
 }
 
-pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
+pub(crate) fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
     let edits = finding.fix.as_ref().map_or_else(Vec::new, |fix| {
         fix.edits
             .iter()
@@ -219,7 +219,7 @@ pub fn locate(lines: &LineIndex<'_>, finding: &Finding) -> Diagnostic {
 
 /// Characters of a finding's line that code frames show; a longer line is
 /// cut there.
-pub const FRAME_WIDTH: usize = 160;
+pub(crate) const FRAME_WIDTH: usize = 160;
 
 /// The start of the line at `start`, up to its line ending: at most
 /// [`FRAME_WIDTH`] characters and one more to show that it goes on. A
@@ -231,20 +231,20 @@ fn frame_text(src: &str, start: usize) -> String {
 
 /// A problem with the file itself rather than a finding in it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileError {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
+pub(crate) struct FileError {
+    pub(crate) line: Option<usize>,
+    pub(crate) column: Option<usize>,
     /// In a notebook, the code cell `line` is in (1-based among all cells).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cell: Option<usize>,
-    pub message: String,
+    pub(crate) cell: Option<usize>,
+    pub(crate) message: String,
     /// Decoding failures are warnings (the file is skipped); syntax errors
     /// and refused rewrites are errors.
-    pub kind: FileErrorKind,
+    pub(crate) kind: FileErrorKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FileErrorKind {
+pub(crate) enum FileErrorKind {
     /// Not Python text we can handle: binary, undeclared encoding.
     Skipped,
     /// The original does not parse: reported and left untouched.
@@ -257,20 +257,20 @@ pub struct Outcome {
     /// Findings that remain (for `check`, all of them).
     pub diagnostics: Vec<Diagnostic>,
     /// Findings whose fix was applied (positions in the text of their pass).
-    pub fixed: Vec<Diagnostic>,
+    pub(crate) fixed: Vec<Diagnostic>,
     /// The rewritten bytes, when anything changed.
     pub fixed_bytes: Option<Vec<u8>>,
-    pub error: Option<FileError>,
+    pub(crate) error: Option<FileError>,
 }
 
 /// A path that could not be walked: one named on the command line that does
 /// not exist, is a symbolic link or a special file, or a directory that
 /// could not be read. Nothing under it was processed.
 #[derive(Debug, Clone)]
-pub struct PathError {
-    pub path: PathBuf,
+pub(crate) struct PathError {
+    pub(crate) path: PathBuf,
     /// What went wrong, without the path.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 impl std::fmt::Display for PathError {
@@ -281,17 +281,17 @@ impl std::fmt::Display for PathError {
 
 /// What happened to one file.
 #[derive(Debug)]
-pub struct FileResult {
-    pub path: PathBuf,
-    pub outcome: Outcome,
+pub(crate) struct FileResult {
+    pub(crate) path: PathBuf,
+    pub(crate) outcome: Outcome,
     /// The bytes as read, kept only when the file changed (for diffs).
-    pub original: Option<Vec<u8>>,
+    pub(crate) original: Option<Vec<u8>>,
     /// Reading, writing or an internal failure: the file is unchanged.
-    pub io_error: Option<String>,
+    pub(crate) io_error: Option<String>,
 }
 
 impl FileResult {
-    pub fn changed(&self) -> bool {
+    pub(crate) fn changed(&self) -> bool {
         self.outcome.fixed_bytes.is_some()
     }
 }

@@ -8,36 +8,36 @@ use crate::fix::edit::FixSafety;
 use crate::report::{FileErrorKind, FileResult, PathError};
 
 #[derive(Debug, Default, Clone)]
-pub struct Summary {
-    pub files: usize,
+pub(crate) struct Summary {
+    pub(crate) files: usize,
     /// Findings that remain.
-    pub findings: usize,
+    pub(crate) findings: usize,
     /// Of those, how many `remediate fix` with the same options would fix:
     /// those with a safe fix, and with `--unsafe-fixes` those with an unsafe
     /// one too (see [`crate::report::Diagnostic::fixable_with`]).
-    pub fixable: usize,
+    pub(crate) fixable: usize,
     /// Of the findings that remain, how many have an unsafe fix, whether or
     /// not `--unsafe-fixes` counts them as fixable.
-    pub unsafe_fixable: usize,
+    pub(crate) unsafe_fixable: usize,
     /// Whether `--unsafe-fixes` was given, so unsafe fixes count as fixable.
-    pub unsafe_fixes: bool,
+    pub(crate) unsafe_fixes: bool,
     /// Findings fixed (by `diff` would be, by `fix` were).
-    pub fixed: usize,
-    pub files_changed: usize,
-    pub by_rule: BTreeMap<&'static str, usize>,
-    pub fixed_by_rule: BTreeMap<&'static str, usize>,
+    pub(crate) fixed: usize,
+    pub(crate) files_changed: usize,
+    pub(crate) by_rule: BTreeMap<&'static str, usize>,
+    pub(crate) fixed_by_rule: BTreeMap<&'static str, usize>,
     /// Files that could not be parsed (left untouched).
-    pub syntax_errors: usize,
+    pub(crate) syntax_errors: usize,
     /// Files skipped as not Python text (binary, unsupported encoding).
-    pub skipped: usize,
+    pub(crate) skipped: usize,
     /// Reading or writing failed: files, and paths that could not be walked.
-    pub io_errors: usize,
+    pub(crate) io_errors: usize,
 }
 
 impl Summary {
     /// Counts over the files' results and the paths that could not be
     /// walked; `unsafe_fixes` says whether unsafe fixes count as fixable.
-    pub fn of(results: &[FileResult], unwalked: &[PathError], unsafe_fixes: bool) -> Summary {
+    pub(crate) fn of(results: &[FileResult], unwalked: &[PathError], unsafe_fixes: bool) -> Summary {
         let mut s = Summary { files: results.len(), unsafe_fixes, io_errors: unwalked.len(), ..Summary::default() };
         for r in results {
             let written = r.io_error.is_none();
@@ -64,7 +64,7 @@ impl Summary {
         s
     }
 
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "files": self.files,
             "findings": self.findings,

@@ -47,7 +47,7 @@ documented_rule! {
     /// ## References
     /// - ruff E722 `bare-except`
     /// - Python: the exception hierarchy (`BaseException` vs `Exception`)
-    pub struct BareExcept;
+    pub(crate) struct BareExcept;
 }
 
 static META: RuleMeta = RuleMeta {

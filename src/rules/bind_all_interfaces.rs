@@ -54,7 +54,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B104 `hardcoded_bind_all_interfaces`, ruff S104
     /// - CWE-605: Multiple Binds to the Same Port
-    pub struct BindAllInterfaces;
+    pub(crate) struct BindAllInterfaces;
 }
 
 static META: RuleMeta = RuleMeta {

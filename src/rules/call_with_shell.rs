@@ -35,7 +35,7 @@ documented_rule! {
     ///
     /// ## References
     /// - Bandit B604 `any_other_function_with_shell_equals_true`, ruff S604
-    pub struct CallWithShell;
+    pub(crate) struct CallWithShell;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -53,7 +53,7 @@ documented_rule! {
     /// - Bandit B103 `set_bad_file_permissions`, ruff S103
     /// - CWE-732: Incorrect Permission Assignment for Critical Resource
     /// - Python: `os.chmod`, `stat`
-    pub struct ChmodPermissive;
+    pub(crate) struct ChmodPermissive;
 }
 
 static META: RuleMeta = RuleMeta {

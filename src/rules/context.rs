@@ -23,44 +23,44 @@ use crate::python::partial::partial_passing;
 use ruff_text_size::Ranged;
 
 /// Everything a rule may look at in one file.
-pub struct FileContext<'a> {
+pub(crate) struct FileContext<'a> {
     /// The decoded text; every offset and edit refers to it.
-    pub src: &'a str,
+    pub(crate) src: &'a str,
     /// Scopes, bindings and what each name means, for the whole file.
-    pub model: &'a SemanticModel<'a>,
+    pub(crate) model: &'a SemanticModel<'a>,
     /// tree-sitter's tree of the statements under analysis (the whole file,
     /// or only the statements that hold a candidate, with the headers of the
     /// functions and classes around them). Rules look at their own node and
     /// its statement here; anything wider comes from `model`.
-    pub tree: &'a Tree,
-    pub config: &'a Config,
+    pub(crate) tree: &'a Tree,
+    pub(crate) config: &'a Config,
     /// Facts of the other files of the project.
-    pub index: &'a ProjectIndex,
+    pub(crate) index: &'a ProjectIndex,
     /// This file's dotted module name, as the index knows it.
-    pub module: &'a str,
+    pub(crate) module: &'a str,
     /// The newline that inserted lines use.
-    pub newline: &'a str,
+    pub(crate) newline: &'a str,
     /// The oldest Python the fixed code must run on.
-    pub target: PythonVersion,
+    pub(crate) target: PythonVersion,
     /// File-wide facts rules compute once instead of once per match.
-    pub memo: Memo,
+    pub(crate) memo: Memo,
 }
 
 impl<'a> FileContext<'a> {
     /// The source text of a node.
-    pub fn text(&self, node: Node<'_>) -> &'a str {
+    pub(crate) fn text(&self, node: Node<'_>) -> &'a str {
         text(node, self.src)
     }
 
     /// The CPython-faithful AST of the call tree-sitter's `node` spans.
-    pub fn ast_call(&self, node: Node<'_>) -> Option<&'a ruff_python_ast::ExprCall> {
+    pub(crate) fn ast_call(&self, node: Node<'_>) -> Option<&'a ruff_python_ast::ExprCall> {
         self.model.call_at(ruff_text_size::TextRange::new(text_size(node.start_byte()), text_size(node.end_byte())))
     }
 
     /// Why a call must not get `keyword` added: its callee may be bound to a
     /// `functools.partial` that passes it already (the added keyword would
     /// override the partial's). `None` when no such partial is in the file.
-    pub fn partial_reason(&self, node: Node<'_>, keyword: &str) -> Option<String> {
+    pub(crate) fn partial_reason(&self, node: Node<'_>, keyword: &str) -> Option<String> {
         let partial = partial_passing(self.model, self.ast_call(node)?, keyword)?;
         let line = crate::python::lines::position(self.src, partial.start().to_usize()).line;
         Some(format!(
@@ -71,7 +71,7 @@ impl<'a> FileContext<'a> {
 
     /// What a name or attribute chain (tree-sitter node) refers to where it
     /// is written; `None` for anything else or a local value.
-    pub fn resolve(&self, node: Node<'_>) -> Option<Resolved> {
+    pub(crate) fn resolve(&self, node: Node<'_>) -> Option<Resolved> {
         let (parts, root) = chain_parts(node, self.src)?;
         let parts: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
         self.model.resolve_chain(&parts, text_size(root.start_byte()))
@@ -81,7 +81,7 @@ impl<'a> FileContext<'a> {
 /// `a.b.c` as `["a", "b", "c"]` (each name as CPython reads it, NFKC)
 /// and the root node `a`. Iterative: a generated file may hold chains
 /// thousands of links long.
-pub fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<Cow<'s, str>>, Node<'t>)> {
+pub(crate) fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<Cow<'s, str>>, Node<'t>)> {
     let mut attributes = Vec::new();
     let mut current = node;
     while current.kind() == "attribute" {
@@ -98,20 +98,20 @@ pub fn chain_parts<'t, 's>(node: Node<'t>, src: &'s str) -> Option<(Vec<Cow<'s, 
 
 /// A call found in the tree (once for every call rule), with its callee resolved once
 /// for every rule.
-pub struct CallSite<'t> {
-    pub call: Call<'t>,
+pub(crate) struct CallSite<'t> {
+    pub(crate) call: Call<'t>,
     /// What the callee refers to: `torch.load` for `th.load(...)` after
     /// `import torch as th`; a chain rooted in a local value (a parameter)
     /// is kept as spelled, marked [`Origin::Local`]. `None` for a callee
     /// that is not a name or an attribute chain (`f()()`).
-    pub callee: Option<Resolved>,
+    pub(crate) callee: Option<Resolved>,
     /// The callee's last name as CPython reads it: `load` in `th.load(...)`
     /// and in `th.𝐥𝐨𝐚𝐝(...)`.
-    pub name: Cow<'t, str>,
+    pub(crate) name: Cow<'t, str>,
 }
 
 impl<'t> CallSite<'t> {
-    pub fn new(cx: &FileContext<'t>, node: Node<'t>) -> Option<CallSite<'t>> {
+    pub(crate) fn new(cx: &FileContext<'t>, node: Node<'t>) -> Option<CallSite<'t>> {
         let call = Call::new(node)?;
         let name_node = match call.callee.kind() {
             "attribute" => call.callee.child_by_field_name("attribute")?,
@@ -122,19 +122,19 @@ impl<'t> CallSite<'t> {
     }
 
     /// Does `names` hold this call's callee name, as written or as resolved?
-    pub fn named_in(&self, names: &[&str]) -> bool {
+    pub(crate) fn named_in(&self, names: &[&str]) -> bool {
         names.contains(&self.name.as_ref()) || self.callee.as_ref().is_some_and(|c| names.contains(&c.last()))
     }
 }
 
 /// The nodes a query match captured, by capture name.
-pub struct Captures<'a, 't> {
-    pub query: &'a Query,
-    pub nodes: &'a [QueryCapture<'t>],
+pub(crate) struct Captures<'a, 't> {
+    pub(crate) query: &'a Query,
+    pub(crate) nodes: &'a [QueryCapture<'t>],
 }
 
 impl<'t> Captures<'_, 't> {
-    pub fn get(&self, name: &str) -> Option<Node<'t>> {
+    pub(crate) fn get(&self, name: &str) -> Option<Node<'t>> {
         let index = self.query.capture_index_for_name(name)?;
         self.nodes.iter().find(|c| c.index == index).map(|c| c.node)
     }
@@ -142,10 +142,10 @@ impl<'t> Captures<'_, 't> {
 
 /// One value per type, computed on first use, for the file being analysed.
 #[derive(Default)]
-pub struct Memo(RefCell<HashMap<TypeId, Rc<dyn Any>>>);
+pub(crate) struct Memo(RefCell<HashMap<TypeId, Rc<dyn Any>>>);
 
 impl Memo {
-    pub fn get<T: Any>(&self, init: impl FnOnce() -> T) -> Rc<T> {
+    pub(crate) fn get<T: Any>(&self, init: impl FnOnce() -> T) -> Rc<T> {
         let key = TypeId::of::<T>();
         if let Some(found) = self.0.borrow().get(&key) {
             if let Ok(value) = found.clone().downcast() {

@@ -48,7 +48,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B307 `eval`, ruff S307
     /// - Python: `ast.literal_eval`
-    pub struct EvalUsed;
+    pub(crate) struct EvalUsed;
 }
 
 static META: RuleMeta = RuleMeta {

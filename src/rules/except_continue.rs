@@ -51,7 +51,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B112 `try_except_continue`
     /// - ruff S112 `try-except-continue`
-    pub struct ExceptContinue;
+    pub(crate) struct ExceptContinue;
 }
 
 static META: RuleMeta = RuleMeta {

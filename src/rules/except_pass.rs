@@ -59,7 +59,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B110 `try_except_pass`
     /// - ruff S110 `try-except-pass`
-    pub struct ExceptPass;
+    pub(crate) struct ExceptPass;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -33,7 +33,7 @@ documented_rule! {
     ///
     /// ## References
     /// - Bandit B102 `exec_used`, ruff S102
-    pub struct ExecUsed;
+    pub(crate) struct ExecUsed;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -60,7 +60,7 @@ documented_rule! {
     /// - Bandit B108 `hardcoded_tmp_directory`, ruff S108
     /// - CWE-377: Insecure Temporary File
     /// - Python: `tempfile`
-    pub struct HardcodedTmp;
+    pub(crate) struct HardcodedTmp;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -42,7 +42,7 @@ documented_rule! {
     ///
     /// ## References
     /// - Hugging Face: "Using a model with custom code"
-    pub struct HfRemoteCode;
+    pub(crate) struct HfRemoteCode;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -77,7 +77,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B615 `huggingface_unsafe_download`
     /// - Hugging Face: `from_pretrained(revision=...)` and `hf_hub_download`
-    pub struct HfRevision;
+    pub(crate) struct HfRevision;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -75,7 +75,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B113 `request_without_timeout`, ruff S113
     /// - requests: Timeouts; httpx: Timeouts; aiohttp: `ClientTimeout`
-    pub struct HttpTimeout;
+    pub(crate) struct HttpTimeout;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -67,7 +67,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B701 `jinja2_autoescape_false`, ruff S701
     /// - Jinja: Autoescaping; `select_autoescape`
-    pub struct Jinja2Autoescape;
+    pub(crate) struct Jinja2Autoescape;
 }
 
 static META: RuleMeta = RuleMeta {

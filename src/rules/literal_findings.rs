@@ -17,8 +17,8 @@ pub(crate) const QUERY: &str = include_str!("../../queries/string_literals.scm")
 
 /// One flagged literal: what is wrong and what to do instead.
 pub(crate) struct Flagged {
-    pub message: String,
-    pub reason: String,
+    pub(crate) message: String,
+    pub(crate) reason: String,
 }
 
 /// A rule's flagged literals in one file, by byte range, with the lines a

@@ -12,33 +12,33 @@ use crate::report::Finding;
 mod context;
 mod literal_findings;
 
-pub mod bare_except;
-pub mod bind_all_interfaces;
-pub mod call_with_shell;
-pub mod chmod_permissive;
-pub mod eval_used;
-pub mod except_continue;
-pub mod except_pass;
-pub mod exec_used;
-pub mod hardcoded_tmp;
-pub mod hf_remote_code;
-pub mod hf_revision;
-pub mod http_timeout;
-pub mod jinja2_autoescape;
-pub mod pickle_load;
-pub mod start_process_with_shell;
-pub mod subprocess_shell;
-pub mod tarfile_extract;
-pub mod torch_load;
-pub mod trojan_source;
-pub mod urlopen_scheme;
-pub mod weak_hash;
-pub mod xml_parse;
-pub mod yaml_load;
+pub(crate) mod bare_except;
+pub(crate) mod bind_all_interfaces;
+pub(crate) mod call_with_shell;
+pub(crate) mod chmod_permissive;
+pub(crate) mod eval_used;
+pub(crate) mod except_continue;
+pub(crate) mod except_pass;
+pub(crate) mod exec_used;
+pub(crate) mod hardcoded_tmp;
+pub(crate) mod hf_remote_code;
+pub(crate) mod hf_revision;
+pub(crate) mod http_timeout;
+pub(crate) mod jinja2_autoescape;
+pub(crate) mod pickle_load;
+pub(crate) mod start_process_with_shell;
+pub(crate) mod subprocess_shell;
+pub(crate) mod tarfile_extract;
+pub(crate) mod torch_load;
+pub(crate) mod trojan_source;
+pub(crate) mod urlopen_scheme;
+pub(crate) mod weak_hash;
+pub(crate) mod xml_parse;
+pub(crate) mod yaml_load;
 
 #[cfg(test)]
 pub(crate) use context::testing;
-pub use context::{chain_parts, CallSite, Captures, FileContext, Memo};
+pub(crate) use context::{CallSite, Captures, FileContext, Memo};
 
 /// What a rule is, for users and for the registry.
 #[derive(Debug)]
@@ -46,45 +46,45 @@ pub struct RuleMeta {
     /// Our id, used in `--select`, suppressions and output: `torch-load`.
     pub id: &'static str,
     /// Bandit's test id (`B614`), if Bandit has one.
-    pub bandit: Option<&'static str>,
+    pub(crate) bandit: Option<&'static str>,
     /// Bandit's test name (`pytorch_load`), accepted by `# nosec`.
-    pub bandit_name: Option<&'static str>,
+    pub(crate) bandit_name: Option<&'static str>,
     /// ruff's codes for the same check.
-    pub ruff: &'static [&'static str],
+    pub(crate) ruff: &'static [&'static str],
     /// `None` when the rule never fixes.
-    pub fix_safety: Option<crate::fix::edit::FixSafety>,
+    pub(crate) fix_safety: Option<crate::fix::edit::FixSafety>,
     /// How serious a finding is: Bandit's severity for its test.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// One line for tables.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// The user documentation: the rule type's doc comment, verbatim.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// The callees whose calls the rule judges: a call reaches
     /// [`Rule::check_call`] when the last name of its callee, as written
     /// (`load` in `th.load`) or as resolved (`tl` bound by `from torch import
     /// load as tl`), is one of these.
-    pub calls: &'static [&'static str],
+    pub(crate) calls: &'static [&'static str],
     /// A rule that matches something other than calls has its own query,
     /// from `queries/<rule>.scm`, and names the statements it can match.
-    pub query: Option<Query>,
+    pub(crate) query: Option<Query>,
     /// The words a match needs in code (see [`crate::prefilter`]); a file
     /// in which no enabled rule can match is not parsed.
-    pub triggers: crate::pipeline::prefilter::Triggers,
+    pub(crate) triggers: crate::pipeline::prefilter::Triggers,
 }
 
 /// A rule's own query and the statements it can match, so that only
 /// those are parsed.
 #[derive(Debug)]
-pub struct Query {
+pub(crate) struct Query {
     /// The tree-sitter query, from `queries/<rule>.scm`.
-    pub source: &'static str,
+    pub(crate) source: &'static str,
     /// What the query matches, as found in the CPython-faithful AST.
-    pub matches: QueryTarget,
+    pub(crate) matches: QueryTarget,
 }
 
 /// The kinds of node a rule's own query can match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryTarget {
+pub(crate) enum QueryTarget {
     /// `except:` clauses that name no exception type.
     BareHandlers,
     /// `except` clauses whose whole body is one `pass`, `...` or `continue`.
@@ -104,14 +104,14 @@ pub enum QueryTarget {
 
 /// Bandit's severity scale, used for SARIF levels and annotations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     High,
     Medium,
     Low,
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::High => "high",
             Severity::Medium => "medium",
@@ -120,7 +120,7 @@ impl Severity {
     }
 
     /// The SARIF result level: `error` for high, `warning` for medium, `note` for low.
-    pub fn sarif_level(self) -> &'static str {
+    pub(crate) fn sarif_level(self) -> &'static str {
         match self {
             Severity::High => "error",
             Severity::Medium => "warning",
@@ -129,7 +129,7 @@ impl Severity {
     }
 
     /// GitHub code scanning's `security-severity` score (its high, medium and low bands).
-    pub fn security_score(self) -> &'static str {
+    pub(crate) fn security_score(self) -> &'static str {
         match self {
             Severity::High => "8.0",
             Severity::Medium => "5.5",
@@ -138,7 +138,9 @@ impl Severity {
     }
 }
 
-/// A rule: its metadata and its decisions.
+/// A rule: its metadata and its decisions. Public only so that tests can
+/// hand `rules::all()` to `RuleSet::new`; its methods take crate-internal types.
+#[allow(private_interfaces)]
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
 
@@ -214,23 +216,23 @@ pub fn all() -> Vec<&'static dyn Rule> {
 /// `remediate rules` prints, so the two cannot drift apart.
 #[macro_export]
 macro_rules! documented_rule {
-    ($(#[doc = $doc:literal])* pub struct $name:ident;) => {
+    ($(#[doc = $doc:literal])* $vis:vis struct $name:ident;) => {
         $(#[doc = $doc])*
-        pub struct $name;
+        $vis struct $name;
         impl $name {
-            pub const DOC: &'static str = concat!($($doc, "\n"),*);
+            pub(crate) const DOC: &'static str = concat!($($doc, "\n"),*);
         }
     };
 }
 
 impl RuleMeta {
     /// The doc comment as Markdown, without the one-space indent `///` leaves.
-    pub fn documentation(&self) -> String {
+    pub(crate) fn documentation(&self) -> String {
         self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
     }
 
     /// Does `token` (an id, a Bandit id or test name, a ruff code) name this rule?
-    pub fn is_named_by(&self, token: &str) -> bool {
+    pub(crate) fn is_named_by(&self, token: &str) -> bool {
         let t = token.trim();
         t.eq_ignore_ascii_case(self.id)
             || self.bandit.is_some_and(|b| b.eq_ignore_ascii_case(t))
@@ -240,7 +242,7 @@ impl RuleMeta {
 }
 
 /// The rules `--select` and `--ignore` leave enabled; an unknown name is an error.
-pub fn selected(select: &[String], ignore: &[String]) -> anyhow::Result<Vec<&'static dyn Rule>> {
+pub(crate) fn selected(select: &[String], ignore: &[String]) -> anyhow::Result<Vec<&'static dyn Rule>> {
     let rules = all();
     for token in select.iter().chain(ignore).filter(|t| !t.trim().is_empty()) {
         if !rules.iter().any(|r| r.meta().is_named_by(token)) {

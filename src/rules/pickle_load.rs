@@ -48,7 +48,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B301 `pickle`, ruff S301
     /// - Python: `pickle` — the warning at the top
-    pub struct PickleLoad;
+    pub(crate) struct PickleLoad;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -60,7 +60,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B605 `start_process_with_a_shell`, ruff S605
     /// - Python: `subprocess` — Replacing Older Functions with the subprocess Module
-    pub struct StartProcessWithShell;
+    pub(crate) struct StartProcessWithShell;
 }
 
 static META: RuleMeta = RuleMeta {

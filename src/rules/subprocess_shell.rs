@@ -64,7 +64,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B602 `subprocess_popen_with_shell_equals_true`, ruff S602
     /// - Python: `subprocess` — Security Considerations
-    pub struct SubprocessShell;
+    pub(crate) struct SubprocessShell;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -76,7 +76,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B202 `tarfile_unsafe_members`, ruff S202 `tarfile-unsafe-members`
     /// - PEP 706; Python: `tarfile` extraction filters
-    pub struct TarfileExtract;
+    pub(crate) struct TarfileExtract;
 }
 
 static META: RuleMeta = RuleMeta {

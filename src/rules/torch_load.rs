@@ -89,7 +89,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B614 `pytorch_load`
     /// - PyTorch: `torch.load` and `weights_only`
-    pub struct TorchLoad;
+    pub(crate) struct TorchLoad;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -62,7 +62,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B613 `trojansource`, ruff PLE2502 `bidirectional-unicode`
     /// - CVE-2021-42574; Boucher and Anderson, "Trojan Source: Invisible Vulnerabilities"
-    pub struct TrojanSource;
+    pub(crate) struct TrojanSource;
 }
 
 /// Every character the rule reports.

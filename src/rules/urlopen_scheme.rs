@@ -56,7 +56,7 @@ documented_rule! {
     /// - Bandit B310 `urllib_urlopen`, ruff S310
     /// - CWE-22: Path Traversal
     /// - Python: `urllib.request.urlopen`
-    pub struct UrlopenScheme;
+    pub(crate) struct UrlopenScheme;
 }
 
 static META: RuleMeta = RuleMeta {

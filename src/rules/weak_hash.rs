@@ -71,7 +71,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B324 `hashlib`, ruff S324 `hashlib-insecure-hash-function`
     /// - Python: `hashlib` and `usedforsecurity`
-    pub struct WeakHash;
+    pub(crate) struct WeakHash;
 }
 
 static META: RuleMeta = RuleMeta {

@@ -65,11 +65,11 @@ documented_rule! {
     /// - Bandit B313-B319 (`xml_bad_ElementTree`, ...), ruff S313-S319
     /// - Python: XML vulnerabilities (`xml` module documentation)
     /// - `defusedxml`
-    pub struct XmlParsing;
+    pub(crate) struct XmlParsing;
 }
 
 /// One parser module's rule.
-pub struct XmlParse {
+pub(crate) struct XmlParse {
     meta: &'static RuleMeta,
     /// `xml.dom.minidom`
     module: &'static str,
@@ -125,7 +125,7 @@ macro_rules! xml_rule {
             // or the call; `xml` first, looked up once for all seven rules.
             triggers: &[&["xml", $word]],
         };
-        pub static $rule: XmlParse = XmlParse { meta: &$meta, module: $module, defused: $defused };
+        pub(crate) static $rule: XmlParse = XmlParse { meta: &$meta, module: $module, defused: $defused };
     };
 }
 

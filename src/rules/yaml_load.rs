@@ -74,7 +74,7 @@ documented_rule! {
     /// ## References
     /// - Bandit B506 `yaml_load`, ruff S506 `unsafe-yaml-load`
     /// - PyYAML: `yaml.load` and its loaders
-    pub struct YamlLoad;
+    pub(crate) struct YamlLoad;
 }
 
 static META: RuleMeta = RuleMeta {
