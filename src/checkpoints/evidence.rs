@@ -38,10 +38,6 @@ impl Evidence {
         Evidence { by_name }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
-    }
-
     /// The audits of the files called `name`: several when directories hold
     /// files of the same name (`a/best.pt`, `b/best.pt`).
     pub(crate) fn named(&self, name: &str) -> Option<&[Audit]> {

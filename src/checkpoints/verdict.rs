@@ -758,12 +758,6 @@ impl Allowlist {
         format!("with torch.serialization.safe_globals({}):", self.list())
     }
 
-    /// The names the imports bind, one each (`np`, `torch`, `_reconstruct`...), for a fixer to check
-    /// against the names its module already uses.
-    pub(crate) fn bound_names(&self) -> Vec<&str> {
-        self.imports.iter().filter_map(|line| line.rsplit(' ').next()).collect()
-    }
-
     /// The imports, then the `with` line.
     pub fn python(&self) -> String {
         let mut lines = self.imports.clone();

@@ -157,12 +157,6 @@ pub(crate) struct Additions {
     pub(crate) noqa: Vec<&'static str>,
 }
 
-impl Additions {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.nosec.is_empty() && self.ignore.is_empty() && self.noqa.is_empty()
-    }
-}
-
 /// The three kinds of directive, each with the syntax of a new one.
 #[derive(Debug, Clone, Copy)]
 enum Family {

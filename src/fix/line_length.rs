@@ -65,7 +65,7 @@ mod tests {
 /// it out at `indent`: on one line when it fits in `line_length`; else the
 /// list on a line of its own; else one entry per line, with a trailing
 /// comma. `head` ends with the call's `(`, `tail` starts with its `)`.
-pub fn call_with_list(
+pub(crate) fn call_with_list(
     head: &str,
     entries: &[String],
     tail: &str,

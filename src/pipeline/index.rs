@@ -13,7 +13,7 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::pipeline::prefilter::Triggers;
-use crate::python::facts::{Argument, CallFact, Constant, FileFacts, Function, KeyDefault, SaveFact};
+use crate::python::facts::{Argument, CallFact, Constant, FileFacts, KeyDefault, SaveFact};
 use crate::python::load_site::{self, LoadSite};
 use crate::python::payload;
 
@@ -108,14 +108,6 @@ impl ProjectIndex {
         *self.digest.get_or_init(|| digest(&self.files.0, &self.configs.0))
     }
 
-    pub(crate) fn files(&self) -> &[IndexedFile] {
-        &self.files
-    }
-
-    pub(crate) fn configs(&self) -> &[ConfigValue] {
-        &self.configs
-    }
-
     /// The file of a module: by its full dotted name, else the one file whose
     /// name ends with it (`pkg.utils` for `utils` under a `src/` layout).
     pub(crate) fn module(&self, name: &str) -> Option<&IndexedFile> {
@@ -133,12 +125,6 @@ impl ProjectIndex {
         let (module, name) = qualified.rsplit_once('.')?;
         let file = self.module(module)?;
         file.facts.constants.iter().find(|c| c.name == name).map(|c| (file, c))
-    }
-
-    /// A function or method by module and qualified name.
-    pub(crate) fn function(&self, module: &str, qualname: &str) -> Option<(&IndexedFile, &Function)> {
-        let file = self.module(module)?;
-        file.facts.functions.iter().find(|f| f.qualname == qualname).map(|f| (file, f))
     }
 
     /// Every recorded call whose callee is `qualified` (module-qualified).
@@ -383,6 +369,7 @@ pub(crate) fn looks_like_hub_id(value: &str) -> bool {
 
 /// The dotted module name of `path` under `root`: `pkg/sub/mod.py` →
 /// `pkg.sub.mod`, `pkg/__init__.py` → `pkg`.
+#[cfg(test)]
 pub(crate) fn module_name(path: &Path, roots: &[PathBuf]) -> String {
     ModuleNames::new(roots).of(path)
 }

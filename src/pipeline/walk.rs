@@ -114,16 +114,6 @@ pub(crate) struct Exclusions {
     pub(crate) keep_packages: bool,
 }
 
-impl Exclusions {
-    /// Ruff's default list, relative to `base`.
-    pub(crate) fn defaults(base: &Path) -> Exclusions {
-        let names: Vec<String> = crate::config::project::DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
-        let patterns =
-            PathPatterns::new(base, &names).unwrap_or_else(|_| unreachable!("the default patterns are valid"));
-        Exclusions { patterns, force: false, keep_packages: true }
-    }
-}
-
 pub(crate) fn python_files(roots: &[PathBuf], exclusions: &Exclusions) -> Walked {
     let mut walked = Walked::default();
     let mut seen = Seen::default();

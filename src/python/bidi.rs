@@ -14,6 +14,7 @@
 /// The characters B613 flags, in the order Bandit tries them on a line.
 /// U+200E (LEFT-TO-RIGHT MARK) and U+061C (ARABIC LETTER MARK) are not among
 /// them.
+#[cfg(test)]
 pub(crate) const BIDI_CONTROLS: [char; 10] = [
     '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
     '\u{200f}',
@@ -54,6 +55,7 @@ pub(crate) fn name(c: char) -> Option<&'static str> {
 }
 
 /// One bidirectional control character in a text.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BidiChar {
     pub(crate) ch: char,
@@ -65,6 +67,7 @@ pub(crate) struct BidiChar {
     pub(crate) column: usize,
 }
 
+#[cfg(test)]
 impl BidiChar {
     /// `U+202E`, the way messages name it.
     pub(crate) fn code_point(&self) -> String {
@@ -79,6 +82,7 @@ impl BidiChar {
 
 /// Every bidirectional control character in `text`, in order. Lines end at
 /// `\n` only (a `\r\n` file counts the same; a lone `\r` does not end a line).
+#[cfg(test)]
 pub(crate) fn find_all(text: &str) -> Vec<BidiChar> {
     let mut found = Vec::new();
     let mut line = 1;
@@ -98,6 +102,7 @@ pub(crate) fn find_all(text: &str) -> Vec<BidiChar> {
 }
 
 /// Whether Python's `str.splitlines` ends a line at `c`. `\r\n` is one break.
+#[cfg(test)]
 fn is_python_line_break(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
@@ -106,6 +111,7 @@ fn is_python_line_break(c: char) -> bool {
 /// (as `str.splitlines` counts them) holding a bidirectional control, and on
 /// it the first of [`BIDI_CONTROLS`] *in that list's order* that the line
 /// holds (not the leftmost one), at its first occurrence.
+#[cfg(test)]
 pub(crate) fn bandit_first(text: &str) -> Option<BidiChar> {
     let mut line = 1;
     let mut start = 0;
@@ -146,6 +152,7 @@ pub(crate) fn bandit_first(text: &str) -> Option<BidiChar> {
 
 /// Bandit's choice on one line: the first control in list order that occurs,
 /// at its first occurrence.
+#[cfg(test)]
 fn first_on_line(line: &str) -> Option<(usize, char)> {
     if !line.chars().any(is_bidi_control) {
         return None;

@@ -117,8 +117,8 @@ pub(crate) enum BindingKind<'a> {
         module: Option<&'a str>,
         member: &'a str,
     },
-    FunctionDef(&'a ast::StmtFunctionDef),
-    ClassDef(&'a ast::StmtClassDef),
+    FunctionDef,
+    ClassDef,
     Parameter {
         default: Option<&'a Expr>,
         index: usize,
@@ -196,10 +196,6 @@ impl Resolved {
     pub(crate) fn last(&self) -> &str {
         self.qualified.rsplit('.').next().unwrap_or_default()
     }
-
-    pub(crate) fn is_imported(&self) -> bool {
-        self.origin == Origin::Imported
-    }
 }
 
 /// `obj.attr = value` (in any scope), for `self.x` bindings.
@@ -210,7 +206,6 @@ pub(crate) struct AttributeStore<'a> {
     pub(crate) attr: &'a str,
     /// `None` for an augmented assignment or an unpacking.
     pub(crate) value: Option<&'a Expr>,
-    pub(crate) range: TextRange,
 }
 
 /// `obj[key] = value`, for payloads built up item by item.
@@ -220,7 +215,6 @@ pub(crate) struct ItemStore<'a> {
     pub(crate) object: &'a str,
     pub(crate) key: &'a Expr,
     pub(crate) value: &'a Expr,
-    pub(crate) range: TextRange,
 }
 
 /// The scopes and bindings of one module.
@@ -667,7 +661,6 @@ impl<'a> Builder<'a> {
                 object: object.id.as_str(),
                 attr: target.attr.as_str(),
                 value,
-                range: target.range,
             });
         }
     }
@@ -679,7 +672,6 @@ impl<'a> Builder<'a> {
                 object: object.id.as_str(),
                 key: &target.slice,
                 value,
-                range: target.range,
             });
         }
     }
@@ -720,7 +712,7 @@ impl<'a> Builder<'a> {
         if let Some(returns) = &f.returns {
             self.visit_expr(returns);
         }
-        self.bind(f.name.as_str(), f.name.range, BindingKind::FunctionDef(f));
+        self.bind(f.name.as_str(), f.name.range, BindingKind::FunctionDef);
         self.push(ScopeKind::Function(f), body_range(&f.body, f.range), None);
         self.bind_parameters(&f.parameters, Some(f));
         self.visit_body(&f.body);
@@ -737,7 +729,7 @@ impl<'a> Builder<'a> {
         if let Some(arguments) = &c.arguments {
             self.visit_arguments(arguments);
         }
-        self.bind(c.name.as_str(), c.name.range, BindingKind::ClassDef(c));
+        self.bind(c.name.as_str(), c.name.range, BindingKind::ClassDef);
         self.push(ScopeKind::Class(c), body_range(&c.body, c.range), None);
         self.visit_body(&c.body);
         self.pop();

@@ -53,6 +53,7 @@ impl std::error::Error for ShellSyntax {}
 
 /// `shlex.split(command)`: the words of `command`, with quotes and escapes
 /// removed, or the error Python raises.
+#[cfg(test)]
 pub(crate) fn split(command: &str) -> Result<Vec<String>, ShellSyntax> {
     Ok(split_words(command)?.into_iter().map(|w| w.text).collect())
 }
@@ -290,6 +291,7 @@ pub(crate) enum Part<'a> {
 
 /// Whether `/bin/sh -c command` runs exactly `split(command)`. On success,
 /// the argument list to run instead.
+#[cfg(test)]
 pub(crate) fn classify(command: &str) -> Result<Vec<String>, NotSafe> {
     classify_parts(&[Part::Literal(command)])
 }

@@ -25,7 +25,7 @@ pub(crate) enum Holder<'a> {
     Keyword(&'a ast::Keyword),
     Stmt(&'a Stmt),
     /// Parameters, decorators, `with` items, comprehension clauses, match cases.
-    Other(TextRange),
+    Other,
 }
 
 impl Holder<'_> {
@@ -37,7 +37,7 @@ impl Holder<'_> {
             Holder::Expr(e) => Some(e.range()),
             Holder::Keyword(k) => Some(k.range()),
             Holder::Stmt(s) if !has_body(s) => Some(s.range()),
-            Holder::Stmt(_) | Holder::Other(_) => None,
+            Holder::Stmt(_) | Holder::Other => None,
         }
     }
 }
@@ -152,23 +152,23 @@ impl<'a, F: Fn(&StringLiteral<'a>) -> bool> Visitor<'a> for Collector<'a, F> {
     }
 
     fn visit_parameters(&mut self, parameters: &'a ast::Parameters) {
-        self.within(Holder::Other(parameters.range()), |v| visitor::walk_parameters(v, parameters));
+        self.within(Holder::Other, |v| visitor::walk_parameters(v, parameters));
     }
 
     fn visit_decorator(&mut self, decorator: &'a ast::Decorator) {
-        self.within(Holder::Other(decorator.range()), |v| visitor::walk_decorator(v, decorator));
+        self.within(Holder::Other, |v| visitor::walk_decorator(v, decorator));
     }
 
     fn visit_with_item(&mut self, item: &'a ast::WithItem) {
-        self.within(Holder::Other(item.range()), |v| visitor::walk_with_item(v, item));
+        self.within(Holder::Other, |v| visitor::walk_with_item(v, item));
     }
 
     fn visit_comprehension(&mut self, comprehension: &'a ast::Comprehension) {
-        self.within(Holder::Other(comprehension.range()), |v| visitor::walk_comprehension(v, comprehension));
+        self.within(Holder::Other, |v| visitor::walk_comprehension(v, comprehension));
     }
 
     fn visit_match_case(&mut self, case: &'a ast::MatchCase) {
-        self.within(Holder::Other(case.range()), |v| visitor::walk_match_case(v, case));
+        self.within(Holder::Other, |v| visitor::walk_match_case(v, case));
     }
 }
 
