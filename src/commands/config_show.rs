@@ -5,20 +5,12 @@
 use anyhow::Result;
 
 use super::settings::Effective;
-use super::{stdin_name, write_stdout};
+use super::{as_read, write_stdout};
 use crate::cli::RuleOptions;
 
 pub(crate) fn run(options: &RuleOptions) -> Result<u8> {
-    // Standard input's settings are those of the file it stands for.
-    let named;
-    let options = match stdin_name(options)? {
-        Some(path) if path.as_os_str() != "-" => {
-            named = RuleOptions { paths: vec![path], ..options.clone() };
-            &named
-        }
-        _ => options,
-    };
-    let settings = Effective::resolve(options)?;
+    let (options, _) = as_read(options)?;
+    let settings = Effective::resolve(&options)?;
     // Rule names and patterns are checked as a scan would check them.
     let (select, ignore) = settings.rule_names();
     crate::rules::selected(&select, &ignore)?;

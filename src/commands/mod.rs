@@ -2,6 +2,7 @@
 //! preparing the rules, configuration and files, running the pipeline,
 //! reporting file problems, and the exit code.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -117,17 +118,19 @@ pub(crate) fn stale_pin_module(config: &Config, root: &Path) -> Result<Option<Ge
     Ok((!generated.is_current()).then_some(generated))
 }
 
+/// The options as they apply to the files read: for standard input, those
+/// of the file it stands for (its settings, per-file ignores, name), with
+/// that file's name.
+pub(crate) fn as_read(options: &RuleOptions) -> Result<(Cow<'_, RuleOptions>, Option<PathBuf>)> {
+    Ok(match stdin_name(options)? {
+        Some(path) => (Cow::Owned(RuleOptions { paths: vec![path.clone()], ..options.clone() }), Some(path)),
+        None => (Cow::Borrowed(options), None),
+    })
+}
+
 pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
-    let stdin_path = stdin_name(options)?;
-    // Standard input's settings are those of the file it stands for.
-    let named;
-    let options = match &stdin_path {
-        Some(path) => {
-            named = RuleOptions { paths: vec![path.clone()], ..options.clone() };
-            &named
-        }
-        None => options,
-    };
+    let (options, stdin_path) = as_read(options)?;
+    let options = options.as_ref();
     let settings = settings::Effective::resolve(options)?;
     let exclusions = settings.exclusions()?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
@@ -139,7 +142,7 @@ pub(crate) fn prepare(options: &RuleOptions) -> Result<Prepared> {
     let order = walked.files.clone();
     let split = projects::split(walked.files, settings.project.as_ref().map(|f| f.path.as_path()))?;
     let mut p = project(options, &settings, split.own, &cwd)?;
-    p.nested = split.nested.into_iter().map(|(file, files)| nested(options, &file, files)).collect::<Result<_>>()?;
+    p.nested = split.nested.into_iter().map(|(file, files)| nested(options, file, files)).collect::<Result<_>>()?;
     if !p.nested.is_empty() {
         p.order = order;
     }
@@ -201,9 +204,9 @@ fn project(options: &RuleOptions, settings: &settings::Effective, files: Vec<Pat
 
 /// The project of a settings file below the paths given, over the files it
 /// governs, less those its own `exclude` patterns name.
-fn nested(options: &RuleOptions, file: &ProjectFile, files: Vec<PathBuf>) -> Result<Prepared> {
+fn nested(options: &RuleOptions, file: ProjectFile, files: Vec<PathBuf>) -> Result<Prepared> {
     let dir = file.dir().to_path_buf();
-    let settings = settings::Effective::resolve(&RuleOptions { paths: vec![dir.clone()], ..options.clone() })?;
+    let settings = settings::Effective::with_project(options, Some(file))?;
     let excluded = settings.own_exclusions()?;
     let files = files.into_iter().filter(|f| !excluded.as_ref().is_some_and(|e| e.matches(f, false))).collect();
     project(options, &settings, files, &dir)

@@ -74,7 +74,11 @@ impl Effective {
     /// Finds the project's settings file from the paths given and merges it
     /// with the command line.
     pub(crate) fn resolve(options: &RuleOptions) -> Result<Effective> {
-        let project = discover_one(&options.paths)?;
+        Effective::with_project(options, discover_one(&options.paths)?)
+    }
+
+    /// The settings of `project` (found already) merged with the command line.
+    pub(crate) fn with_project(options: &RuleOptions, project: Option<ProjectFile>) -> Result<Effective> {
         let root = match &project {
             Some(file) => file.dir().to_path_buf(),
             None => project::nearest_root(options.paths.first().map_or(Path::new("."), PathBuf::as_path))?,

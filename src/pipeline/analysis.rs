@@ -57,6 +57,11 @@ impl RuleSet {
         self.rules.len()
     }
 
+    /// The rules of `active` (indexes) that judge calls.
+    fn call_rules<'r>(&'r self, active: &'r [usize]) -> impl Iterator<Item = &'static dyn Rule> + 'r {
+        active.iter().map(|&i| self.rules[i].0).filter(|r| !r.meta().calls.is_empty())
+    }
+
     pub(crate) fn meta(&self, index: usize) -> &'static RuleMeta {
         self.rules[index].0.meta()
     }
@@ -229,8 +234,7 @@ impl<'a> Analyzer<'a> {
     /// tree-sitter saw.
     fn dispatch(&mut self, cx: &FileContext<'_>, active: &[usize]) -> (Vec<Finding>, HashSet<(usize, usize)>) {
         let root = cx.tree.root_node();
-        let call_rules: Vec<&dyn Rule> =
-            active.iter().map(|&i| self.rules.rules[i].0).filter(|r| !r.meta().calls.is_empty()).collect();
+        let call_rules: Vec<&dyn Rule> = self.rules.call_rules(active).collect();
         // Calls found by a rule's own query are candidates too: the calls
         // are collected so that a call tree-sitter misses is noticed.
         let call_queries = active.iter().any(|&i| {
@@ -361,12 +365,8 @@ fn candidates(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize], memo
 /// The calls some active rule may judge: its `calls` name the callee, and
 /// the callee as resolved does not rule the call out ([`Rule::may_judge`]).
 fn candidate_calls(model: &SemanticModel<'_>, rules: &RuleSet, active: &[usize], memo: &Memo) -> Vec<TextRange> {
-    let call_rules: Vec<(&dyn Rule, HashSet<&str>)> = active
-        .iter()
-        .map(|&i| rules.rules[i].0)
-        .filter(|r| !r.meta().calls.is_empty())
-        .map(|r| (r, r.meta().calls.iter().copied().collect()))
-        .collect();
+    let call_rules: Vec<(&dyn Rule, HashSet<&str>)> =
+        rules.call_rules(active).map(|r| (r, r.meta().calls.iter().copied().collect())).collect();
     if call_rules.is_empty() {
         return Vec::new();
     }

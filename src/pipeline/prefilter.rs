@@ -129,28 +129,61 @@ impl CodeScan {
             *self.bidi.get_or_init(|| has_bidi_control(&self.text))
         } else if let Some(text) = word.strip_prefix(IN_STRING) {
             self.contents.get_or_init(|| StringContents::new(self.text.as_bytes(), &self.pieces)).may_contain(text)
-        } else if let Some(name) = word.strip_prefix(NOT_AFTER_DOT) {
-            let (name, call) = name.strip_suffix('(').map_or((name, false), |n| (n, true));
-            self.has(name)
-                && find_words(&self.code, name).any(|at| {
-                    !after_dot(&self.code, at) && (!call || next_code(&self.code, at + name.len()) == Some(b'('))
-                })
-        } else if let Some(name) = word.strip_suffix("=True") {
-            self.has(name) && find_words(&self.code, name).any(|at| assigned_true(&self.code, at + name.len()))
-        } else if let Some(name) = word.strip_suffix('(') {
-            self.has(name)
-                && find_words(&self.code, name).any(|at| next_code(&self.code, at + name.len()) == Some(b'('))
-        } else if let Some(name) = word.strip_suffix(" as") {
-            self.has(name)
-                && find_words(&self.code, name).any(|at| followed_by_word(&self.code, at + name.len(), b"as"))
-        } else if let Some((object, attribute)) = word.split_once('.') {
-            self.has(object)
-                && find_words(&self.code, object).any(|at| has_attribute(&self.code, at + object.len(), attribute))
+        } else if let Some((name, condition)) = Condition::of(word) {
+            self.has(name) && find_words(&self.code, name).any(|at| condition.holds(&self.code, at, at + name.len()))
         } else {
             find_words(&self.code, word).next().is_some()
         };
         self.found.borrow_mut().push((word, found));
         found
+    }
+}
+
+/// Where a trigger word's bare word must stand (see [`Triggers`]).
+#[derive(Debug, Clone, Copy)]
+enum Condition {
+    /// `<not after .>name`, and `<not after .>name(` (`call`).
+    NotAfterDot { call: bool },
+    /// `name=True`
+    AssignedTrue,
+    /// `name(`
+    Called,
+    /// `name as`
+    Aliased,
+    /// `object.attribute`: the word is `object`.
+    Attribute(&'static str),
+}
+
+impl Condition {
+    /// The bare word of `word` and its condition; `None` for a plain word.
+    fn of(word: &'static str) -> Option<(&'static str, Condition)> {
+        if let Some(name) = word.strip_prefix(NOT_AFTER_DOT) {
+            return Some(match name.strip_suffix('(') {
+                Some(name) => (name, Condition::NotAfterDot { call: true }),
+                None => (name, Condition::NotAfterDot { call: false }),
+            });
+        }
+        if let Some(name) = word.strip_suffix("=True") {
+            return Some((name, Condition::AssignedTrue));
+        }
+        if let Some(name) = word.strip_suffix('(') {
+            return Some((name, Condition::Called));
+        }
+        if let Some(name) = word.strip_suffix(" as") {
+            return Some((name, Condition::Aliased));
+        }
+        word.split_once('.').map(|(object, attribute)| (object, Condition::Attribute(attribute)))
+    }
+
+    /// Does the word at `start..end` of `code` meet the condition?
+    fn holds(self, code: &[u8], start: usize, end: usize) -> bool {
+        match self {
+            Condition::NotAfterDot { call } => !after_dot(code, start) && (!call || next_code(code, end) == Some(b'(')),
+            Condition::AssignedTrue => assigned_true(code, end),
+            Condition::Called => next_code(code, end) == Some(b'('),
+            Condition::Aliased => followed_by_word(code, end, b"as"),
+            Condition::Attribute(attribute) => has_attribute(code, end, attribute),
+        }
     }
 }
 
